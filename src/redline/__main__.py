@@ -1,0 +1,3 @@
+from redline.cli.app import main
+
+main()

@@ -1,0 +1,1 @@
+"""Command-line wrappers. Nothing outside this package imports it."""

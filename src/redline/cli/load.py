@@ -1,0 +1,229 @@
+"""`redline load`: parse options, call :func:`redline.load.run`, render. No load logic lives here.
+
+Exit codes: 0 thresholds passed (or none given), 1 a threshold was breached, 2 usage error,
+3 nothing could be measured (no HTTP response at all), 130 interrupted (results still written).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+import typer
+from rich.console import Console
+from rich.live import Live
+from rich.table import Table
+from rich.text import Text
+
+from redline.load import EXIT_USAGE, ConfigError, LoadConfig, LoadResult, Progress, run
+from redline.load.units import parse_duration
+
+
+def _duration(value: str | None, name: str) -> float | None:
+    if value is None:
+        return None
+    try:
+        return parse_duration(value)
+    except ValueError as exc:
+        raise ConfigError(f"{name}: {exc}") from None
+
+
+class _LiveView:
+    """Rich live line on stderr; started lazily so no thread exists when workers are forked."""
+
+    def __init__(self, console: Console) -> None:
+        self.console = console
+        self.live: Live | None = None
+
+    def __call__(self, p: Progress) -> None:
+        target = f"{p.target_rps:,.0f}" if p.target_rps is not None else "closed"
+        text = Text.assemble(
+            ("load ", "bold"),
+            f"{p.elapsed:5.1f}/{p.duration:g}s  ",
+            ("rps ", "dim"),
+            f"{p.rps:,.0f}",
+            ("/", "dim"),
+            f"{target}  ",
+            ("p95 ", "dim"),
+            f"{p.p95_ms:,.1f} ms  ",
+            ("errors ", "dim"),
+            (f"{p.errors:,}", "red" if p.errors else ""),
+            f"/{p.requests:,}  ",
+            ("lag p99 ", "dim"),
+            f"{p.lag_p99_ms:,.1f} ms",
+        )
+        if self.live is None:
+            self.live = Live(text, console=self.console, auto_refresh=False, transient=True)
+            self.live.start()
+        self.live.update(text, refresh=True)
+
+    def stop(self) -> None:
+        if self.live is not None:
+            self.live.stop()
+
+
+def _render_text(result: LoadResult, console: Console) -> None:
+    d = result.data
+    console.print(Text(d["note"], style="dim"))
+    head = Table(show_header=False, box=None, pad_edge=False)
+    head.add_row("target", d["target"])
+    model = d["model"] + (f" · {d['profile']}" if d["profile"] else "")
+    head.add_row("model", model + (f" · {d['users']} users" if d["users"] else f" · {d['arrival']} arrivals"))
+    head.add_row("requests", f"{d['requests']:,} in {d['elapsed_s']:g}s = {d['rps']:,.1f}/s")
+    rate = d["error_rate"]
+    kinds = ", ".join(f"{k} {v}" for k, v in d["error_kinds"].items() if v)
+    head.add_row("errors", f"{d['errors']:,}" + (f" ({rate:.2%}: {kinds})" if d["errors"] else ""))
+    console.print(head)
+    table = Table(title=None, show_lines=False)
+    table.add_column("ms")
+    for key in ("p50", "p90", "p95", "p99", "p999", "max"):
+        table.add_column(key, justify="right")
+    for label, key in (
+        ("latency (from intended)", "latency_ms"),
+        ("service time", "service_time_ms"),
+        ("schedule lag", "schedule_lag_ms"),
+    ):
+        if d["model"] == "closed" and key == "latency_ms":
+            label = "latency (closed model)"
+        table.add_row(label, *(f"{d[key][k]:,.2f}" for k in ("p50", "p90", "p95", "p99", "p999", "max")))
+    console.print(table)
+    if d.get("drift"):
+        dr = d["drift"]
+        flag = "[red]DRIFT[/]" if dr["drifted"] else "stable"
+        console.print(
+            f"soak: p95 first {dr['window_s']}s {dr['first_p95_ms']} ms → last {dr['last_p95_ms']} ms "
+            f"({dr['p95_change_pct']:+.1f}%) {flag}"
+        )
+    if d.get("breakpoint"):
+        bp = d["breakpoint"]
+        if bp["broken"]:
+            w = bp["break_window"]
+            console.print(
+                f"breakpoint: broke near {w['target_rps']:,} req/s target ({', '.join(w['failed'])}); "
+                f"last sustained {bp['last_sustained_rps']} req/s"
+            )
+        else:
+            console.print("breakpoint: did not break within the ramp; raise --rate or --duration")
+    for th in d["thresholds"]:
+        mark = "[green]PASS[/]" if th["passed"] else "[red]FAIL[/]"
+        gates = "" if th.get("gates", True) else " (breakpoint criterion, not gating)"
+        actual = th["actual"]
+        shown = (
+            "n/a"
+            if actual is None
+            else (f"{actual:.3%}" if th.get("unit") == "fraction" else f"{actual:,.2f} {th.get('unit', '')}")
+        )
+        console.print(f"{mark} {th['threshold']}  actual {shown}{gates}")
+    if d["aborted"]:
+        console.print(f"[yellow]stopped early: {d['aborted']}[/]")
+    if d["interrupted"]:
+        console.print("[yellow]interrupted: results cover the measured part only[/]")
+
+
+def load_command(
+    url: str | None = typer.Argument(None, help="Target URL (http:// or https://)."),
+    rate: float | None = typer.Option(None, "--rate", "-r", help="Open model: arrivals per second."),
+    users: int | None = typer.Option(None, "--users", "-u", help="Closed model: concurrent users."),
+    think: str = typer.Option("0s", "--think", help="Closed model: think time between a user's requests."),
+    duration: str | None = typer.Option(None, "--duration", "-d", help="Run length, e.g. 30s, 1m."),
+    stages: str | None = typer.Option(None, "--stages", help="Rate ramps, e.g. '30s:100,1m:500,30s:0'."),
+    profile: str | None = typer.Option(
+        None, "--profile", help="baseline | stress | spike | soak | breakpoint (around --rate)."
+    ),
+    arrival: str = typer.Option("poisson", "--arrival", help="poisson | uniform arrivals (open model)."),
+    method: str = typer.Option("GET", "--method", "-X", help="HTTP method."),
+    header: list[str] = typer.Option([], "--header", "-H", help="Header 'Name: value' (repeatable)."),
+    data: str = typer.Option("", "--data", help="Request body."),
+    scenario: Path | None = typer.Option(None, "--scenario", help="Scenario YAML (weighted request mix)."),
+    connections: int | None = typer.Option(None, "--connections", "-c", help="Maximum connections (total)."),
+    workers: int | None = typer.Option(None, "--workers", "-w", help="Processes (default: CPU cores)."),
+    timeout: str = typer.Option("10s", "--timeout", help="Request timeout."),
+    connect_timeout: str = typer.Option("5s", "--connect-timeout", help="Connect timeout."),
+    max_requests: int = typer.Option(10_000_000, "--max-requests", help="Hard cap on requests sent."),
+    max_duration: str = typer.Option("1h", "--max-duration", help="Hard cap on the run length."),
+    slo: list[str] = typer.Option([], "--slo", help="Threshold, e.g. 'p95<200ms', 'errors<0.1%', 'rps>500'."),
+    abort_on_fail: bool = typer.Option(False, "--abort-on-fail", help="Stop as soon as a threshold fails."),
+    insecure: bool = typer.Option(False, "--insecure", "-k", help="Do not verify TLS certificates."),
+    seed: int | None = typer.Option(None, "--seed", help="Random seed for Poisson arrivals."),
+    out: Path | None = typer.Option(None, "--out", help="results.json, rewritten every second."),
+    html: Path | None = typer.Option(None, "--html", help="Self-contained HTML report."),
+    fmt: str = typer.Option("text", "--format", help="text | json (json goes to stdout)."),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="No live progress."),
+) -> None:
+    """Load-test an HTTP endpoint honestly (open model by default: latency from intended send time)."""
+    err = Console(stderr=True)
+    try:
+        if fmt not in ("text", "json"):
+            raise ConfigError(f"--format must be text or json (got {fmt!r})")
+        if arrival not in ("poisson", "uniform"):
+            raise ConfigError(f"--arrival must be poisson or uniform (got {arrival!r})")
+        cfg = LoadConfig(
+            url=url,
+            method=method,
+            headers=header,
+            body=data,
+            scenario=scenario,
+            rate=rate,
+            users=users,
+            think=_duration(think, "--think") or 0.0,
+            duration=_duration(duration, "--duration"),
+            stages=stages,
+            profile=profile,
+            arrival=arrival,
+            connections=connections,
+            workers=workers,
+            timeout=_duration(timeout, "--timeout") or 0.0,
+            connect_timeout=_duration(connect_timeout, "--connect-timeout") or 0.0,
+            max_requests=max_requests,
+            max_duration=_duration(max_duration, "--max-duration") or 0.0,
+            thresholds=slo,
+            abort_on_fail=abort_on_fail,
+            insecure=insecure,
+            seed=seed,
+            out=out,
+        )
+        from redline.load.config import prepare
+
+        plan = prepare(cfg)
+    except ConfigError as exc:
+        err.print(f"[red]error:[/] {exc}", highlight=False, soft_wrap=True)
+        raise typer.Exit(EXIT_USAGE) from None
+    live = _LiveView(err) if (sys.stderr.isatty() and not quiet) else None
+    try:
+        result = run(plan, on_progress=live)
+    finally:
+        if live is not None:
+            live.stop()
+    if html is not None:
+        from redline.report.load_html import write_load_report
+
+        write_load_report(result.data, html)
+    if fmt == "json":
+        sys.stdout.write(json.dumps(result.data, indent=1) + "\n")
+    else:
+        _render_text(result, Console(soft_wrap=True))
+    for msg in result.messages:
+        err.print(f"[yellow]warning:[/] {msg}", highlight=False, soft_wrap=True)
+    raise typer.Exit(result.exit_code)
+
+
+def register(app: typer.Typer) -> None:
+    """Add the `load` command to the root app."""
+    app.command("load")(load_command)
+
+
+def _standalone() -> Any:  # pragma: no cover - used by tests when the root app cannot import yet
+    app = typer.Typer(add_completion=False, pretty_exceptions_enable=False)
+
+    @app.callback()
+    def _root() -> None:
+        """redline (load only)."""
+
+    register(app)
+    return app
+
+
+if __name__ == "__main__":  # pragma: no cover
+    _standalone()()

@@ -1,0 +1,179 @@
+"""`redline review` and `redline rules`: parse options, call the library, render. No logic lives here.
+
+Exit codes (``redline review``): 0 when no finding is at or above ``--fail-on``, 1 when one is, 2 for a
+usage or input error (unreadable path, bad configuration) — Click's convention for usage errors.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from enum import StrEnum
+from pathlib import Path
+
+import typer
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
+from redline.review.docs import all_docs, parse_doc, render_rules_markdown, rule_markdown
+from redline.review.engine import ConfigError, load_config, review
+from redline.review.rule import REGISTRY
+
+
+class ReviewFormat(StrEnum):
+    TEXT = "text"
+    JSON = "json"
+    SARIF = "sarif"
+    MARKDOWN = "markdown"
+
+
+class FailOn(StrEnum):
+    CRITICAL = "critical"
+    HIGH = "high"
+    MEDIUM = "medium"
+    LOW = "low"
+    NEVER = "never"
+
+
+class RulesFormat(StrEnum):
+    TABLE = "table"
+    JSON = "json"
+    MARKDOWN = "markdown"
+
+
+def _fail(message: str) -> typer.Exit:
+    sys.stderr.write(f"redline review: error: {message}\n")
+    return typer.Exit(2)
+
+
+def _codes(values: list[str] | None) -> list[str]:
+    return [c.strip() for v in values or [] for c in v.split(",") if c.strip()]
+
+
+def review_command(
+    path: Path = typer.Argument(..., help="A directory or file: Compose, Kubernetes manifests, redline.yaml."),
+    format: ReviewFormat = typer.Option(ReviewFormat.TEXT, "--format", "-f", help="Output format."),
+    fail_on: FailOn | None = typer.Option(
+        None, "--fail-on", help="Exit 1 when a finding is at or above this severity (default: config, else high)."
+    ),
+    select: list[str] | None = typer.Option(None, "--select", help="Only these rule codes or prefixes (AV,RS001)."),
+    ignore: list[str] | None = typer.Option(None, "--ignore", help="Skip these rule codes or prefixes."),
+    config: Path | None = typer.Option(None, "--config", help="A redline.toml or pyproject.toml to use."),
+    overlay: Path | None = typer.Option(None, "--overlay", help="An extra redline.yaml laid over the scan."),
+    output: Path | None = typer.Option(None, "--output", "-o", help="Write the report to this file."),
+) -> None:
+    """Review a system: what breaks, why, how to fix it and what the fix costs."""
+    if not path.exists():
+        raise _fail(f"{path}: no such file or directory")
+    if overlay is not None and not overlay.is_file():
+        raise _fail(f"{overlay}: overlay file not found")
+    try:
+        cfg = load_config(path, config).merged(
+            select=_codes(select), ignore=_codes(ignore), fail_on=fail_on.value if fail_on else None
+        )
+    except ConfigError as exc:
+        raise _fail(str(exc)) from None
+    except ValueError as exc:
+        raise _fail(str(exc).splitlines()[-1] if "\n" in str(exc) else str(exc)) from None
+    try:
+        import redline
+
+        scan = redline.scan  # type: ignore[attr-defined]
+    except AttributeError:
+        raise _fail("the scanner (redline.scan) is not available in this build") from None
+    try:
+        system = scan(path, overlay=overlay) if overlay is not None else scan(path)
+    except Exception as exc:  # ScanError, OSError: the input is unusable, which is exit 2, not a crash
+        if type(exc).__name__ not in ("ScanError",) and not isinstance(exc, OSError | ValueError):
+            raise
+        raise _fail(str(exc)) from None
+    report = review(system, cfg)
+    for err in report.errors:
+        sys.stderr.write(f"redline review: rule error: {err}\n")
+
+    if format == ReviewFormat.TEXT:
+        if output is not None:
+            with output.open("w", encoding="utf-8") as fh:
+                from redline.report import review_text
+
+                review_text.render(report, Console(file=fh, no_color=True, width=110, soft_wrap=False))
+        else:
+            from redline.report import review_text
+
+            review_text.render(report, Console(soft_wrap=False))
+    else:
+        if format == ReviewFormat.JSON:
+            from redline.report import review_json
+
+            text = review_json.render(report)
+        elif format == ReviewFormat.SARIF:
+            from redline.report import review_sarif
+
+            text = review_sarif.render(report, system.root)
+        else:
+            from redline.report import review_markdown
+
+            text = review_markdown.render(report, system)
+        if output is not None:
+            output.write_text(text, encoding="utf-8")
+        else:
+            sys.stdout.write(text)
+    raise typer.Exit(1 if report.failed() else 0)
+
+
+def rules_command(
+    code: str | None = typer.Argument(None, help="Show one rule's documentation."),
+    format: RulesFormat = typer.Option(RulesFormat.TABLE, "--format", "-f", help="table, json or markdown."),
+) -> None:
+    """List the review rules, or document one."""
+    if code is not None:
+        key = code.strip().upper()
+        if key not in REGISTRY:
+            match = [c for c in REGISTRY if REGISTRY[c].name == code.strip()]
+            if not match:
+                raise _fail(f"unknown rule {code!r}; `redline rules` lists them")
+            key = match[0]
+        doc = parse_doc(REGISTRY[key])
+        if format == RulesFormat.JSON:
+            data = {
+                "code": doc.code,
+                "name": doc.name,
+                "category": doc.category.value,
+                "severity": doc.severity.value,
+                "summary": doc.summary,
+                "sections": doc.sections,
+            }
+            sys.stdout.write(json.dumps(data, indent=2, ensure_ascii=False) + "\n")
+        else:
+            sys.stdout.write(rule_markdown(doc, heading="#"))
+        return
+    docs = all_docs()
+    if format == RulesFormat.JSON:
+        data_all = [
+            {
+                "code": d.code,
+                "name": d.name,
+                "category": d.category.value,
+                "severity": d.severity.value,
+                "summary": d.summary,
+            }
+            for d in docs
+        ]
+        sys.stdout.write(json.dumps(data_all, indent=2, ensure_ascii=False) + "\n")
+        return
+    if format == RulesFormat.MARKDOWN:
+        sys.stdout.write(render_rules_markdown())
+        return
+    table = Table(title=f"redline review rules ({len(docs)})")
+    for col in ("code", "name", "category", "severity", "summary"):
+        table.add_column(col)
+    for d in docs:
+        table.add_row(d.code, d.name, d.category.value, d.severity.value, Text(d.summary))
+    Console().print(table)
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``review`` and ``rules`` to the root app."""
+    app.command("review")(review_command)
+    app.command("rules")(rules_command)

@@ -1,0 +1,304 @@
+"""The layered queueing network: arrival rates, held workers, waits — one vectorized sweep per load.
+
+Why a sweep and not an iteration: in a thread-per-request service a worker is held for its own service
+time *plus* every downstream call it waits on (Rolia & Sevcik's method of layers; Franks et al.'s LQNS).
+A caller's holding time therefore depends on its callees' response times, and theirs on their callees'.
+LQNS iterates that to a fixed point because its graphs may have cycles; ours is a DAG (checked in
+:mod:`redline.forecast.graph`), and in an open network a caller's load does not depend on its callees.
+So evaluating stations callees-first (by height) *is* the fixed point, reached in one sweep: Gauss–Seidel
+in topological order converges in one pass.
+
+Per station ``s`` at load factor ``f`` (moments only; distributions are in :mod:`.latency`):
+
+* ``λ_s = f·Σ_e rps_e·visits_e[s]`` (fan-out, retries and cache hits are in the visit counts);
+* ``D_s`` = time in downstream calls per visit: sequential calls add (``n·E[T]``, compound-sum variance
+  ``n·Var T + f(1−f)·E[T]²`` for ``n = ⌊n⌋ + Bernoulli(f)`` calls); a parallel fan-out block takes the max
+  (Clark 1961's moments of the max of normals); a cache hit skips the block;
+* holding time ``H_s = S_s + D_s`` if workers are held, else ``S_s``;
+* wait ``W_s`` from Allen–Cunneen with ``c = replicas·workers`` servers and holding time ``H_s``;
+* response per visit ``R_s = W_s + S_s + D_s``.
+
+Connection pools are stations too: ``size·replicas`` servers, held for the call they carry.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+
+from redline.forecast.graph import Network
+from redline.forecast.queueing import station_wait
+
+__all__ = ["State", "evaluate"]
+
+FloatArray = npt.NDArray[np.float64]
+IntArray = npt.NDArray[np.int64]
+BoolArray = npt.NDArray[np.bool_]
+
+
+@dataclass
+class State:
+    """Every station's numbers at one load factor. ``inf`` latencies mean "unstable (saturated)"."""
+
+    factor: float
+    replicas: IntArray
+    servers: IntArray
+    lam: FloatArray
+    hold: FloatArray
+    hold_scv: FloatArray
+    rho: FloatArray
+    p_wait: FloatArray
+    wq: FloatArray
+    down: FloatArray  # mean downstream time per visit
+    r_mean: FloatArray
+    r_var: FloatArray
+    unstable: BoolArray  # own utilization ≥ 1
+    infinite: BoolArray  # this station's response is unbounded (itself or something it waits on)
+    pool_size: IntArray
+    pool_lam: FloatArray
+    pool_hold: FloatArray
+    pool_rho: FloatArray
+    pool_p_wait: FloatArray
+    pool_wq: FloatArray
+
+    def cond_wait(self) -> FloatArray:
+        """Mean wait given that a request waits (the exponential tail's mean)."""
+        with np.errstate(divide="ignore", invalid="ignore"):
+            out = np.where(self.p_wait > 0, self.wq / self.p_wait, 0.0)
+        return np.asarray(out, dtype=np.float64)
+
+    def pool_cond_wait(self) -> FloatArray:
+        with np.errstate(divide="ignore", invalid="ignore"):
+            out = np.where(self.pool_p_wait > 0, self.pool_wq / self.pool_p_wait, 0.0)
+        return np.asarray(out, dtype=np.float64)
+
+
+def _clark_max(items: list[tuple[float, float]]) -> tuple[float, float]:
+    """Mean and variance of the max of independent normals, folded pairwise (Clark, Oper. Res. 1961)."""
+    mu, var = items[0]
+    for mu2, var2 in items[1:]:
+        theta = math.sqrt(var + var2)
+        if theta < 1e-15:
+            mu, var = max(mu, mu2), 0.0
+            continue
+        alpha = (mu - mu2) / theta
+        cdf = 0.5 * math.erfc(-alpha / math.sqrt(2.0))
+        cdf_neg = 1.0 - cdf
+        pdf = math.exp(-0.5 * alpha * alpha) / math.sqrt(2.0 * math.pi)
+        m1 = mu * cdf + mu2 * cdf_neg + theta * pdf
+        m2 = (mu * mu + var) * cdf + (mu2 * mu2 + var2) * cdf_neg + (mu + mu2) * theta * pdf
+        mu, var = m1, max(m2 - m1 * m1, 0.0)
+    return mu, var
+
+
+def evaluate(
+    net: Network,
+    factor: float,
+    *,
+    replicas: IntArray | None = None,
+    pool_sizes: IntArray | None = None,
+    target_util: float | None = None,
+) -> State:
+    """Evaluate the network at ``factor`` × current load.
+
+    With ``target_util``, each station's replicas (and each pool's size) are *chosen* during the sweep as
+    the fewest that keep utilization ≤ ``target_util`` — callees first, so a caller is sized against its
+    callees' already-sized response times.
+    """
+    n = net.n
+    reps = (net.replicas if replicas is None else replicas).copy()
+    psize = np.asarray(
+        [p.size for p in net.pools] if pool_sizes is None else pool_sizes, dtype=np.int64
+    ).copy()
+    lam = factor * net.lam1
+    hold = np.zeros(n)
+    hold_scv = np.ones(n)
+    rho = np.zeros(n)
+    p_wait = np.zeros(n)
+    wq = np.zeros(n)
+    down = np.zeros(n)
+    r_mean = np.zeros(n)
+    r_var = np.zeros(n)
+    unstable = np.zeros(n, dtype=bool)
+    infinite = np.zeros(n, dtype=bool)
+    npools = len(net.pools)
+    pool_lam = np.zeros(npools)
+    pool_hold = np.zeros(npools)
+    pool_rho = np.zeros(npools)
+    pool_p = np.zeros(npools)
+    pool_wq = np.zeros(npools)
+    lpos = np.zeros(n, dtype=np.int64)
+    level_of = np.zeros(n, dtype=np.int64)
+    for li, stations in enumerate(net.levels):
+        lpos[stations] = np.arange(len(stations))
+        level_of[stations] = li
+    pools_by_level: dict[int, list[int]] = {}
+    for k, p in enumerate(net.pools):
+        pools_by_level.setdefault(int(level_of[p.owner]), []).append(k)
+
+    ncalls = len(net.call_src)
+    call_wait_m = np.zeros(ncalls)
+    call_wait_v = np.zeros(ncalls)
+    call_inf = np.zeros(ncalls, dtype=bool)
+
+    for li, (stations, calls) in enumerate(zip(net.levels, net.level_calls, strict=True)):
+        m = len(stations)
+        d_mean = np.zeros(m)
+        d_var = np.zeros(m)
+        d_inf = np.zeros(m, dtype=bool)
+        if calls.size:
+            # Pools owned by this level's stations sit between caller and callee.
+            for k in pools_by_level.get(li, []):
+                _pool(
+                    net,
+                    k,
+                    lam,
+                    r_mean,
+                    r_var,
+                    infinite,
+                    reps,
+                    psize,
+                    target_util,
+                    call_wait_m,
+                    call_wait_v,
+                    call_inf,
+                    pool_lam,
+                    pool_hold,
+                    pool_rho,
+                    pool_p,
+                    pool_wq,
+                )
+            dst = net.call_dst[calls]
+            ct_inf = infinite[dst] | call_inf[calls]
+            ct_m = np.where(ct_inf, 0.0, r_mean[dst] + call_wait_m[calls])
+            ct_v = np.where(ct_inf, 0.0, r_var[dst] + call_wait_v[calls])
+            cnt = net.call_mean[calls]
+            frac = cnt - np.floor(cnt)
+            pos = lpos[net.call_src[calls]]
+            seq = ~net.call_par[calls]
+            np.add.at(d_mean, pos[seq], (cnt * ct_m)[seq])
+            np.add.at(d_var, pos[seq], (cnt * ct_v + frac * (1.0 - frac) * ct_m**2)[seq])
+            np.logical_or.at(d_inf, pos, ct_inf)
+            if not seq.all():
+                groups: dict[int, list[tuple[float, float]]] = {}
+                for j in np.flatnonzero(~seq).tolist():
+                    copies = max(1, round(float(cnt[j])))
+                    groups.setdefault(int(pos[j]), []).extend([(float(ct_m[j]), float(ct_v[j]))] * copies)
+                for p_, items in groups.items():
+                    mu, var = _clark_max(items)
+                    d_mean[p_] += mu
+                    d_var[p_] += var
+        h = net.hit[stations]
+        second = (1.0 - h) * (d_var + d_mean**2)
+        d_mean = (1.0 - h) * d_mean
+        d_var = np.maximum(second - d_mean**2, 0.0)
+        d_inf &= h < 1.0
+        svc = net.service[stations]
+        svar = net.scv[stations] * svc**2
+        held = net.held[stations]
+        hm = svc + np.where(held, d_mean, 0.0)
+        hv = svar + np.where(held, d_var, 0.0)
+        lam_l = lam[stations]
+        w = net.workers[stations]
+        if target_util is not None:
+            need = np.ceil(lam_l * hm / (target_util * w) - 1e-9).astype(np.int64)
+            reps[stations] = np.where(held & d_inf, reps[stations], np.maximum(need, 1))
+        c = reps[stations] * w
+        scv_h = hv / hm**2
+        pw, wql, rl = station_wait(c, lam_l, hm, scv_h)
+        own_unstable = (rl >= 1.0) | (held & d_inf)
+        wql = np.where(own_unstable, 0.0, wql)
+        cw = np.where(pw > 0, wql / np.where(pw > 0, pw, 1.0), 0.0)
+        wvar = 2.0 * pw * cw**2 - wql**2
+        inf_l = own_unstable | d_inf
+        hold[stations] = np.where(held & d_inf, np.inf, hm)
+        hold_scv[stations] = scv_h
+        rho[stations] = np.where(held & d_inf, np.inf, rl)
+        p_wait[stations] = pw
+        wq[stations] = np.where(own_unstable, np.inf, wql)
+        down[stations] = np.where(d_inf, np.inf, d_mean)
+        r_mean[stations] = np.where(inf_l, np.inf, wql + svc + d_mean)
+        r_var[stations] = np.where(inf_l, np.inf, np.maximum(wvar, 0.0) + svar + d_var)
+        unstable[stations] = own_unstable
+        infinite[stations] = inf_l
+    return State(
+        factor=factor,
+        replicas=reps,
+        servers=reps * net.workers,
+        lam=lam,
+        hold=hold,
+        hold_scv=hold_scv,
+        rho=rho,
+        p_wait=p_wait,
+        wq=wq,
+        down=down,
+        r_mean=r_mean,
+        r_var=r_var,
+        unstable=unstable,
+        infinite=infinite,
+        pool_size=psize,
+        pool_lam=pool_lam,
+        pool_hold=pool_hold,
+        pool_rho=pool_rho,
+        pool_p_wait=pool_p,
+        pool_wq=pool_wq,
+    )
+
+
+def _pool(
+    net: Network,
+    k: int,
+    lam: FloatArray,
+    r_mean: FloatArray,
+    r_var: FloatArray,
+    infinite: BoolArray,
+    reps: IntArray,
+    psize: IntArray,
+    target_util: float | None,
+    call_wait_m: FloatArray,
+    call_wait_v: FloatArray,
+    call_inf: BoolArray,
+    pool_lam: FloatArray,
+    pool_hold: FloatArray,
+    pool_rho: FloatArray,
+    pool_p: FloatArray,
+    pool_wq: FloatArray,
+) -> None:
+    """A pool is an M/M/c station whose ``size × replicas`` servers are held for the calls it carries."""
+    spec = net.pools[k]
+    calls = np.asarray(spec.calls, dtype=np.int64)
+    cnt = net.call_mean[calls]
+    dst = net.call_dst[calls]
+    owner = spec.owner
+    rate = lam[owner] * (1.0 - net.hit[owner]) * float(cnt.sum())
+    if infinite[dst].any():
+        call_inf[calls] = True
+        pool_lam[k], pool_hold[k], pool_rho[k], pool_p[k], pool_wq[k] = (
+            rate,
+            math.inf,
+            math.inf,
+            1.0,
+            math.inf,
+        )
+        return
+    weights = cnt / cnt.sum()
+    mean = float((weights * r_mean[dst]).sum())
+    second = float((weights * (r_var[dst] + r_mean[dst] ** 2)).sum())
+    scv = (second - mean * mean) / (mean * mean) if mean > 0 else 1.0
+    if target_util is not None and rate > 0:
+        psize[k] = max(1, math.ceil(rate * mean / (target_util * reps[owner]) - 1e-9))
+    servers = int(psize[k] * reps[owner])
+    pw, wqa, rh = station_wait(servers, rate, mean, scv)
+    pool_lam[k], pool_hold[k], pool_rho[k], pool_p[k] = rate, mean, float(rh), float(pw)
+    if float(rh) >= 1.0:
+        pool_wq[k] = math.inf
+        call_inf[calls] = True
+        return
+    w = float(wqa)
+    pool_wq[k] = w
+    cw = w / float(pw) if float(pw) > 0 else 0.0
+    call_wait_m[calls] = w
+    call_wait_v[calls] = max(2.0 * float(pw) * cw * cw - w * w, 0.0)

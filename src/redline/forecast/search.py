@@ -1,0 +1,174 @@
+"""Searches over the load factor and over replica counts.
+
+Why bisection: a station's utilization and every latency percentile are non-decreasing in load (Erlang C
+is increasing in offered load; holding times only grow), so "saturated at f" and "p95 > SLO at f" are
+monotone predicates and bisection finds their thresholds with a guaranteed bracket — no derivatives, no
+step-size tuning. The property tests in ``tests/forecast`` check that monotonicity.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+
+from redline.forecast.graph import Network
+from redline.forecast.latency import entry_distribution
+from redline.forecast.network import IntArray, State, evaluate
+
+__all__ = ["Bottleneck", "bottleneck", "saturation_factor", "size_for_slo", "slo_crossing"]
+
+_MAX_DOUBLINGS = 60
+
+
+def _bisect(broken: Callable[[float], bool], hi: float, *, rtol: float, max_iter: int = 60) -> float:
+    """The threshold of a monotone predicate in ``(0, hi]`` given ``broken(hi)``, to ``rtol·hi``."""
+    lo = 0.0
+    for _ in range(max_iter):
+        if hi - lo <= rtol * hi:
+            break
+        mid = 0.5 * (lo + hi)
+        if broken(mid):
+            hi = mid
+        else:
+            lo = mid
+    return 0.5 * (lo + hi)
+
+
+def saturation_factor(net: Network, entry: int, *, replicas: IntArray | None = None) -> float | None:
+    """Load factor at which entry point ``entry``'s latency becomes unbounded; ``None`` if it never does."""
+    root = net.entry_root[entry]
+
+    def broken(f: float) -> bool:
+        return bool(evaluate(net, f, replicas=replicas).infinite[root])
+
+    hi = 1.0
+    for _ in range(_MAX_DOUBLINGS):
+        if broken(hi):
+            return _bisect(broken, hi, rtol=1e-5)
+        hi *= 2.0
+    return None
+
+
+@dataclass
+class Bottleneck:
+    """What saturates first, and why, in words."""
+
+    component: str
+    pool: str | None
+    reason: str
+
+
+def _ms(x: float) -> str:
+    return f"{x * 1000:.3g} ms" if x < 1 else f"{x:.3g} s"
+
+
+def bottleneck(net: Network, entry: int, f_sat: float, *, replicas: IntArray | None = None) -> Bottleneck:
+    """The station that saturates first as load crosses ``f_sat`` (a pool counts as a station)."""
+    over = evaluate(net, f_sat * (1.0 + 1e-4), replicas=replicas)
+    under = evaluate(net, f_sat * (1.0 - 1e-4), replicas=replicas)
+    reach = net.reach[entry]
+    best: tuple[float, int, int] | None = None  # (rho, station, pool)
+    for st in np.flatnonzero(reach & over.unstable).tolist():
+        rho = float(over.rho[st])
+        if math.isfinite(rho) and (best is None or rho > best[0]):
+            best = (rho, st, -1)
+    for k, pool in enumerate(net.pools):
+        rho = float(over.pool_rho[k])
+        if reach[pool.owner] and math.isfinite(rho) and rho >= 1.0 and (best is None or rho > best[0]):
+            best = (rho, pool.owner, k)
+    if best is None:  # fall back: the most utilized reachable station just below saturation
+        cands = np.flatnonzero(reach)
+        top = int(cands[np.argmax(np.where(np.isfinite(under.rho[cands]), under.rho[cands], -1.0))])
+        best = (float(under.rho[top]), top, -1)
+    _, s, k = best
+    name = net.names[s]
+    if k >= 0:
+        pool = net.pools[k]
+        servers = int(under.pool_size[k]) * int(under.replicas[s])
+        return Bottleneck(
+            name,
+            pool.name,
+            f"{name}'s pool {pool.name} saturates ({servers} connections × {_ms(float(under.pool_hold[k]))})",
+        )
+    reps, workers = int(under.replicas[s]), int(net.workers[s])
+    label = f"{workers} workers" if reps == 1 else f"{reps} replicas × {workers} workers"
+    hold, own = float(under.hold[s]), float(net.service[s])
+    if net.held[s] and math.isfinite(hold) and hold > own * 1.05:
+        detail = f"{label} × {_ms(hold)} held: {_ms(own)} own work + {_ms(hold - own)} waiting on calls"
+        causes = [(float(under.rho[d]), net.names[d]) for d in net.call_dst[net.call_src == s].tolist()]
+        causes += [
+            (float(under.pool_rho[k]), f"pool {p.name}") for k, p in enumerate(net.pools) if p.owner == s
+        ]
+        if causes:
+            rho, who = max(causes, key=lambda x: x[0] if math.isfinite(x[0]) else 2.0)
+            detail += f"; {who} at {min(rho, 1.0):.0%} utilization"
+    else:
+        detail = f"{label} × {_ms(own)}"
+    return Bottleneck(name, None, f"{name} saturates ({detail})")
+
+
+def slo_crossing(
+    net: Network,
+    entry: int,
+    quantile: float,
+    limit_s: float,
+    f_sat: float,
+    *,
+    replicas: IntArray | None = None,
+    rtol: float = 2e-3,
+) -> float:
+    """Load factor where ``entry``'s ``quantile`` latency reaches ``limit_s`` (0: broken at zero load)."""
+
+    def broken(f: float) -> bool:
+        dist = entry_distribution(net, evaluate(net, f, replicas=replicas), entry)
+        return dist is None or dist.quantile(quantile) > limit_s
+
+    if broken(0.0):
+        return 0.0
+    return _bisect(broken, f_sat, rtol=rtol)
+
+
+def _breached(net: Network, state: State, slos: dict[int, dict[float, float]]) -> list[int]:
+    out = []
+    for e, limits in slos.items():
+        dist = entry_distribution(net, state, e)
+        if dist is None or any(dist.quantile(q) > lim for q, lim in limits.items()):
+            out.append(e)
+    return out
+
+
+def size_for_slo(
+    net: Network,
+    factor: float,
+    slos: dict[int, dict[float, float]],
+    start: IntArray,
+    *,
+    max_steps: int = 80,
+) -> tuple[IntArray, bool]:
+    """Greedy: add replicas where waiting costs requests the most, until every latency SLO holds.
+
+    Each step grows the station with the largest mean wait per request, ``Σ_e visits_e·Wq``, by 10% (at
+    least one replica). Returns the replica counts and whether every SLO was met. Latency is monotone
+    non-increasing in replicas, so the greedy path never makes things worse.
+    """
+    reps = start.copy()
+    zero = evaluate(net, 0.0, replicas=reps)
+    if _breached(net, zero, slos):  # service times alone break the SLO: no replica count can fix it
+        return reps, False
+    for _ in range(max_steps):
+        state = evaluate(net, factor, replicas=reps)
+        bad = _breached(net, state, slos)
+        if not bad:
+            return reps, True
+        weight = net.visits[bad].sum(axis=0)
+        cost = np.where(state.unstable, np.inf, weight * np.where(np.isfinite(state.wq), state.wq, np.inf))
+        cost = np.where(weight > 0, cost, -1.0)
+        s = int(np.argmax(cost))
+        if cost[s] <= 0:
+            return reps, False
+        reps[s] += max(1, math.ceil(0.1 * reps[s]))
+    state = evaluate(net, factor, replicas=reps)
+    return reps, not _breached(net, state, slos)

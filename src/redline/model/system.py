@@ -1,0 +1,410 @@
+"""The one model of a system that readers produce and engines consume.
+
+Rules this model keeps:
+
+* **Unknown stays unknown.** A field nobody stated is ``None`` (or an empty list), never a guessed default.
+  Engines apply defaults themselves and list them as assumptions.
+* **Every fact has a source.** Components and edges carry a :class:`Source`; per-field provenance lives in
+  ``Component.provenance`` (field name -> where it was read, and which reader won when two disagreed).
+* **Names are unique.** ``Component.name`` is the id everything else refers to. When two deployment
+  groups (a Compose project, a Kubernetes namespace) define the same name, the reader qualifies it as
+  ``group/name``; ``Component.aliases`` keeps the names other components may use to reach it.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from redline.model.source import Source
+
+
+class Kind(StrEnum):
+    """What role a component plays. Inferred from the image unless stated."""
+
+    SERVICE = "service"
+    DATASTORE = "datastore"
+    CACHE = "cache"
+    QUEUE = "queue"
+    GATEWAY = "gateway"
+    EXTERNAL = "external"
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+
+class Probe(_Model):
+    """A readiness, liveness or startup probe, or a Compose healthcheck."""
+
+    type: Literal["http", "tcp", "exec", "grpc"]
+    port: int | str | None = None
+    path: str | None = None
+    command: list[str] | None = None
+    initial_delay_s: float | None = None
+    period_s: float | None = None
+    timeout_s: float | None = None
+    failure_threshold: int | None = None
+    source: Source | None = None
+
+
+class Resources(_Model):
+    """Requests and limits, in cores and bytes."""
+
+    cpu_request: float | None = None
+    cpu_limit: float | None = None
+    memory_request: float | None = None
+    memory_limit: float | None = None
+    source: Source | None = None
+
+
+class Port(_Model):
+    """A port a container listens on, and whether it is published outside the cluster or host."""
+
+    port: int | str
+    protocol: str = "TCP"
+    name: str | None = None
+    published: int | str | None = None  # host port (Compose `ports:`, k8s hostPort)
+    host_ip: str | None = None
+    source: Source | None = None
+
+
+class EnvVar(_Model):
+    """One environment variable: a plaintext value, or a reference to a Secret / ConfigMap / field."""
+
+    name: str
+    value: str | None = None
+    secret_ref: str | None = None  # "secret-name/key"
+    config_ref: str | None = None  # "configmap-name/key"
+    field_ref: str | None = None
+    from_config: str | None = None  # set when the value was followed out of a ConfigMap (envFrom / keyRef)
+    expanded: str | None = None  # the value after Compose ${VAR:-default} interpolation, when it differs
+    source: Source | None = None
+
+
+class Volume(_Model):
+    """A volume a workload mounts, and whether it holds state."""
+
+    name: str
+    type: str  # emptyDir, persistentVolumeClaim, hostPath, configMap, secret, named, bind, tmpfs, other
+    claim: str | None = None
+    host_path: str | None = None
+    access_modes: list[str] = Field(default_factory=list)
+    mount_path: str | None = None
+    read_only: bool | None = None
+    source: Source | None = None
+
+
+class SecurityContext(_Model):
+    """Container or pod security settings, merged (container wins)."""
+
+    privileged: bool | None = None
+    run_as_user: int | None = None
+    run_as_non_root: bool | None = None
+    allow_privilege_escalation: bool | None = None
+    read_only_root_filesystem: bool | None = None
+    capabilities_add: list[str] = Field(default_factory=list)
+    source: Source | None = None
+
+
+class Container(_Model):
+    """One container of a workload (a Compose service is one container)."""
+
+    name: str
+    image: str | None = None
+    image_tag: str | None = None
+    image_digest: str | None = None
+    init: bool = False
+    ports: list[Port] = Field(default_factory=list)
+    env: list[EnvVar] = Field(default_factory=list)
+    readiness: Probe | None = None
+    liveness: Probe | None = None
+    startup: Probe | None = None
+    resources: Resources | None = None
+    security: SecurityContext | None = None
+    pre_stop: bool | None = None
+    command: list[str] = Field(default_factory=list)
+    source: Source | None = None
+
+
+class Autoscaling(_Model):
+    """A HorizontalPodAutoscaler (v1 or v2) bound to this component, or stated in redline.yaml."""
+
+    name: str | None = None
+    min_replicas: int | None = None
+    max_replicas: int | None = None
+    target_cpu_utilization: float | None = None  # fraction, 0.7 for 70%
+    metrics: list[str] = Field(default_factory=list)
+    source: Source | None = None
+
+
+class DisruptionBudget(_Model):
+    """A PodDisruptionBudget that selects this component's pods."""
+
+    name: str
+    min_available: int | str | None = None
+    max_unavailable: int | str | None = None
+    source: Source | None = None
+
+
+class UpdateStrategy(_Model):
+    """How a rollout replaces replicas."""
+
+    type: str | None = None  # RollingUpdate, Recreate, OnDelete
+    max_surge: int | str | None = None
+    max_unavailable: int | str | None = None
+    source: Source | None = None
+
+
+class Placement(_Model):
+    """Spreading rules: what keeps replicas off the same node or zone."""
+
+    anti_affinity: Literal["required", "preferred"] | None = None
+    topology_spread: list[str] = Field(default_factory=list)  # topology keys
+    node_selector: dict[str, str] = Field(default_factory=dict)
+    zones: int | None = None  # stated in redline.yaml
+    source: Source | None = None
+
+
+class CronSpec(_Model):
+    """Job and CronJob settings."""
+
+    schedule: str | None = None
+    concurrency_policy: str | None = None
+    starting_deadline_s: float | None = None
+    active_deadline_s: float | None = None
+    backoff_limit: int | None = None
+    source: Source | None = None
+
+
+class Cost(_Model):
+    """What one replica costs. Stated in redline.yaml; never guessed by readers."""
+
+    replica_hour: float | None = None
+    currency: str = "USD"
+    source: Source | None = None
+
+
+class Component(_Model):
+    """A thing that runs or is called: a service, datastore, cache, queue, gateway or external system."""
+
+    name: str
+    kind: Kind
+    kind_reason: str | None = None  # why this kind: "image postgres:16", "stated in redline.yaml"
+    engine: str | None = None  # postgres, redis, rabbitmq, kafka, nginx, ...
+    platform: Literal["compose", "kubernetes", "redline", "external"] = "kubernetes"
+    group: str | None = None  # compose project or kubernetes namespace
+    namespace: str | None = None
+    workload: str | None = None  # Deployment, StatefulSet, DaemonSet, ..., compose-service
+    aliases: list[str] = Field(default_factory=list)
+    labels: dict[str, str] = Field(default_factory=dict)
+    annotations: dict[str, str] = Field(default_factory=dict)
+    source: Source
+
+    # Deployment facts. None = not stated.
+    replicas: int | None = None
+    image: str | None = None
+    containers: list[Container] = Field(default_factory=list)
+    autoscaling: Autoscaling | None = None
+    disruption_budgets: list[DisruptionBudget] = Field(default_factory=list)
+    update_strategy: UpdateStrategy | None = None
+    placement: Placement | None = None
+    restart_policy: str | None = None
+    termination_grace_s: float | None = None
+    host_network: bool | None = None
+    host_pid: bool | None = None
+    volumes: list[Volume] = Field(default_factory=list)
+    healthcheck: Probe | None = None  # Compose healthcheck
+    healthcheck_disabled: bool = False
+    service_account: str | None = None
+    exposure: list[str] = Field(default_factory=list)  # "LoadBalancer service x", "NodePort", "ingress y"
+    cron: CronSpec | None = None
+    profiles: list[str] = Field(default_factory=list)  # compose profiles
+
+    # Capacity facts, from redline.yaml (or a future trace reader).
+    workers: int | None = None
+    service_time_s: float | None = None
+    service_time_scv: float | None = None  # squared coefficient of variation of service time
+    async_: bool | None = Field(default=None, alias="async")
+    cache_hit_ratio: float | None = None
+    availability: float | None = None
+    cost: Cost | None = None
+    pools: list[Pool] = Field(default_factory=list)
+
+    provenance: dict[str, Provenance] = Field(default_factory=dict)
+
+    @property
+    def is_batch(self) -> bool:
+        """Jobs and CronJobs run to completion; rules for long-running services do not apply."""
+        return self.workload in ("Job", "CronJob")
+
+    @property
+    def is_stateful(self) -> bool:
+        """A datastore, cache or queue, or a workload with a persistent volume."""
+        return self.kind in (Kind.DATASTORE, Kind.CACHE, Kind.QUEUE) or any(
+            v.type in ("persistentVolumeClaim", "named") for v in self.volumes
+        )
+
+    def env(self) -> list[EnvVar]:
+        """All env vars of all containers."""
+        return [e for c in self.containers for e in c.env]
+
+
+class Pool(_Model):
+    """A connection pool inside a component, toward one or more dependencies (a bulkhead if one each)."""
+
+    name: str
+    size: int | None = None
+    to: list[str] = Field(default_factory=list)
+    source: Source | None = None
+
+
+class Provenance(_Model):
+    """Where one field of a component was read, and what it overrode."""
+
+    source: Source
+    origin: str  # "compose", "kubernetes", "redline.yaml", "inferred"
+    overrode: str | None = None  # e.g. "kubernetes deploy.yaml:12 said 1"
+
+
+class Evidence(_Model):
+    """One reason to believe an edge exists."""
+
+    reason: str  # e.g. "env PAYMENTS_URL=http://payments:8080"
+    kind: Literal["depends_on", "links", "env", "config", "selector", "ingress", "declared", "network_policy"]
+    confidence: float
+    source: Source
+
+
+class Edge(_Model):
+    """A dependency: ``from_`` calls (or needs) ``to``. Call attributes are ``None`` until stated."""
+
+    from_: str = Field(alias="from")
+    to: str
+    evidence: list[Evidence] = Field(default_factory=list)
+    confidence: float = 0.0
+    protocol: str | None = None
+    count: float | None = None  # calls per request of the caller
+    timeout_s: float | None = None
+    retries: int | None = None
+    backoff: bool | None = None
+    jitter: bool | None = None
+    circuit_breaker: bool | None = None
+    parallel: bool | None = None
+    pool: str | None = None
+    failure_rate: float | None = None
+    startup_only: bool = False  # depends_on / links: an ordering, not necessarily a runtime call
+    source: Source | None = None  # where the call was stated (redline.yaml)
+
+
+class Unresolved(_Model):
+    """A reference to a host that resolves to no component: kept, never turned into an edge."""
+
+    from_: str = Field(alias="from")
+    host: str
+    reason: str
+    source: Source
+
+
+class Skipped(_Model):
+    """A file, or part of one, that was not read, and why."""
+
+    file: str
+    line: int | None = None
+    reason: str
+
+
+class FileRead(_Model):
+    """A file that was read, and as what."""
+
+    file: str
+    as_: str = Field(alias="as")  # compose, kubernetes, kustomization, redline, helm-rendered
+    objects: int = 0
+
+
+class Diagnostic(_Model):
+    """A warning about something read: a wrong type, a duplicate, a patch not applied."""
+
+    file: str
+    line: int | None = None
+    message: str
+
+
+class K8sObject(_Model):
+    """A Kubernetes object that is not itself a component, kept for rules that need it.
+
+    Services, Ingresses, HPAs, PDBs, NetworkPolicies, ConfigMaps, Secrets, PVCs, and unknown kinds and CRDs
+    (kept opaque). ``spec`` holds a trimmed, plain copy of the fields rules read.
+    """
+
+    kind: str
+    api_version: str | None = None
+    name: str
+    namespace: str = "default"
+    labels: dict[str, str] = Field(default_factory=dict)
+    annotations: dict[str, str] = Field(default_factory=dict)
+    source: Source
+    selects: list[str] = Field(default_factory=list)  # components this object selects or targets
+    refs: list[str] = Field(default_factory=list)  # names of objects it references (services, targets)
+    spec: dict[str, Any] = Field(default_factory=dict)
+
+
+class Entrypoint(_Model):
+    """Where traffic enters the system."""
+
+    name: str
+    component: str
+    rps: float | None = None
+    source: Source | None = None
+
+
+class SLO(_Model):
+    """Service-level objectives for the whole system (per-entry-point SLOs may come later)."""
+
+    availability: float | None = None
+    latency_s: dict[str, float] = Field(default_factory=dict)  # {"p95": 0.2, "p99": 1.0}
+    source: Source | None = None
+
+
+class Growth(_Model):
+    """The traffic growth the forecast plans for."""
+
+    factor: float | None = None
+    source: Source | None = None
+
+
+class System(_Model):
+    """Everything redline knows about one system."""
+
+    name: str | None = None
+    root: str = "."
+    components: list[Component] = Field(default_factory=list)
+    edges: list[Edge] = Field(default_factory=list)
+    unresolved: list[Unresolved] = Field(default_factory=list)
+    objects: list[K8sObject] = Field(default_factory=list)
+    entrypoints: list[Entrypoint] = Field(default_factory=list)
+    slo: SLO | None = None
+    growth: Growth | None = None
+    defaults: dict[str, Any] = Field(default_factory=dict)  # redline.yaml `defaults:` for engines
+    files: list[FileRead] = Field(default_factory=list)
+    skipped: list[Skipped] = Field(default_factory=list)
+    warnings: list[Diagnostic] = Field(default_factory=list)
+
+    def component(self, name: str) -> Component | None:
+        """The component called ``name`` (or having it as an alias, when unambiguous)."""
+        for c in self.components:
+            if c.name == name:
+                return c
+        matches = [c for c in self.components if name in c.aliases]
+        return matches[0] if len(matches) == 1 else None
+
+    def calls_from(self, name: str) -> list[Edge]:
+        return [e for e in self.edges if e.from_ == name]
+
+    def calls_to(self, name: str) -> list[Edge]:
+        return [e for e in self.edges if e.to == name]
+
+
+Component.model_rebuild()

@@ -1,0 +1,95 @@
+"""Markdown rendering of a review, to paste into a pull request or an issue.
+
+It opens with a Mermaid ``graph LR`` of the dependency graph (GitHub and GitLab render it), each
+component coloured by its worst finding so a reviewer sees *where* the risk sits before reading what it
+is; then a summary table; then the findings, worst first, with fix and trade-off folded in ``<details>``.
+Startup-only edges (Compose ``depends_on``) are dotted.
+"""
+
+from __future__ import annotations
+
+import re
+
+from redline.model import System
+from redline.review.engine import Report
+from redline.review.rule import Finding, Severity
+
+CLASSDEF = {
+    Severity.CRITICAL: "fill:#7f1d1d,stroke:#450a0a,color:#ffffff",
+    Severity.HIGH: "fill:#dc2626,stroke:#7f1d1d,color:#ffffff",
+    Severity.MEDIUM: "fill:#facc15,stroke:#a16207,color:#000000",
+    Severity.LOW: "fill:#bae6fd,stroke:#0369a1,color:#000000",
+}
+ICON = {Severity.CRITICAL: "🟥", Severity.HIGH: "🔴", Severity.MEDIUM: "🟡", Severity.LOW: "🔵"}
+
+
+def _node_id(name: str, ids: dict[str, str]) -> str:
+    if name not in ids:
+        ids[name] = f"n{len(ids)}_" + re.sub(r"[^A-Za-z0-9_]", "_", name)[:40]
+    return ids[name]
+
+
+def _label(name: str) -> str:
+    return name.replace('"', "#quot;")
+
+
+def mermaid(report: Report, system: System) -> str:
+    """The dependency graph as a Mermaid flowchart, nodes classed by their worst finding."""
+    worst = report.worst_by_component()
+    ids: dict[str, str] = {}
+    lines = ["graph LR"]
+    names = {c.name for c in system.components}
+    for c in sorted(system.components, key=lambda c: c.name):
+        nid = _node_id(c.name, ids)
+        shape = ('[("', '")]') if c.kind.value in ("datastore", "cache") else ('["', '"]')
+        cls = f":::{worst[c.name].value}" if c.name in worst else ""
+        lines.append(f"  {nid}{shape[0]}{_label(c.name)}{shape[1]}{cls}")
+    for e in system.edges:
+        if e.from_ in names and e.to in names and e.from_ != e.to:
+            arrow = "-.->" if e.startup_only else "-->"
+            lines.append(f"  {_node_id(e.from_, ids)} {arrow} {_node_id(e.to, ids)}")
+    for sev in Severity:
+        lines.append(f"  classDef {sev.value} {CLASSDEF[sev]}")
+    return "\n".join(lines)
+
+
+def _finding(f: Finding) -> str:
+    where = f" — `{f.file}:{f.line}`" if f.file and f.line else (f" — `{f.file}`" if f.file else "")
+    comp = f" `{f.component}`" if f.component else ""
+    fix = f.fix.replace("```", "'''")
+    return (
+        f"- **{f.rule}** `{f.name}`{comp}{where}  \n"
+        f"  {f.message}\n"
+        f"  <details><summary>why, fix and trade-off</summary>\n\n"
+        f"  {f.why}\n\n"
+        f"  ```yaml\n" + "".join(f"  {line}\n" for line in fix.splitlines()) + "  ```\n\n"
+        f"  *Trade-off:* {f.tradeoff}\n\n"
+        f"  </details>\n"
+    )
+
+
+def render(report: Report, system: System | None = None) -> str:
+    out = ["## redline review", ""]
+    total = len(report.findings)
+    verdict = "fails" if report.failed() else "passes"
+    out.append(
+        f"**{total} finding(s)** — {verdict} `--fail-on {report.fail_on}` · {len(report.rules_run)} rules run"
+        + (f" · {len(report.suppressed)} suppressed" if report.suppressed else "")
+    )
+    out.append("")
+    if system is not None and system.components:
+        out += ["```mermaid", mermaid(report, system), "```", ""]
+    out += ["| Severity | Findings |", "|---|---:|"]
+    for sev in Severity:
+        out.append(f"| {ICON[sev]} {sev.value} | {report.summary.get(sev.value, 0)} |")
+    out.append("")
+    for sev in Severity:
+        group = [f for f in report.findings if f.severity == sev]
+        if not group:
+            continue
+        out += [f"### {ICON[sev]} {sev.value.capitalize()} ({len(group)})", ""]
+        out += [_finding(f) for f in group]
+    if report.entrypoints:
+        how = "inferred" if report.entrypoints_inferred else "stated"
+        out.append(f"<sub>Entry points ({how}): {', '.join(report.entrypoints)}</sub>")
+    return "\n".join(out).rstrip() + "\n"

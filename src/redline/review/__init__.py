@@ -1,0 +1,1 @@
+"""`redline review`: rules over the whole system graph."""

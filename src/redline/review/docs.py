@@ -1,0 +1,110 @@
+"""Rule documentation, read from the rules themselves.
+
+A rule's docstring *is* its documentation (sqlfluff's way): a one-line summary, then the sections
+``What it does:``, ``Why it matters:``, ``Example:``, ``Fix:`` and ``Trade-offs:``. This module parses them
+once, and renders ``docs/rules.md`` (``redline rules --format markdown > docs/rules.md``), the ``redline
+rules CODE`` page and the SARIF rule help, so code and docs cannot drift: a test regenerates the file and
+fails when it differs.
+"""
+
+from __future__ import annotations
+
+import inspect
+import textwrap
+from dataclasses import dataclass, field
+
+import redline.review.rules  # noqa: F401  (registers the catalog)
+from redline.review.rule import REGISTRY, Category, Rule, Severity
+
+SECTIONS = ("What it does", "Why it matters", "Example", "Fix", "Trade-offs")
+
+
+@dataclass(frozen=True)
+class RuleDoc:
+    """One rule's identity and parsed documentation."""
+
+    code: str
+    name: str
+    category: Category
+    severity: Severity
+    summary: str
+    sections: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def missing(self) -> list[str]:
+        """Sections the docstring lacks or leaves empty (a test keeps this empty for every rule)."""
+        return [s for s in SECTIONS if not self.sections.get(s, "").strip()]
+
+
+def parse_doc(cls: type[Rule]) -> RuleDoc:
+    """Split a rule's docstring into its summary line and sections."""
+    text = inspect.cleandoc(cls.__doc__ or "")
+    lines = text.splitlines()
+    summary = lines[0].strip() if lines else ""
+    sections: dict[str, list[str]] = {}
+    current: str | None = None
+    for raw in lines[1:]:
+        header = raw.strip()
+        if not raw.startswith((" ", "\t")) and header.endswith(":") and header[:-1] in SECTIONS:
+            current = header[:-1]
+            sections[current] = []
+        elif current is not None:
+            sections[current].append(raw)
+    return RuleDoc(
+        code=cls.code,
+        name=cls.name,
+        category=cls.category,
+        severity=cls.severity,
+        summary=summary,
+        sections={k: textwrap.dedent("\n".join(v)).strip() for k, v in sections.items()},
+    )
+
+
+def all_docs() -> list[RuleDoc]:
+    return [parse_doc(REGISTRY[code]) for code in sorted(REGISTRY)]
+
+
+def rule_markdown(doc: RuleDoc, *, heading: str = "###") -> str:
+    """One rule as Markdown: used for docs/rules.md, ``redline rules CODE`` and SARIF help."""
+    out = [
+        f"{heading} {doc.code} `{doc.name}`",
+        "",
+        f"{doc.summary}",
+        "",
+        f"*Category:* {doc.category.value} · *Default severity:* {doc.severity.value}",
+        "",
+    ]
+    for section in SECTIONS:
+        body = doc.sections.get(section, "")
+        if body:
+            out += [f"**{section}**", "", body, ""]
+    return "\n".join(out).rstrip() + "\n"
+
+
+def render_rules_markdown() -> str:
+    """The whole catalog, grouped by category: the content of docs/rules.md."""
+    docs = all_docs()
+    out = [
+        "# redline review rules",
+        "",
+        "<!-- Generated from the rules' docstrings by `redline rules --format markdown > docs/rules.md`.",
+        "     Do not edit by hand: tests/review/test_docs.py fails when this file is stale. -->",
+        "",
+        f"{len(docs)} rules. Severity shown is the default; findings move it up or down with blast radius",
+        "(how many entry points depend on the component; batch jobs and idle components go down).",
+        "",
+        "| Code | Name | Category | Default severity | Summary |",
+        "|---|---|---|---|---|",
+    ]
+    for d in docs:
+        anchor = f"{d.code.lower()}-{d.name}"
+        out.append(f"| [{d.code}](#{anchor}) | `{d.name}` | {d.category.value} | {d.severity.value} | {d.summary} |")
+    out.append("")
+    for cat in Category:
+        members = [d for d in docs if d.category == cat]
+        if not members:
+            continue
+        out += [f"## {cat.value.capitalize()}", ""]
+        for d in members:
+            out.append(rule_markdown(d))
+    return "\n".join(out).rstrip() + "\n"

@@ -1,0 +1,130 @@
+"""What a review rule is, what it returns, and the registry that collects rules.
+
+A rule is a small class: a code, a name, a category, a default severity, a docstring that is its
+documentation (rendered into docs/rules.md, sqlfluff-style, so code and docs cannot drift), and a
+``check`` over the model that yields :class:`Finding` objects. Rules never read YAML.
+
+The docstring has four ruff-style sections, each headed by a line ending in a colon:
+``What it does:``, ``Why it matters:``, ``Example:``, ``Fix:`` and ``Trade-offs:``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from enum import StrEnum
+from typing import TYPE_CHECKING, ClassVar, TypeVar
+
+from pydantic import BaseModel, ConfigDict, Field
+
+if TYPE_CHECKING:
+    from redline.review.context import Context
+
+
+class Severity(StrEnum):
+    """The alert hierarchy users already know, worst first."""
+
+    CRITICAL = "critical"
+    HIGH = "high"
+    MEDIUM = "medium"
+    LOW = "low"
+
+    @property
+    def rank(self) -> int:
+        """0 for critical .. 3 for low: sort key, and how ``--fail-on`` compares."""
+        return _RANK[self]
+
+    def at_least(self, other: Severity) -> bool:
+        """True when this severity is ``other`` or worse."""
+        return self.rank <= other.rank
+
+    def shifted(self, steps: int) -> Severity:
+        """Move up (negative) or down (positive) the ladder, clamped: how blast radius adjusts severity."""
+        order = list(Severity)
+        return order[max(0, min(len(order) - 1, self.rank + steps))]
+
+
+_RANK = {Severity.CRITICAL: 0, Severity.HIGH: 1, Severity.MEDIUM: 2, Severity.LOW: 3}
+
+
+class Category(StrEnum):
+    AVAILABILITY = "availability"
+    RESILIENCE = "resilience"
+    SCALABILITY = "scalability"
+    OPERABILITY = "operability"
+    SECURITY = "security"
+    INTEGRITY = "integrity"
+
+
+class Finding(BaseModel):
+    """One thing that breaks, told as a failure story with a fix and its cost."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    rule: str
+    name: str
+    category: Category
+    severity: Severity
+    component: str | None
+    file: str | None
+    line: int | None
+    message: str  # the problem, one sentence
+    why: str  # the failure story
+    fix: str  # a concrete snippet
+    tradeoff: str  # cost, complexity, latency of the fix
+    evidence: list[str] = Field(default_factory=list)  # supporting "file:line reason" strings
+
+
+class Rule:
+    """Base class of every rule. Subclasses set the class attributes and implement :meth:`check`."""
+
+    code: ClassVar[str]
+    name: ClassVar[str]
+    category: ClassVar[Category]
+    severity: ClassVar[Severity]
+
+    def check(self, ctx: Context) -> Iterator[Finding]:  # pragma: no cover - abstract
+        raise NotImplementedError
+        yield
+
+    def finding(
+        self,
+        *,
+        component: str | None,
+        file: str | None,
+        line: int | None,
+        message: str,
+        why: str,
+        fix: str,
+        tradeoff: str,
+        severity: Severity | None = None,
+        evidence: list[str] | None = None,
+    ) -> Finding:
+        """Build a finding carrying this rule's identity."""
+        return Finding(
+            rule=self.code,
+            name=self.name,
+            category=self.category,
+            severity=severity or self.severity,
+            component=component,
+            file=file,
+            line=line,
+            message=message,
+            why=why,
+            fix=fix,
+            tradeoff=tradeoff,
+            evidence=evidence or [],
+        )
+
+
+REGISTRY: dict[str, type[Rule]] = {}
+
+
+_R = TypeVar("_R", bound=type[Rule])
+
+
+def register(cls: _R) -> _R:
+    """Class decorator adding a rule to the catalog. Codes are unique."""
+    if cls.code in REGISTRY:
+        raise ValueError(f"duplicate rule code {cls.code}")
+    REGISTRY[cls.code] = cls
+    return cls

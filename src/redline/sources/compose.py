@@ -1,0 +1,651 @@
+"""Compose files -> components, merged the way ``docker compose`` merges them.
+
+What ``docker compose`` does, and so what this does:
+
+* A directory's default project is its ``compose.yaml`` (or ``compose.yml``, ``docker-compose.yaml``,
+  ``docker-compose.yml``) with its ``*.override.y(a)ml`` merged on top. Other compose files in the same
+  directory (``docker-compose-swarm.yml``, ``docker-compose.monitoring.yml``) are read as projects of
+  their own: they are alternatives or add-ons chosen with ``-f``, and merging them would invent a system
+  nobody runs.
+* Merging follows the Compose specification: mappings merge key by key, ``environment``, ``labels`` and
+  ``depends_on`` merge by name, most sequences are appended without duplicates, ``command`` and
+  ``entrypoint`` are replaced; ``!reset`` removes a value and ``!override`` replaces it whole.
+* ``include:`` adds another file's services; ``extends:`` copies a base service under the one that
+  names it (same file or ``file:``).
+* ``${VAR}``, ``${VAR:-default}`` and ``$VAR`` are interpolated from the project's ``.env`` file for
+  dependency inference; the raw value is kept, so a reference is never mistaken for a plaintext secret.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from redline.model import (
+    Component,
+    Container,
+    EnvVar,
+    Port,
+    Probe,
+    Resources,
+    SecurityContext,
+    Source,
+    Volume,
+)
+from redline.model.units import parse_compose_bytes, parse_cpu, parse_duration
+from redline.sources.diagnostics import Collector, Reader
+from redline.sources.engines import classify, split_image
+from redline.sources.yamlio import LineDict, LineList, Tagged, YamlError, load_documents
+
+MAIN_NAMES = ("compose.yaml", "compose.yml", "docker-compose.yaml", "docker-compose.yml")
+OVERRIDE_NAMES = (
+    "compose.override.yaml",
+    "compose.override.yml",
+    "docker-compose.override.yaml",
+    "docker-compose.override.yml",
+)
+_COMPOSE_FILE = re.compile(r"^(docker-)?compose([.-][\w.-]+)?\.ya?ml$", re.IGNORECASE)
+_SERVICE_KEYS = {
+    "image",
+    "build",
+    "environment",
+    "ports",
+    "depends_on",
+    "command",
+    "volumes",
+    "restart",
+    "deploy",
+    "links",
+    "healthcheck",
+    "env_file",
+    "networks",
+    "expose",
+    "entrypoint",
+    "container_name",
+    "hostname",
+    "extends",
+    "profiles",
+    "labels",
+    "logging",
+    "ulimits",
+    "cap_add",
+    "privileged",
+    "user",
+    "working_dir",
+    "stop_grace_period",
+    "network_mode",
+}
+
+
+def is_compose_name(name: str) -> bool:
+    return bool(_COMPOSE_FILE.match(name))
+
+
+def looks_like_compose(doc: Any) -> bool:
+    """A top-level ``services:`` mapping whose entries look like Compose services."""
+    if not isinstance(doc, dict) or "apiVersion" in doc:
+        return False
+    services = doc.get("services")
+    if not isinstance(services, dict) or not services:
+        return False
+    shaped = 0
+    for value in services.values():
+        if isinstance(value, dict) and (not value or _SERVICE_KEYS & set(value)):
+            shaped += 1
+        elif value is not None:
+            return False
+    return shaped > 0
+
+
+@dataclass
+class ComposeFile:
+    path: Path  # absolute
+    rel: str  # relative to the scan root
+    doc: LineDict
+
+
+@dataclass
+class Project:
+    """One Compose project: its name, directory, merged services and the files that made them."""
+
+    name: str
+    directory: Path
+    files: list[str]
+    services: dict[str, LineDict] = field(default_factory=dict)
+    service_files: dict[str, str] = field(default_factory=dict)  # service -> file it was first defined in
+    env: dict[str, str] = field(default_factory=dict)
+    volumes: dict[str, Any] = field(default_factory=dict)
+
+
+def plan_projects(files: list[ComposeFile]) -> list[list[ComposeFile]]:
+    """Group a directory's compose files into projects: main + overrides, and each other file alone."""
+    by_dir: dict[Path, list[ComposeFile]] = {}
+    for f in files:
+        by_dir.setdefault(f.path.parent, []).append(f)
+    plans: list[list[ComposeFile]] = []
+    for directory in sorted(by_dir):
+        group = {f.path.name: f for f in by_dir[directory]}
+        main = next((group[n] for n in MAIN_NAMES if n in group), None)
+        used: set[str] = set()
+        if main is not None:
+            plan = [main]
+            used.add(main.path.name)
+            for n in OVERRIDE_NAMES:
+                if n in group:
+                    plan.append(group[n])
+                    used.add(n)
+            plans.append(plan)
+        for name in sorted(group):
+            if name not in used:
+                plans.append([group[name]])
+    return plans
+
+
+def included_files(files: list[ComposeFile]) -> set[Path]:
+    """Files some other compose file pulls in with ``include:``."""
+    result: set[Path] = set()
+    for f in files:
+        inc = f.doc.get("include")
+        for item in inc if isinstance(inc, list) else []:
+            paths = item if isinstance(item, str) else item.get("path") if isinstance(item, dict) else None
+            for p in [paths] if isinstance(paths, str) else paths if isinstance(paths, list) else []:
+                if isinstance(p, str):
+                    result.add((f.path.parent / p).resolve())
+    return result
+
+
+def _interpolate(value: str, env: dict[str, str]) -> str:
+    def sub(m: re.Match[str]) -> str:
+        if m.group(0) == "$$":
+            return "$"
+        name = m.group(1) or m.group(4)
+        op, default = m.group(2), m.group(3)
+        current = env.get(name)
+        if op == ":-" and not current:
+            return default
+        if op == "-" and current is None:
+            return default
+        if op in (":?", "?") and not current:
+            return m.group(0)  # required and unknown here: leave it visibly unexpanded
+        if op in (":+",):
+            return default if current else ""
+        if op == "+":
+            return default if current is not None else ""
+        return current if current is not None else m.group(0)
+
+    return re.sub(r"\$\$|\$\{([A-Za-z_][A-Za-z0-9_]*)(?:(:?[-?+])([^}]*))?\}|\$([A-Za-z_][A-Za-z0-9_]*)", sub, value)
+
+
+def read_env_file(path: Path, out: Collector, rel: str) -> dict[str, str]:
+    """KEY=VALUE lines of a dotenv file. Missing files are not an error (Compose treats them as optional
+    only when told, but a scan must not fail on a developer's absent ``.env``)."""
+    values: dict[str, str] = {}
+    try:
+        if path.stat().st_size > 1_000_000:
+            out.warn(rel, None, "env file larger than 1 MB; not read")
+            return values
+        text = path.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return values
+    for line in text.splitlines():
+        line = line.strip()
+        if not line or line.startswith("#") or "=" not in line:
+            continue
+        key, _, value = line.removeprefix("export ").partition("=")
+        value = value.strip()
+        if len(value) >= 2 and value[0] == value[-1] and value[0] in "'\"":
+            value = value[1:-1]
+        values[key.strip()] = value
+    return values
+
+
+def merge(base: Any, over: Any, key: str = "") -> Any:
+    """Merge ``over`` onto ``base`` with the Compose specification's rules."""
+    if isinstance(over, Tagged):
+        if over.tag == "!reset":
+            return None
+        if over.tag == "!override":
+            return over.value
+        over = over.value
+    if isinstance(base, Tagged):
+        base = base.value
+    if key in ("environment", "labels", "depends_on", "extra_hosts", "sysctls"):
+        base, over = _as_map(base), _as_map(over)
+    if isinstance(base, dict) and isinstance(over, dict):
+        result = LineDict(base)
+        result.line = base.line if isinstance(base, LineDict) else None
+        result.key_lines = dict(base.key_lines) if isinstance(base, LineDict) else {}
+        for k, v in over.items():
+            merged = merge(base[k], v, str(k)) if k in base else (v.value if isinstance(v, Tagged) and v.tag != "!reset" else v)
+            if merged is None and isinstance(v, Tagged) and v.tag == "!reset":
+                result.pop(k, None)
+                continue
+            result[k] = merged
+            if isinstance(over, LineDict) and k in over.key_lines:
+                result.key_lines[k] = over.key_lines[k]
+        return result
+    if isinstance(base, list) and isinstance(over, list) and key not in ("command", "entrypoint", "test"):
+        result_list = LineList(base)
+        result_list.line, result_list.item_lines = getattr(base, "line", None), list(getattr(base, "item_lines", []))
+        over_lines = getattr(over, "item_lines", [])
+        for i, item in enumerate(over):
+            if item not in result_list:
+                result_list.append(item)
+                result_list.item_lines.append(over_lines[i] if i < len(over_lines) else 0)
+        return result_list
+    return over
+
+
+def _as_map(value: Any) -> Any:
+    """``["A=1", "B"]`` -> ``{"A": "1", "B": None}``; mappings pass through. Lines are kept."""
+    if isinstance(value, list):
+        result = LineDict()
+        result.line = getattr(value, "line", None)
+        lines = getattr(value, "item_lines", [])
+        for i, item in enumerate(value):
+            if isinstance(item, str):
+                k, sep, v = item.partition("=")
+                result[k] = v if sep else None
+            elif isinstance(item, dict):  # depends_on long list form is not valid, but be lenient
+                for k in item:
+                    result[k] = item[k]
+                    break
+            else:
+                continue
+            if i < len(lines):
+                result.key_lines[next(reversed(result))] = lines[i]
+        return result
+    return value
+
+
+def assemble(plan: list[ComposeFile], root: Path, out: Collector, loader: Any) -> Project | None:
+    """Merge a project's files (with ``include:`` and ``extends:``) into one service map."""
+    main = plan[0]
+    top_name = main.doc.get("name") if isinstance(main.doc.get("name"), str) else None
+    project = Project(
+        name=_project_name(top_name or main.path.parent.name) if main.path.name in MAIN_NAMES or top_name
+        else _project_name(f"{main.path.parent.name}-{_suffix(main.path.name)}"),
+        directory=main.path.parent,
+        files=[f.rel for f in plan],
+    )
+    project.env = read_env_file(main.path.parent / ".env", out, _rel(main.path.parent / ".env", root))
+    seen_includes: set[Path] = set()
+    for f in plan:
+        _add_file(project, f, root, out, loader, seen_includes, depth=0)
+    _apply_extends(project, root, out, loader)
+    return project if project.services else None
+
+
+def _suffix(filename: str) -> str:
+    stem = re.sub(r"\.ya?ml$", "", filename, flags=re.IGNORECASE)
+    return re.sub(r"^(docker-)?compose[.-]?", "", stem) or stem
+
+
+def _project_name(raw: str) -> str:
+    return re.sub(r"[^a-z0-9_-]", "", raw.lower()) or "default"
+
+
+def _rel(path: Path, root: Path) -> str:
+    try:
+        return path.relative_to(root).as_posix()
+    except ValueError:
+        return path.as_posix()
+
+
+def _add_file(
+    project: Project, f: ComposeFile, root: Path, out: Collector, loader: Any, seen: set[Path], depth: int
+) -> None:
+    r = Reader(f.rel, out)
+    for inc in r.list(f.doc, "include"):
+        paths: list[str] = []
+        if isinstance(inc, str):
+            paths = [inc]
+        elif isinstance(inc, dict):
+            p = inc.get("path")
+            paths = [p] if isinstance(p, str) else [x for x in p if isinstance(x, str)] if isinstance(p, list) else []
+        for p in paths:
+            target = (f.path.parent / p).resolve()
+            if target in seen or depth > 10:
+                out.warn(f.rel, r.line(f.doc, "include"), f"include {p}: already included (cycle?); skipped")
+                continue
+            seen.add(target)
+            doc = loader(target)
+            if doc is None:
+                out.warn(f.rel, r.line(f.doc, "include"), f"include {p}: file not found or unreadable")
+                continue
+            _add_file(project, ComposeFile(target, _rel(target, root), doc), root, out, loader, seen, depth + 1)
+    services = r.map(f.doc, "services")
+    for name, svc in services.items():
+        name = str(name)
+        if isinstance(svc, Tagged):
+            svc = svc.value
+        if svc is None:
+            svc = LineDict()
+            svc.line = services.line_of(name)
+        if not isinstance(svc, LineDict):
+            r.warn(services, name, f"service {name}: expected a mapping; ignored")
+            continue
+        if svc.line is None or name not in project.services:
+            svc.line = services.line_of(name)
+        if name in project.services:
+            project.services[name] = merge(project.services[name], svc)
+        else:
+            project.services[name] = svc
+            project.service_files[name] = f.rel
+    vols = f.doc.get("volumes")
+    if isinstance(vols, dict):
+        project.volumes.update(vols)
+
+
+def _apply_extends(project: Project, root: Path, out: Collector, loader: Any) -> None:
+    for name in list(project.services):
+        chain: list[str] = []
+        svc = project.services[name]
+        for _ in range(10):  # extends chains are short; a cycle stops here
+            ext = svc.get("extends")
+            if ext is None:
+                break
+            rel = project.service_files.get(name, project.files[0])
+            base_name, base = None, None
+            if isinstance(ext, str):
+                base_name = ext
+                base = project.services.get(ext)
+            elif isinstance(ext, dict) and isinstance(ext.get("service"), str):
+                base_name = ext["service"]
+                if isinstance(ext.get("file"), str):
+                    target = (root / rel).parent / ext["file"]
+                    doc = loader(target.resolve())
+                    if isinstance(doc, dict) and isinstance(doc.get("services"), dict):
+                        base = doc["services"].get(base_name)
+                else:
+                    base = project.services.get(base_name)
+            if not isinstance(base, dict) or base_name in chain:
+                out.warn(rel, svc.line_of("extends"), f"service {name}: extends {base_name!r}, which was not found")
+                break
+            chain.append(base_name)
+            child = LineDict((k, v) for k, v in svc.items() if k != "extends")
+            child.line, child.key_lines = svc.line, dict(svc.key_lines)
+            merged = merge(LineDict((k, v) for k, v in base.items() if k not in ("depends_on", "links")), child)
+            merged.line = svc.line
+            if "extends" in base:
+                merged["extends"] = base["extends"]
+            svc = merged
+        project.services[name] = svc
+
+
+def components(project: Project, root: Path, out: Collector) -> list[Component]:
+    """One component per service of an assembled project."""
+    result = []
+    for name, svc in project.services.items():
+        rel = project.service_files.get(name, project.files[0])
+        r = Reader(rel, out)
+        result.append(_component(name, svc, project, r, root, out))
+    return result
+
+
+def _component(name: str, svc: LineDict, project: Project, r: Reader, root: Path, out: Collector) -> Component:
+    image = r.str(svc, "image")
+    if isinstance(svc.get("image"), Tagged):
+        image = str(svc["image"].value)
+    kind, engine, reason = classify(name, image)
+    deploy = r.map(svc, "deploy")
+    env = _env(svc, project, r, root, out)
+    ports = _ports(svc, r)
+    health = r.map(svc, "healthcheck")
+    probe = None
+    disabled = bool(health.get("disable") is True)
+    if health and not disabled:
+        test = health.get("test")
+        cmd = [str(x) for x in test] if isinstance(test, list) else [str(test)] if test else []
+        if cmd and cmd[0] == "NONE":
+            disabled = True
+        else:
+            probe = Probe(
+                type="exec",
+                command=cmd,
+                period_s=r.unit(health, "interval", parse_duration),
+                timeout_s=r.unit(health, "timeout", parse_duration),
+                failure_threshold=r.int(health, "retries"),
+                initial_delay_s=r.unit(health, "start_period", parse_duration),
+                source=r.src(svc, "healthcheck"),
+            )
+    limits = r.map(r.map(deploy, "resources"), "limits")
+    reservations = r.map(r.map(deploy, "resources"), "reservations")
+    resources = None
+    if limits or reservations or "mem_limit" in svc or "cpus" in svc:
+        resources = Resources(
+            cpu_limit=r.unit(limits, "cpus", parse_cpu) or r.unit(svc, "cpus", parse_cpu),
+            memory_limit=r.unit(limits, "memory", parse_compose_bytes) or r.unit(svc, "mem_limit", parse_compose_bytes),
+            cpu_request=r.unit(reservations, "cpus", parse_cpu),
+            memory_request=r.unit(reservations, "memory", parse_compose_bytes),
+            source=r.src(svc, "deploy") if deploy else r.src(svc, "mem_limit"),
+        )
+    user = r.str(svc, "user")
+    security = None
+    if "privileged" in svc or user is not None or "cap_add" in svc:
+        run_as = None
+        if user is not None:
+            head = user.split(":", 1)[0]
+            run_as = 0 if head in ("0", "root") else int(head) if head.isdigit() else None
+        security = SecurityContext(
+            privileged=r.bool(svc, "privileged"),
+            run_as_user=run_as,
+            capabilities_add=[str(c) for c in r.list(svc, "cap_add")],
+            source=r.src(svc, "privileged" if "privileged" in svc else "user"),
+        )
+    tag = digest = None
+    if image:
+        _, tag, digest = split_image(image)
+    container = Container(
+        name=name,
+        image=image,
+        image_tag=tag,
+        image_digest=digest,
+        ports=ports,
+        env=env,
+        resources=resources,
+        security=security,
+        command=_command(svc.get("command")),
+        source=r.src(svc),
+    )
+    restart = r.str(svc, "restart")
+    policy = r.map(deploy, "restart_policy")
+    if restart is None and policy:
+        restart = r.str(policy, "condition")
+    aliases = {name}
+    for key in ("container_name", "hostname"):
+        if r.str(svc, key):
+            aliases.add(r.str(svc, key) or "")
+    nets = svc.get("networks")
+    if isinstance(nets, dict):
+        for net in nets.values():
+            if isinstance(net, dict):
+                aliases.update(str(a) for a in net.get("aliases") or [] if isinstance(a, str))
+    exposure = [f"published port {p.published}:{p.port}" for p in ports if p.published is not None]
+    replicas = r.int(deploy, "replicas")
+    mode = r.str(deploy, "mode")
+    if replicas is None and "scale" in svc:
+        replicas = r.int(svc, "scale")
+    if replicas is None and mode != "global":
+        replicas = 1  # Compose runs one container unless told otherwise: its documented default
+    return Component(
+        name=name,
+        kind=kind,
+        kind_reason=reason,
+        engine=engine,
+        platform="compose",
+        group=project.name,
+        workload="compose-service",
+        aliases=sorted(aliases - {name}),
+        labels={str(k): str(v) for k, v in _as_map(svc.get("labels") or {}).items()} if isinstance(_as_map(svc.get("labels") or {}), dict) else {},
+        source=Source(file=r.file, line=svc.line),
+        replicas=replicas,
+        image=image,
+        containers=[container],
+        restart_policy=restart,
+        termination_grace_s=r.unit(svc, "stop_grace_period", parse_duration),
+        host_network=(r.str(svc, "network_mode") == "host") if "network_mode" in svc else None,
+        volumes=_volumes(svc, project, r),
+        healthcheck=probe,
+        healthcheck_disabled=disabled,
+        exposure=exposure,
+        profiles=[str(p) for p in r.list(svc, "profiles")],
+    )
+
+
+def _command(value: Any) -> list[str]:
+    if isinstance(value, list):
+        return [str(x) for x in value]
+    if isinstance(value, str):
+        return value.split()
+    return []
+
+
+def _env(svc: LineDict, project: Project, r: Reader, root: Path, out: Collector) -> list[EnvVar]:
+    result: dict[str, EnvVar] = {}
+    files = svc.get("env_file")
+    entries = files if isinstance(files, list) else [files] if files is not None else []
+    base = (root / r.file).parent
+    for entry in entries:
+        path = entry.get("path") if isinstance(entry, dict) else entry
+        if not isinstance(path, str):
+            continue
+        target = base / _interpolate(path, project.env)
+        rel = _rel(target, root)
+        for k, v in read_env_file(target, out, rel).items():
+            result[k] = EnvVar(name=k, value=v, source=Source(file=rel, line=None))
+    env = _as_map(svc.get("environment") or {})
+    if isinstance(env, dict):
+        for k, v in env.items():
+            key = str(k)
+            value = None if v is None else ("true" if v is True else "false" if v is False else str(v))
+            var = EnvVar(name=key, value=value, source=Source(file=r.file, line=env.line_of(k) if isinstance(env, LineDict) else None))
+            if value is not None and "$" in value:
+                expanded = _interpolate(value, project.env)
+                if expanded != value:
+                    var.expanded = expanded
+            result[key] = var
+    return list(result.values())
+
+
+def _ports(svc: LineDict, r: Reader) -> list[Port]:
+    ports: list[Port] = []
+    raw_ports = r.list(svc, "ports")
+    for i, p in enumerate(raw_ports):
+        line = raw_ports.item_lines[i] if i < len(raw_ports.item_lines) else raw_ports.line
+        src = Source(file=r.file, line=line)
+        if isinstance(p, int) and not isinstance(p, bool):
+            ports.append(Port(port=p, published=None, source=src))  # container port, random host port
+        elif isinstance(p, str):
+            spec, _, proto = p.partition("/")
+            parts = spec.rsplit(":", 2)
+            if len(parts) == 1:
+                ports.append(Port(port=_num(parts[0]), protocol=(proto or "tcp").upper(), source=src))
+            else:
+                host_ip = parts[0] if len(parts) == 3 else None
+                ports.append(
+                    Port(
+                        port=_num(parts[-1]),
+                        published=_num(parts[-2]) if parts[-2] else None,
+                        host_ip=host_ip,
+                        protocol=(proto or "tcp").upper(),
+                        source=src,
+                    )
+                )
+        elif isinstance(p, dict):
+            target = p.get("target")
+            if target is None:
+                continue
+            published = p.get("published")
+            ports.append(
+                Port(
+                    port=_num(target),
+                    published=_num(published) if published is not None else None,
+                    host_ip=str(p["host_ip"]) if p.get("host_ip") else None,
+                    protocol=str(p.get("protocol", "tcp")).upper(),
+                    source=src,
+                )
+            )
+    for p in r.list(svc, "expose"):
+        ports.append(Port(port=_num(p), source=r.src(svc, "expose")))
+    return ports
+
+
+def _num(value: Any) -> int | str:
+    text = str(value).strip()
+    return int(text) if text.isdigit() else text
+
+
+def _volumes(svc: LineDict, project: Project, r: Reader) -> list[Volume]:
+    result = []
+    for v in r.list(svc, "volumes"):
+        if isinstance(v, str):
+            parts = v.split(":")
+            if len(parts) == 1:
+                result.append(Volume(name=parts[0], type="anonymous", mount_path=parts[0], source=r.src(svc, "volumes")))
+                continue
+            source_, target = parts[0], parts[1]
+            ro = len(parts) > 2 and "ro" in parts[2].split(",")
+            is_bind = source_.startswith((".", "/", "~", "$"))
+            result.append(
+                Volume(
+                    name=source_,
+                    type="bind" if is_bind else "named",
+                    host_path=source_ if is_bind else None,
+                    mount_path=target,
+                    read_only=ro,
+                    source=r.src(svc, "volumes"),
+                )
+            )
+        elif isinstance(v, dict):
+            vtype = str(v.get("type", "volume"))
+            src = str(v.get("source", "")) or "anonymous"
+            result.append(
+                Volume(
+                    name=src,
+                    type={"volume": "named", "bind": "bind", "tmpfs": "tmpfs"}.get(vtype, vtype),
+                    host_path=src if vtype == "bind" else None,
+                    mount_path=str(v.get("target")) if v.get("target") else None,
+                    read_only=bool(v.get("read_only")) if "read_only" in v else None,
+                    source=r.src(svc, "volumes"),
+                )
+            )
+    return result
+
+
+def load_compose_doc(path: Path, max_bytes: int) -> LineDict | None:
+    """Read a compose file named by ``include:`` or ``extends.file`` (outside the walk, maybe)."""
+    try:
+        if not path.is_file() or path.stat().st_size > max_bytes:
+            return None
+        text = path.read_text(encoding="utf-8")
+        docs = list(load_documents(text))
+    except (OSError, UnicodeDecodeError, YamlError):
+        return None
+    doc = docs[0] if docs else None
+    return doc if isinstance(doc, LineDict) else None
+
+
+def declared_links(project: Project, out: Collector) -> list[tuple[str, str, str, Source, str]]:
+    """``depends_on`` and ``links`` of every service: (from, to, kind, source, reason)."""
+    result = []
+    for name, svc in project.services.items():
+        r = Reader(project.service_files.get(name, project.files[0]), out)
+        deps = _as_map(svc.get("depends_on") or {})
+        if isinstance(deps, dict):
+            for target, spec in deps.items():
+                cond = spec.get("condition") if isinstance(spec, dict) else None
+                line = deps.line_of(target) if isinstance(deps, LineDict) else r.line(svc, "depends_on")
+                reason = f"depends_on {target}" + (f" (condition: {cond})" if cond else "")
+                result.append((name, str(target), "depends_on", Source(file=r.file, line=line), reason))
+        links = svc.get("links")
+        if isinstance(links, list):
+            lines = getattr(links, "item_lines", [])
+            for i, link in enumerate(links):
+                if isinstance(link, str):
+                    target = link.split(":", 1)[0]
+                    line = lines[i] if i < len(lines) else r.line(svc, "links")
+                    result.append((name, target, "links", Source(file=r.file, line=line), f"links {link}"))
+    return result

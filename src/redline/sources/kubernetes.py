@@ -1,0 +1,532 @@
+"""Kubernetes manifests -> components (workloads) and objects (everything else).
+
+A workload's pod template becomes a :class:`Component`; Services, Ingresses, HPAs, PDBs, NetworkPolicies,
+ConfigMaps, Secrets, PVCs and any unknown kind or CRD become :class:`K8sObject` records. Linking them
+(selectors, scale targets, ConfigMap references) needs every file read first, so it happens in
+:mod:`redline.sources.link`, not here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from redline.model import (
+    Autoscaling,
+    Component,
+    Container,
+    CronSpec,
+    EnvVar,
+    K8sObject,
+    Placement,
+    Port,
+    Probe,
+    Resources,
+    SecurityContext,
+    Source,
+    UpdateStrategy,
+    Volume,
+)
+from redline.model.units import parse_bytes, parse_cpu, parse_percent
+from redline.sources.diagnostics import Reader
+from redline.sources.engines import classify, split_image
+from redline.sources.yamlio import LineDict, LineList
+
+WORKLOAD_KINDS = {
+    "Deployment",
+    "StatefulSet",
+    "DaemonSet",
+    "ReplicaSet",
+    "ReplicationController",
+    "Job",
+    "CronJob",
+    "Pod",
+    "DeploymentConfig",  # OpenShift
+    "Rollout",  # Argo Rollouts
+}
+KNATIVE_GROUP = "serving.knative.dev"
+
+
+@dataclass
+class EnvFrom:
+    """An ``envFrom`` or ``valueFrom`` reference, followed once every ConfigMap is known."""
+
+    container: str
+    kind: str  # ConfigMap or Secret
+    name: str
+    key: str | None
+    env_name: str | None
+    prefix: str
+    source: Source
+
+
+@dataclass
+class Workload:
+    """A component read from a workload, with what linking still needs."""
+
+    component: Component
+    selector: dict[str, str] | None
+    env_from: list[EnvFrom] = field(default_factory=list)
+    pvc_claims: list[str] = field(default_factory=list)
+
+
+@dataclass
+class KubeRead:
+    workloads: list[Workload] = field(default_factory=list)
+    objects: list[K8sObject] = field(default_factory=list)
+
+
+def is_kubernetes(doc: Any) -> bool:
+    """A document with string ``apiVersion`` and ``kind`` is a Kubernetes object."""
+    return isinstance(doc, dict) and isinstance(doc.get("apiVersion"), str) and isinstance(doc.get("kind"), str)
+
+
+def read(docs: list[Any], r: Reader, out: KubeRead) -> int:
+    """Read every Kubernetes object in ``docs`` (List kinds are unpacked). Returns how many were read."""
+    count = 0
+    stack = list(docs)
+    while stack:
+        doc = stack.pop(0)
+        if not is_kubernetes(doc):
+            continue
+        kind = doc["kind"]
+        if kind.endswith("List") and isinstance(doc.get("items"), list):
+            stack[0:0] = list(doc["items"])
+            continue
+        count += 1
+        metadata = r.map(doc, "metadata")
+        name = r.str(metadata, "name")
+        if not name:
+            r.warn(doc, "kind", f"{kind} without metadata.name; ignored")
+            continue
+        namespace = r.str(metadata, "namespace") or "default"
+        api = str(doc["apiVersion"])
+        if kind in WORKLOAD_KINDS or (kind == "Service" and api.startswith(KNATIVE_GROUP)):
+            workload = _workload(doc, kind, api, name, namespace, metadata, r)
+            if workload is not None:
+                out.workloads.append(workload)
+        else:
+            out.objects.append(_object(doc, kind, api, name, namespace, metadata, r))
+    return count
+
+
+def _object(
+    doc: LineDict, kind: str, api: str, name: str, namespace: str, metadata: LineDict, r: Reader
+) -> K8sObject:
+    spec: dict[str, Any] = {}
+    if kind == "ConfigMap":
+        data = r.map(doc, "data")
+        spec = {
+            "data": {str(k): "" if v is None else str(v) for k, v in data.items()},
+            "data_lines": {str(k): data.line_of(k) for k in data},
+        }
+    elif kind == "Secret":
+        keys = list(r.map(doc, "data")) + list(r.map(doc, "stringData"))
+        spec = {"keys": [str(k) for k in keys], "type": r.str(doc, "type")}
+    elif kind == "PersistentVolumeClaim":
+        s = r.map(doc, "spec")
+        spec = {"accessModes": [str(m) for m in r.list(s, "accessModes")]}
+    elif isinstance(doc.get("spec"), dict):
+        spec = _plain(doc["spec"])
+    obj = K8sObject(
+        kind=kind,
+        api_version=api,
+        name=name,
+        namespace=namespace,
+        labels=r.strmap(metadata, "labels"),
+        annotations=r.strmap(metadata, "annotations"),
+        source=r.src(doc, "kind") if doc.line is None else Source(file=r.file, line=doc.line),
+        spec=spec,
+    )
+    return obj
+
+
+def _plain(value: Any, depth: int = 0) -> Any:
+    """A plain copy (dict/list/scalars) of YAML data, bounded in depth."""
+    if depth > 40:
+        return None
+    if isinstance(value, dict):
+        return {str(k): _plain(v, depth + 1) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_plain(v, depth + 1) for v in value]
+    if isinstance(value, str | int | float | bool) or value is None:
+        return value
+    return str(value)
+
+
+def _pod_template(doc: LineDict, kind: str, api: str, r: Reader) -> tuple[LineDict, LineDict]:
+    """(pod template, its metadata) for any workload kind."""
+    spec = r.map(doc, "spec")
+    if kind == "Pod":
+        return doc, r.map(doc, "metadata")
+    if kind == "CronJob":
+        job = r.map(r.map(spec, "jobTemplate"), "spec")
+        template = r.map(job, "template")
+    else:
+        template = r.map(spec, "template")
+    return template, r.map(template, "metadata")
+
+
+def _workload(
+    doc: LineDict, kind: str, api: str, name: str, namespace: str, metadata: LineDict, r: Reader
+) -> Workload | None:
+    spec = r.map(doc, "spec")
+    template, tmeta = _pod_template(doc, kind, api, r)
+    pod = r.map(template, "spec")
+    source = Source(file=r.file, line=doc.line)
+
+    containers: list[Container] = []
+    env_from: list[EnvFrom] = []
+    for key, init in (("initContainers", True), ("containers", False)):
+        for raw in r.list(pod, key):
+            if isinstance(raw, LineDict):
+                containers.append(_container(raw, init, r, env_from))
+    pod_security = _security(r.map(pod, "securityContext"), r)
+    for c in containers:
+        c.security = _merge_security(pod_security, c.security)
+
+    main_image = next((c.image for c in containers if not c.init and c.image), None)
+    component_kind, engine, reason = classify(name, main_image)
+
+    replicas: int | None
+    if kind in ("Deployment", "StatefulSet", "ReplicaSet", "ReplicationController", "DeploymentConfig", "Rollout"):
+        replicas = r.int(spec, "replicas")
+        if replicas is None and "replicas" not in spec:
+            replicas = 1  # the API server's default, stated by the schema; not a guess
+    elif kind == "Pod":
+        replicas = 1
+    else:
+        replicas = None  # DaemonSet: one per node; Job: completions; Knative: autoscaled
+
+    volumes, claims = _volumes(pod, containers, r)
+    for vct in r.list(spec, "volumeClaimTemplates"):
+        if isinstance(vct, LineDict):
+            vmeta, vspec = r.map(vct, "metadata"), r.map(vct, "spec")
+            volumes.append(
+                Volume(
+                    name=r.str(vmeta, "name") or "?",
+                    type="persistentVolumeClaim",
+                    claim=r.str(vmeta, "name"),
+                    access_modes=[str(m) for m in r.list(vspec, "accessModes")],
+                    source=r.src(vct),
+                )
+            )
+    annotations = r.strmap(metadata, "annotations")
+    component = Component(
+        name=name,
+        kind=component_kind,
+        kind_reason=reason,
+        engine=engine,
+        platform="kubernetes",
+        group=namespace,
+        namespace=namespace,
+        workload="KnativeService" if kind == "Service" else kind,
+        labels=r.strmap(tmeta, "labels"),
+        annotations={**r.strmap(tmeta, "annotations"), **annotations},
+        source=source,
+        replicas=replicas,
+        image=main_image,
+        containers=containers,
+        update_strategy=_strategy(spec, kind, r),
+        placement=_placement(pod, r),
+        restart_policy=r.str(pod, "restartPolicy"),
+        termination_grace_s=r.unit(pod, "terminationGracePeriodSeconds", float) if "terminationGracePeriodSeconds" in pod else None,
+        host_network=r.bool(pod, "hostNetwork"),
+        host_pid=r.bool(pod, "hostPID"),
+        volumes=volumes,
+        service_account=r.str(pod, "serviceAccountName"),
+        cron=_cron(doc, kind, spec, r),
+    )
+    if kind == "Service":  # Knative: min/max scale annotations are its autoscaling
+        tann = r.strmap(tmeta, "annotations")
+        lo = tann.get("autoscaling.knative.dev/minScale") or tann.get("autoscaling.knative.dev/min-scale")
+        hi = tann.get("autoscaling.knative.dev/maxScale") or tann.get("autoscaling.knative.dev/max-scale")
+        component.autoscaling = Autoscaling(
+            name=f"knative {name}",
+            min_replicas=int(lo) if lo and lo.isdigit() else 0,
+            max_replicas=int(hi) if hi and hi.isdigit() else None,
+            source=source,
+        )
+    selector: dict[str, str] | None = None
+    sel = r.map(spec, "selector")
+    if "matchLabels" in sel:
+        selector = r.strmap(sel, "matchLabels")
+    elif sel and kind in ("ReplicationController", "DeploymentConfig"):
+        selector = r.strmap(spec, "selector")
+    for ef in env_from:
+        ef.container = ef.container or name
+    return Workload(component=component, selector=selector, env_from=env_from, pvc_claims=claims)
+
+
+def _container(raw: LineDict, init: bool, r: Reader, env_from: list[EnvFrom]) -> Container:
+    name = r.str(raw, "name") or "?"
+    image = r.str(raw, "image")
+    tag = digest = None
+    if image:
+        _, tag, digest = split_image(image)
+    ports = []
+    for p in r.list(raw, "ports"):
+        if not isinstance(p, LineDict):
+            continue
+        port = r.intorstr(p, "containerPort")
+        if port is None:
+            continue
+        host_port = r.int(p, "hostPort")
+        ports.append(
+            Port(
+                port=port,
+                protocol=r.str(p, "protocol") or "TCP",
+                name=r.str(p, "name"),
+                published=host_port,
+                source=r.src(p),
+            )
+        )
+    env: list[EnvVar] = []
+    for e in r.list(raw, "env"):
+        if not isinstance(e, LineDict):
+            continue
+        ename = r.str(e, "name")
+        if not ename:
+            continue
+        src = r.src(e, "name")
+        vf = r.map(e, "valueFrom")
+        if vf:
+            skr, cmr, fr = r.map(vf, "secretKeyRef"), r.map(vf, "configMapKeyRef"), r.map(vf, "fieldRef")
+            if skr:
+                env.append(EnvVar(name=ename, secret_ref=f"{r.str(skr, 'name')}/{r.str(skr, 'key')}", source=src))
+            elif cmr:
+                cm, key = r.str(cmr, "name") or "", r.str(cmr, "key")
+                env.append(EnvVar(name=ename, config_ref=f"{cm}/{key}", source=src))
+                env_from.append(EnvFrom(name, "ConfigMap", cm, key, ename, "", src))
+            elif fr:
+                env.append(EnvVar(name=ename, field_ref=r.str(fr, "fieldPath"), source=src))
+            else:
+                env.append(EnvVar(name=ename, source=src))
+        else:
+            value = e.get("value")
+            env.append(
+                EnvVar(name=ename, value=None if value is None else _scalar_str(value), source=src)
+            )
+    for ef in r.list(raw, "envFrom"):
+        if not isinstance(ef, LineDict):
+            continue
+        prefix = r.str(ef, "prefix") or ""
+        for key, kind in (("configMapRef", "ConfigMap"), ("secretRef", "Secret")):
+            ref = r.map(ef, key)
+            if ref and r.str(ref, "name"):
+                env_from.append(EnvFrom(name, kind, r.str(ref, "name") or "", None, None, prefix, r.src(ef, key)))
+    lifecycle = r.map(raw, "lifecycle")
+    command = [str(x) for x in r.list(raw, "command")] + [str(x) for x in r.list(raw, "args")]
+    return Container(
+        name=name,
+        image=image,
+        image_tag=tag,
+        image_digest=digest,
+        init=init,
+        ports=ports,
+        env=env,
+        readiness=_probe(r.map(raw, "readinessProbe"), r),
+        liveness=_probe(r.map(raw, "livenessProbe"), r),
+        startup=_probe(r.map(raw, "startupProbe"), r),
+        resources=_resources(r.map(raw, "resources"), r),
+        security=_security(r.map(raw, "securityContext"), r),
+        pre_stop=bool(r.map(lifecycle, "preStop")) if lifecycle else None,
+        command=command,
+        source=r.src(raw),
+    )
+
+
+def _scalar_str(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def _probe(raw: LineDict, r: Reader) -> Probe | None:
+    if not raw:
+        return None
+    common = {
+        "initial_delay_s": r.unit(raw, "initialDelaySeconds", float),
+        "period_s": r.unit(raw, "periodSeconds", float),
+        "timeout_s": r.unit(raw, "timeoutSeconds", float),
+        "failure_threshold": r.int(raw, "failureThreshold"),
+        "source": Source(file=r.file, line=raw.line),
+    }
+    if "httpGet" in raw:
+        h = r.map(raw, "httpGet")
+        return Probe(type="http", port=r.intorstr(h, "port"), path=r.str(h, "path"), **common)
+    if "tcpSocket" in raw:
+        return Probe(type="tcp", port=r.intorstr(r.map(raw, "tcpSocket"), "port"), **common)
+    if "grpc" in raw:
+        return Probe(type="grpc", port=r.intorstr(r.map(raw, "grpc"), "port"), **common)
+    if "exec" in raw:
+        cmd = [str(x) for x in r.list(r.map(raw, "exec"), "command")]
+        return Probe(type="exec", command=cmd, **common)
+    return None
+
+
+def _resources(raw: LineDict, r: Reader) -> Resources | None:
+    if not raw:
+        return None
+    req, lim = r.map(raw, "requests"), r.map(raw, "limits")
+    return Resources(
+        cpu_request=r.unit(req, "cpu", parse_cpu),
+        cpu_limit=r.unit(lim, "cpu", parse_cpu),
+        memory_request=r.unit(req, "memory", parse_bytes),
+        memory_limit=r.unit(lim, "memory", parse_bytes),
+        source=Source(file=r.file, line=raw.line),
+    )
+
+
+def _security(raw: LineDict, r: Reader) -> SecurityContext | None:
+    if not raw:
+        return None
+    caps = r.map(raw, "capabilities")
+    return SecurityContext(
+        privileged=r.bool(raw, "privileged"),
+        run_as_user=r.int(raw, "runAsUser"),
+        run_as_non_root=r.bool(raw, "runAsNonRoot"),
+        allow_privilege_escalation=r.bool(raw, "allowPrivilegeEscalation"),
+        read_only_root_filesystem=r.bool(raw, "readOnlyRootFilesystem"),
+        capabilities_add=[str(c) for c in r.list(caps, "add")],
+        source=Source(file=r.file, line=raw.line),
+    )
+
+
+def _merge_security(pod: SecurityContext | None, ctr: SecurityContext | None) -> SecurityContext | None:
+    """Container settings win over pod settings, field by field, as the kubelet applies them."""
+    if pod is None:
+        return ctr
+    if ctr is None:
+        return SecurityContext(
+            run_as_user=pod.run_as_user, run_as_non_root=pod.run_as_non_root, source=pod.source
+        )
+    merged = ctr.model_copy()
+    if merged.run_as_user is None:
+        merged.run_as_user = pod.run_as_user
+    if merged.run_as_non_root is None:
+        merged.run_as_non_root = pod.run_as_non_root
+    return merged
+
+
+def _volumes(pod: LineDict, containers: list[Container], r: Reader) -> tuple[list[Volume], list[str]]:
+    mounts: dict[str, tuple[str | None, bool | None]] = {}
+    for raw in r.list(pod, "containers"):
+        for m in r.list(raw, "volumeMounts") if isinstance(raw, LineDict) else []:
+            if isinstance(m, LineDict) and r.str(m, "name"):
+                mounts.setdefault(r.str(m, "name") or "", (r.str(m, "mountPath"), r.bool(m, "readOnly")))
+    volumes, claims = [], []
+    for v in r.list(pod, "volumes"):
+        if not isinstance(v, LineDict) or not r.str(v, "name"):
+            continue
+        vname = r.str(v, "name") or ""
+        vtype, claim, host = "other", None, None
+        for t in ("persistentVolumeClaim", "emptyDir", "hostPath", "configMap", "secret", "projected"):
+            if t in v:
+                vtype = t
+        if vtype == "persistentVolumeClaim":
+            claim = r.str(r.map(v, "persistentVolumeClaim"), "claimName")
+            if claim:
+                claims.append(claim)
+        elif vtype == "hostPath":
+            host = r.str(r.map(v, "hostPath"), "path")
+        mount, ro = mounts.get(vname, (None, None))
+        volumes.append(
+            Volume(name=vname, type=vtype, claim=claim, host_path=host, mount_path=mount, read_only=ro, source=r.src(v))
+        )
+    return volumes, claims
+
+
+def _strategy(spec: LineDict, kind: str, r: Reader) -> UpdateStrategy | None:
+    key = "strategy" if kind in ("Deployment", "DeploymentConfig", "Rollout") else "updateStrategy"
+    raw = r.map(spec, key)
+    if not raw:
+        return None
+    rolling = r.map(raw, "rollingUpdate") or r.map(raw, "rollingParams")
+    return UpdateStrategy(
+        type=r.str(raw, "type"),
+        max_surge=r.intorstr(rolling, "maxSurge"),
+        max_unavailable=r.intorstr(rolling, "maxUnavailable"),
+        source=Source(file=r.file, line=raw.line),
+    )
+
+
+def _placement(pod: LineDict, r: Reader) -> Placement | None:
+    affinity = r.map(pod, "affinity")
+    anti = r.map(affinity, "podAntiAffinity")
+    spread = r.list(pod, "topologySpreadConstraints")
+    nodesel = r.strmap(pod, "nodeSelector")
+    if not anti and not spread and not nodesel:
+        return None
+    level = None
+    if anti.get("requiredDuringSchedulingIgnoredDuringExecution"):
+        level = "required"
+    elif anti.get("preferredDuringSchedulingIgnoredDuringExecution"):
+        level = "preferred"
+    keys = [r.str(s, "topologyKey") or "?" for s in spread if isinstance(s, LineDict)]
+    return Placement(
+        anti_affinity=level,  # type: ignore[arg-type]
+        topology_spread=keys,
+        node_selector=nodesel,
+        source=Source(file=r.file, line=(affinity or spread or pod).line),
+    )
+
+
+def _cron(doc: LineDict, kind: str, spec: LineDict, r: Reader) -> CronSpec | None:
+    if kind == "CronJob":
+        job = r.map(r.map(spec, "jobTemplate"), "spec")
+        return CronSpec(
+            schedule=r.str(spec, "schedule"),
+            concurrency_policy=r.str(spec, "concurrencyPolicy"),
+            starting_deadline_s=r.unit(spec, "startingDeadlineSeconds", float),
+            active_deadline_s=r.unit(job, "activeDeadlineSeconds", float),
+            backoff_limit=r.int(job, "backoffLimit"),
+            source=Source(file=r.file, line=spec.line),
+        )
+    if kind == "Job":
+        return CronSpec(
+            active_deadline_s=r.unit(spec, "activeDeadlineSeconds", float),
+            backoff_limit=r.int(spec, "backoffLimit"),
+            source=Source(file=r.file, line=spec.line),
+        )
+    return None
+
+
+def hpa_of(obj: K8sObject) -> tuple[str | None, str | None, Autoscaling]:
+    """(target kind, target name, autoscaling facts) of an HPA object (v1 and v2)."""
+    spec = obj.spec
+    ref = spec.get("scaleTargetRef") if isinstance(spec.get("scaleTargetRef"), dict) else {}
+    target_cpu: float | None = None
+    metrics: list[str] = []
+    if isinstance(spec.get("targetCPUUtilizationPercentage"), int | float):
+        target_cpu = float(spec["targetCPUUtilizationPercentage"]) / 100.0
+        metrics.append("cpu")
+    for m in spec.get("metrics") or []:
+        if not isinstance(m, dict):
+            continue
+        res = m.get("resource") if isinstance(m.get("resource"), dict) else None
+        if res:
+            metrics.append(str(res.get("name")))
+            target = res.get("target") if isinstance(res.get("target"), dict) else {}
+            value = target.get("averageUtilization", res.get("targetAverageUtilization"))
+            if res.get("name") == "cpu" and isinstance(value, int | float):
+                target_cpu = float(value) / 100.0
+        else:
+            metrics.append(str(m.get("type", "?")))
+    lo, hi = spec.get("minReplicas"), spec.get("maxReplicas")
+    auto = Autoscaling(
+        name=obj.name,
+        min_replicas=lo if isinstance(lo, int) and not isinstance(lo, bool) else (1 if lo is None else None),
+        max_replicas=hi if isinstance(hi, int) and not isinstance(hi, bool) else None,
+        target_cpu_utilization=target_cpu,
+        metrics=metrics,
+        source=obj.source,
+    )
+    return (
+        str(ref.get("kind")) if ref.get("kind") else None,
+        str(ref.get("name")) if ref.get("name") else None,
+        auto,
+    )
+
+
+__all__ = ["KubeRead", "Workload", "hpa_of", "is_kubernetes", "parse_percent", "read"]

@@ -1,0 +1,398 @@
+"""``scan``: a repository in, one :class:`~redline.model.System` out.
+
+The pipeline, in order: discover files -> parse YAML (once each) -> classify (kustomization, redline.yaml,
+Compose, Kubernetes, or skipped with a reason) -> build components and objects -> drop duplicate
+definitions -> give every component a unique name -> link Kubernetes objects -> infer dependency edges ->
+apply redline.yaml. Nothing here raises on bad input: what cannot be read is recorded in
+``System.skipped`` or ``System.warnings`` with file and line, and the rest is still read.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from collections import Counter
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from redline.model import Component, Evidence, FileRead, K8sObject, Kind, System
+from redline.sources import compose, kubernetes, kustomize, native
+from redline.sources.diagnostics import Collector, Reader
+from redline.sources.discover import DEFAULT_MAX_BYTES, Discovery, discover, read_text
+from redline.sources.infer import CONFIDENCE, EdgeBuilder, Resolver, infer_env
+from redline.sources.link import KubeIndex, link
+from redline.sources.yamlio import LineDict, YamlError, load_documents
+
+Progress = Callable[[int, int, str], None]
+
+
+class ScanError(Exception):
+    """The path cannot be scanned at all (it does not exist, or is not a directory or YAML file)."""
+
+
+@dataclass
+class _Parsed:
+    path: Path
+    rel: str
+    docs: list[Any]
+
+
+def scan(
+    path: str | Path,
+    *,
+    overlay: str | Path | None = None,
+    exclude: Iterable[str] = (),
+    max_file_bytes: int = DEFAULT_MAX_BYTES,
+    render_helm: bool = True,
+    progress: Progress | None = None,
+) -> System:
+    """Read a repository (or one file) into a :class:`System`.
+
+    ``overlay`` names a redline.yaml to apply instead of the one at the root of ``path``.
+    Raises :class:`ScanError` only when ``path`` itself is unusable.
+    """
+    root = Path(path)
+    if not root.exists():
+        raise ScanError(f"{path}: no such file or directory")
+    if not root.is_dir() and not root.is_file():
+        raise ScanError(f"{path}: not a file or directory")
+    out = Collector()
+    found = discover(root, out, exclude)
+    overlay_path = Path(overlay).resolve() if overlay is not None else None
+    if overlay_path is not None and not overlay_path.is_file():
+        raise ScanError(f"{overlay}: overlay file not found")
+
+    system = System(root=str(found.root))
+    chart_files, rendered = _helm(found, out, render_helm)
+
+    parsed: list[_Parsed] = []
+    total = len(found.files)
+    for i, file in enumerate(found.files):
+        if progress is not None and (i % 50 == 0 or i == total - 1):
+            progress(i + 1, total, found.rel(file))
+        if file in chart_files or (overlay_path is not None and file == overlay_path):
+            continue
+        rel = found.rel(file)
+        text = read_text(file, rel, out, max_file_bytes)
+        if text is None:
+            continue
+        parsed.append(_Parsed(file, rel, _parse(text, rel, out)))
+    for rel, text in rendered:
+        parsed.append(_Parsed(found.root / rel, rel, _parse(text, rel, out)))
+
+    # Kustomizations first: they decide which files are opt-in components and which get a namespace.
+    kusts: list[kustomize.Kustomization] = []
+    natives: list[_Parsed] = []
+    rest: list[_Parsed] = []
+    for p in parsed:
+        if p.path.name in kustomize.KUSTOMIZATION_NAMES:
+            k = kustomize.read(p.docs[0] if p.docs else None, p.path, p.rel, out)
+            if k is not None:
+                kusts.append(k)
+                system.files.append(FileRead(**{"file": p.rel, "as": "kustomization", "objects": 0}))
+        elif p.path.name in native.NATIVE_NAMES and p.path.parent == found.root and overlay_path is None:
+            natives.append(p)
+        else:
+            rest.append(p)
+    optional = kustomize.component_files(kusts)
+    kust_ns = kustomize.namespaces(kusts)
+
+    kube = kubernetes.KubeRead()
+    compose_files: list[compose.ComposeFile] = []
+    for p in rest:
+        component_of = optional.get(p.path) or next(
+            (rel for d, rel in optional.items() if d in p.path.parents), None
+        )
+        if component_of is not None:
+            out.skip(p.rel, f"part of the kustomize Component {component_of}, an opt-in feature not in the base system")
+            continue
+        if not p.docs:
+            continue
+        first = p.docs[0]
+        if (compose.is_compose_name(p.path.name) and isinstance(first, LineDict) and "apiVersion" not in first) or (
+            compose.looks_like_compose(first)
+        ):
+            compose_files.append(compose.ComposeFile(p.path, p.rel, first))
+            continue
+        k8s_docs = [d for d in p.docs if kubernetes.is_kubernetes(d)]
+        if k8s_docs:
+            before_w, before_o = len(kube.workloads), len(kube.objects)
+            n = kubernetes.read(k8s_docs, Reader(p.rel, out), kube)
+            ns = kust_ns.get(p.path) or next((v for d, v in kust_ns.items() if d in p.path.parents), None)
+            if ns:
+                _set_namespace(kube, before_w, before_o, ns, p)
+            system.files.append(FileRead(**{"file": p.rel, "as": "kubernetes", "objects": n}))
+            others = len([d for d in p.docs if d is not None]) - len(k8s_docs)
+            if others:
+                out.warn(p.rel, None, f"{others} document(s) in this file are not Kubernetes objects; ignored")
+            continue
+        out.skip(p.rel, _not_ours(first))
+
+    components: list[Component] = []
+    # Compose projects.
+    def load_other(target: Path) -> LineDict | None:
+        return compose.load_compose_doc(target, max_file_bytes)
+
+    projects: list[compose.Project] = []
+    included = compose.included_files(compose_files)
+    for plan in compose.plan_projects(compose_files):
+        if plan[0].path in included:
+            continue  # a part of the project that includes it, not a project of its own
+        project = compose.assemble(plan, found.root, out, load_other)
+        for f in plan:
+            system.files.append(FileRead(**{"file": f.rel, "as": "compose", "objects": len(f.doc.get("services") or {})}))
+        if project is not None:
+            projects.append(project)
+    compose_by_project: dict[str, list[Component]] = {}
+    seen_projects: Counter[str] = Counter()
+    for project in projects:
+        seen_projects[project.name] += 1
+        if seen_projects[project.name] > 1:
+            project.name = f"{project.name}-{seen_projects[project.name]}"
+        comps = compose.components(project, found.root, out)
+        compose_by_project[project.name] = comps
+        components.extend(comps)
+
+    # Kubernetes: first definition wins; later duplicates are reported once per file pair.
+    workloads = _dedupe_workloads(kube.workloads, out)
+    objects = _dedupe_objects(kube.objects, out)
+    ingress_pairs = _ingress_components(objects)
+    ingress_components = [c for c, _ in ingress_pairs]
+    k8s_components = [w.component for w in workloads]
+    components.extend(k8s_components)
+    components.extend(ingress_components)
+    _unique_names(components)
+
+    index = KubeIndex(workloads, objects)
+    link(index, out)
+
+    # Dependency inference.
+    resolver = Resolver()
+    for project_name, comps in compose_by_project.items():
+        for c in comps:
+            plain = c.name.rsplit("/", 1)[-1]
+            for host in [plain, *c.aliases]:
+                resolver.compose.setdefault((project_name, host.lower()), c)
+    by_name = {c.name: c for c in components}
+    for obj in objects:
+        resolver.namespaces.add(obj.namespace)
+        if obj.kind == "Service":
+            resolver.k8s_services[(obj.namespace, obj.name)] = [by_name[n] for n in obj.selects if n in by_name]
+    for c in k8s_components:
+        resolver.namespaces.add(c.namespace or "default")
+        resolver.k8s_workloads[(c.namespace or "default", c.name.rsplit("/", 1)[-1])] = c
+    builder = EdgeBuilder()
+    for project in projects:
+        comps_by_plain = {c.name.rsplit("/", 1)[-1]: c for c in compose_by_project[project.name]}
+        for src_name, target, how, source, reason in compose.declared_links(project, out):
+            src = comps_by_plain.get(src_name)
+            dst = resolver.compose.get((project.name, target.lower()))
+            if src is None:
+                continue
+            if dst is None:
+                builder.unresolved_ref(src, target, f"{reason}: no such service in Compose project {project.name}", source)
+                continue
+            builder.add(src, dst, Evidence(reason=reason, kind=how, confidence=CONFIDENCE[how], source=source))  # type: ignore[arg-type]
+    infer_env(components, resolver, builder)
+    for comp, obj in ingress_pairs:
+        for svc in obj.refs:
+            for target in resolver.k8s_services.get((obj.namespace, svc), []):
+                builder.add(
+                    comp,
+                    target,
+                    Evidence(reason=f"Ingress {obj.name} routes to Service {svc}", kind="ingress", confidence=CONFIDENCE["ingress"], source=obj.source),
+                )
+    components.extend(builder.externals.values())
+    system.components = components
+    system.edges = builder.finish()
+    system.unresolved = builder.unresolved
+    system.objects = objects
+
+    # redline.yaml last: it overrides what the infra files said.
+    overlay_files = [overlay_path] if overlay_path is not None else [p.path for p in natives]
+    for ov in overlay_files:
+        rel = found.rel(ov)
+        text = read_text(ov, rel, out, max_file_bytes)
+        if text is None:
+            continue
+        docs = _parse(text, rel, out)
+        if not docs:
+            continue
+        spec = native.parse(docs[0], rel, out)
+        if spec is not None:
+            native.apply(system, spec, docs[0], rel, out)
+            system.files.append(FileRead(**{"file": rel, "as": "redline", "objects": len(spec.components)}))
+
+    system.components.sort(key=lambda c: c.name)
+    system.warnings = out.warnings
+    system.skipped = out.skipped
+    return system
+
+
+def _parse(text: str, rel: str, out: Collector) -> list[Any]:
+    docs: list[Any] = []
+    try:
+        for doc in load_documents(text):
+            docs.append(doc)
+    except YamlError as exc:
+        reason = exc.message
+        lines = text.splitlines()
+        line_text = lines[exc.line - 1] if exc.line and exc.line <= len(lines) else ""
+        if "{{" in text and "}}" in text:
+            reason = "Go/Helm template, not plain YAML: render it (`helm template`) and scan the output"
+        elif "%{" in text or "${" in line_text and "directive" in reason:
+            reason = "Terraform template syntax (%{ }), not plain YAML: scan the rendered file instead"
+        elif "\t" in line_text:
+            reason += " (a tab character on this line: YAML forbids tabs for indentation)"
+        if docs:
+            reason += f"; the {len(docs)} document(s) before it were read"
+        out.skip(rel, reason, line=exc.line)
+    return docs
+
+
+def _not_ours(doc: Any) -> str:
+    if isinstance(doc, dict):
+        if "jobs" in doc and ("on" in doc or True in doc):
+            return "YAML, not Kubernetes or Compose (a CI workflow)"
+        if "apiVersion" in doc or "kind" in doc:
+            return "YAML with apiVersion or kind missing or not a string: not a Kubernetes object"
+        return "YAML, but not Kubernetes, Compose, kustomize or redline.yaml"
+    return "YAML, but not a mapping: not Kubernetes, Compose, kustomize or redline.yaml"
+
+
+def _set_namespace(kube: kubernetes.KubeRead, before_w: int, before_o: int, ns: str, p: _Parsed) -> None:
+    """Put objects a kustomization namespaces into that namespace (only where the file did not say)."""
+    for w in kube.workloads[before_w:]:
+        raw_ns = _declared_ns(p, w.component.name)
+        if raw_ns is None:
+            w.component.namespace = w.component.group = ns
+    for o in kube.objects[before_o:]:
+        if _declared_ns(p, o.name) is None:
+            o.namespace = ns
+
+
+def _declared_ns(p: _Parsed, name: str) -> str | None:
+    for d in p.docs:
+        if isinstance(d, dict) and isinstance(d.get("metadata"), dict) and d["metadata"].get("name") == name:
+            ns = d["metadata"].get("namespace")
+            return ns if isinstance(ns, str) else None
+    return None
+
+
+def _dedupe_workloads(items: list[kubernetes.Workload], out: Collector) -> list[kubernetes.Workload]:
+    kept: dict[tuple[str, str, str], kubernetes.Workload] = {}
+    dups: Counter[tuple[str, str]] = Counter()
+    for w in items:
+        c = w.component
+        key = (c.workload or "", c.namespace or "default", c.name)
+        if key in kept:
+            dups[(c.source.file, kept[key].component.source.file)] += 1
+        else:
+            kept[key] = w
+    _report_dups(dups, out)
+    return list(kept.values())
+
+
+def _dedupe_objects(items: list[K8sObject], out: Collector) -> list[K8sObject]:
+    kept: dict[tuple[str, str, str], K8sObject] = {}
+    dups: Counter[tuple[str, str]] = Counter()
+    for o in items:
+        key = (o.kind, o.namespace, o.name)
+        if key in kept:
+            dups[(o.source.file, kept[key].source.file)] += 1
+        else:
+            kept[key] = o
+    _report_dups(dups, out)
+    return list(kept.values())
+
+
+def _report_dups(dups: Counter[tuple[str, str]], out: Collector) -> None:
+    """One warning per (folder of the duplicates, file of the first definitions): a release bundle that
+    repeats 30 per-service files is one fact, not 30."""
+    grouped: dict[tuple[str, str], list[tuple[str, int]]] = {}
+    for (file, first), n in sorted(dups.items()):
+        folder = file.rsplit("/", 1)[0] if "/" in file else "."
+        grouped.setdefault((folder, first), []).append((file, n))
+    for (folder, first), items in grouped.items():
+        total = sum(n for _, n in items)
+        where = items[0][0] if len(items) == 1 else f"{folder}/ ({len(items)} files)"
+        out.warn(where, None, f"{total} object(s) already defined in {first} (same kind, namespace and name); kept the first definition")
+
+
+def _ingress_components(objects: list[K8sObject]) -> list[tuple[Component, K8sObject]]:
+    """Each Ingress is a gateway hop on the request path: the controller that serves it is not in the repo."""
+    result = []
+    for o in objects:
+        if o.kind == "Ingress":
+            result.append((
+                Component(
+                    name=f"ingress/{o.name}",
+                    kind=Kind.GATEWAY,
+                    kind_reason="Kubernetes Ingress",
+                    platform="kubernetes",
+                    group=o.namespace,
+                    namespace=o.namespace,
+                    workload="Ingress",
+                    annotations=o.annotations,
+                    source=o.source,
+                    exposure=[f"Ingress {o.name}"],
+                ),
+                o,
+            ))
+    return result
+
+
+def _unique_names(components: list[Component]) -> None:
+    """Qualify names that two deployment groups share as ``group/name``; keep the plain name as an alias."""
+    groups: dict[str, set[tuple[str, str | None]]] = {}
+    for c in components:
+        groups.setdefault(c.name, set()).add((c.platform, c.group))
+    for c in components:
+        if len(groups[c.name]) > 1:
+            plain = c.name
+            c.name = f"{c.group}/{plain}"
+            if plain not in c.aliases:
+                c.aliases.insert(0, plain)
+    counts = Counter(c.name for c in components)
+    for c in components:
+        if counts[c.name] > 1:  # a compose project and a namespace with the same name
+            c.name = f"{c.platform}:{c.name}"
+
+
+def _helm(found: Discovery, out: Collector, render: bool) -> tuple[set[Path], list[tuple[str, str]]]:
+    """Files that belong to Helm charts, and the charts' rendered output when a ``helm`` binary exists.
+
+    Templates are Go text, not YAML: reading them as YAML would report hundreds of false parse errors.
+    """
+    files: set[Path] = set()
+    rendered: list[tuple[str, str]] = []
+    top = [c for c in found.charts if not any(p in found.charts for p in c.parents)]
+    helm = shutil.which("helm") if render else None
+    for chart in top:
+        members = [f for f in found.files if chart in f.parents]
+        files.update(members)
+        templates = [f for f in members if "templates" in f.relative_to(chart).parts]
+        rel = found.rel(chart) + "/"
+        if helm is None:
+            out.skip(
+                rel,
+                f"Helm chart ({len(templates)} templates) not rendered: run `helm template {rel}` and scan the output",
+            )
+            continue
+        try:
+            proc = subprocess.run([helm, "template", str(chart)], capture_output=True, text=True, timeout=120)
+        except (OSError, subprocess.TimeoutExpired) as exc:
+            out.skip(rel, f"Helm chart: `helm template` failed: {exc}")
+            continue
+        if proc.returncode != 0:
+            last = proc.stderr.strip().splitlines()[-1] if proc.stderr.strip() else f"exit {proc.returncode}"
+            out.skip(rel, f"Helm chart: `helm template` failed: {last}")
+            continue
+        out.warn(rel, None, "Helm chart rendered with its default values (`helm template`)")
+        rendered.append((f"{rel}(helm template output)", proc.stdout))
+    return files, rendered
+
+
+__all__ = ["ScanError", "scan"]

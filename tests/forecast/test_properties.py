@@ -1,0 +1,68 @@
+"""Monotonicity: more load never lowers latency; more replicas never raise it (hypothesis)."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from redline.forecast.graph import Network, compile_system
+from redline.forecast.latency import entry_distribution
+from redline.forecast.network import evaluate
+
+from .helpers import make_system
+
+
+@st.composite
+def networks(draw: st.DrawFn) -> Network:
+    n = draw(st.integers(2, 6))
+    comps: dict[str, dict[str, object]] = {}
+    for i in range(n):
+        calls = []
+        for j in range(i + 1, n):  # edges only forward: a DAG by construction
+            if draw(st.booleans()):
+                calls.append(
+                    {"to": f"c{j}", "count": draw(st.sampled_from([1, 2, 0.5, 1.5])),
+                     "parallel": draw(st.booleans())}
+                )  # fmt: skip
+        comps[f"c{i}"] = {
+            "replicas": draw(st.integers(1, 3)),
+            "workers": draw(st.integers(1, 8)),
+            "service_time": draw(st.floats(0.0005, 0.02)),
+            "scv": draw(st.sampled_from([0.0, 0.5, 1.0, 2.0])),
+            "async": draw(st.booleans()),
+            "cache_hit_ratio": draw(st.sampled_from([0.0, 0.0, 0.5])),
+            "calls": calls,
+        }
+    spec = {"entrypoints": [{"name": "e", "component": "c0", "rps": draw(st.floats(1, 50))}], "components": comps}
+    return compile_system(make_system(spec))
+
+
+def _p(net: Network, factor: float, replicas: np.ndarray | None = None) -> list[float]:
+    state = evaluate(net, factor, replicas=replicas)
+    dist = entry_distribution(net, state, 0)
+    return [math.inf] * 3 if dist is None else dist.quantiles([0.5, 0.95, 0.99])
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(networks(), st.floats(0.1, 3.0), st.floats(1.01, 2.0))
+def test_more_load_never_lowers_latency(net: Network, f: float, step: float) -> None:
+    lo, hi = evaluate(net, f), evaluate(net, f * step)
+    assert np.all(hi.r_mean >= lo.r_mean * (1 - 1e-9))
+    assert np.all((hi.rho >= lo.rho - 1e-12) | ~np.isfinite(hi.rho))
+    for a, b in zip(_p(net, f), _p(net, f * step), strict=True):
+        assert b >= a * (1 - 1e-3) - 1e-7  # grid interpolation tolerance
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(networks(), st.floats(0.1, 3.0), st.data())
+def test_more_replicas_never_raise_latency(net: Network, f: float, data: st.DataObject) -> None:
+    more = net.replicas.copy()
+    i = data.draw(st.integers(0, net.n - 1))
+    more[i] += data.draw(st.integers(1, 3))
+    base, grown = evaluate(net, f), evaluate(net, f, replicas=more)
+    assert np.all(grown.r_mean <= base.r_mean * (1 + 1e-9))
+    for a, b in zip(_p(net, f), _p(net, f, more), strict=True):
+        assert b <= a * (1 + 1e-3) + 1e-7
