@@ -52,8 +52,11 @@ def sh(cmd: list[str], **kw: object) -> subprocess.CompletedProcess[str]:
 def install(skip: bool) -> None:
     if skip:
         return
-    need = [p for p, b in (("wrk", "wrk"), ("hey", "hey"), ("apache2-utils", "ab"), ("nginx", "nginx"))
-            if shutil.which(b) is None and not os.path.exists(f"/usr/sbin/{b}")]
+    need = [
+        p
+        for p, b in (("wrk", "wrk"), ("hey", "hey"), ("apache2-utils", "ab"), ("nginx", "nginx"))
+        if shutil.which(b) is None and not os.path.exists(f"/usr/sbin/{b}")
+    ]
     if need:
         print(f"installing {need} with apt-get", file=sys.stderr)
         sh(["apt-get", "update"])
@@ -89,15 +92,19 @@ def start_nginx(tmp: Path) -> tuple[subprocess.Popen[bytes], str]:
         f"server {{ listen 127.0.0.1:{port}; root {www}; location / {{ }} }} }}\n"
     )
     nginx = shutil.which("nginx") or "/usr/sbin/nginx"
-    proc = subprocess.Popen(["taskset", "-c", "1", nginx, "-p", str(tmp), "-c", str(conf), "-e",
-                             str(tmp / "error.log")])
+    proc = subprocess.Popen(
+        ["taskset", "-c", "1", nginx, "-p", str(tmp), "-c", str(conf), "-e", str(tmp / "error.log")]
+    )
     wait_port(port)
     return proc, f"http://127.0.0.1:{port}"
 
 
 def start_stall() -> tuple[subprocess.Popen[str], str]:
-    proc = subprocess.Popen(["taskset", "-c", "1", sys.executable, str(SERVERS), "stall", "--max-seconds", "900"],
-                            stdout=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        ["taskset", "-c", "1", sys.executable, str(SERVERS), "stall", "--max-seconds", "900"],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     assert proc.stdout is not None
     port = int(proc.stdout.readline().split()[1])
     return proc, f"http://127.0.0.1:{port}"
@@ -155,11 +162,29 @@ def run_ab(url: str, conns: int, secs: float, pct: str = "99") -> tuple[int, flo
 def run_locust(url: str, conns: int, secs: float, pct: str = "99") -> tuple[int, float | None, str]:
     with tempfile.TemporaryDirectory() as tmp:
         lf = Path(tmp) / "locustfile.py"
-        lf.write_text(LOCUSTFILE.replace("/small.txt", "/" + url.split("/", 3)[3] if url.count("/") >= 3 else "/"))
+        lf.write_text(
+            LOCUSTFILE.replace("/small.txt", "/" + url.split("/", 3)[3] if url.count("/") >= 3 else "/")
+        )
         base = "/".join(url.split("/")[:3])
-        cmd = [str(LOCUST_VENV / "bin" / "locust"), "-f", str(lf), "--headless", "-u", str(conns), "-r",
-               str(conns), "-t", f"{int(secs)}s", "--host", base, "--csv", f"{tmp}/s", "--only-summary",
-               "--loglevel", "ERROR"]
+        cmd = [
+            str(LOCUST_VENV / "bin" / "locust"),
+            "-f",
+            str(lf),
+            "--headless",
+            "-u",
+            str(conns),
+            "-r",
+            str(conns),
+            "-t",
+            f"{int(secs)}s",
+            "--host",
+            base,
+            "--csv",
+            f"{tmp}/s",
+            "--only-summary",
+            "--loglevel",
+            "ERROR",
+        ]
         measured(cmd, secs + 60)
         rows = (Path(tmp) / "s_stats.csv").read_text().splitlines()
         head = rows[0].split(",")
@@ -170,11 +195,23 @@ def run_locust(url: str, conns: int, secs: float, pct: str = "99") -> tuple[int,
     return n, p, "locust -f locustfile.py (FastHttpUser, constant(0)) " + " ".join(cmd[3:9])
 
 
-def run_redline(url: str, conns: int, secs: float, pct: str = "99", extra: list[str] | None = None
-                ) -> tuple[int, float | None, str]:
+def run_redline(
+    url: str, conns: int, secs: float, pct: str = "99", extra: list[str] | None = None
+) -> tuple[int, float | None, str]:
     args = extra or ["--users", str(conns), "--workers", "1"]
-    cmd = [sys.executable, "-m", "redline.cli.load", "load", url, *args, "--duration", f"{secs:g}s",
-           "--format", "json", "--quiet"]
+    cmd = [
+        sys.executable,
+        "-m",
+        "redline.cli.load",
+        "load",
+        url,
+        *args,
+        "--duration",
+        f"{secs:g}s",
+        "--format",
+        "json",
+        "--quiet",
+    ]
     out, _ = measured(cmd, secs + 60)
     doc = json.loads(out[: out.rindex("}") + 1])
     key = {"99": "p99", "90": "p90"}[pct]
@@ -202,9 +239,17 @@ def throughput(url: str, conns: int, secs: float, trials: int) -> list[dict[str,
             if p99 is not None:
                 p99s.append(p99)
         if per_cpu:
-            rows.append({"tool": name, "req_per_cpu_s": statistics.median(per_cpu), "rps": statistics.median(reqs),
-                         "p99_ms": statistics.median(p99s) if p99s else None, "trials": len(per_cpu),
-                         "all_req_per_cpu_s": [round(x) for x in per_cpu], "cmd": cmd})
+            rows.append(
+                {
+                    "tool": name,
+                    "req_per_cpu_s": statistics.median(per_cpu),
+                    "rps": statistics.median(reqs),
+                    "p99_ms": statistics.median(p99s) if p99s else None,
+                    "trials": len(per_cpu),
+                    "all_req_per_cpu_s": [round(x) for x in per_cpu],
+                    "cmd": cmd,
+                }
+            )
     return rows
 
 
@@ -215,8 +260,13 @@ def stall(conns: int) -> list[dict[str, object]]:
         for name, fn in TOOLS.items():
             try:
                 if name == "redline":
-                    n, p90, cmd = run_redline(url + "/", conns, 10, "90", ["--rate", "200", "--arrival", "uniform",
-                                                                           "--connections", "400", "--workers", "1"])
+                    n, p90, cmd = run_redline(
+                        url + "/",
+                        conns,
+                        10,
+                        "90",
+                        ["--rate", "200", "--arrival", "uniform", "--connections", "400", "--workers", "1"],
+                    )
                 else:
                     n, p90, cmd = fn(url + "/", conns, 10, "90")
             except Exception as exc:
@@ -248,8 +298,10 @@ def main() -> None:
     stall_rows = stall(args.stall_connections)
     wrk = next((r["req_per_cpu_s"] for r in rows if r["tool"] == "wrk"), None)
     loc = next((r["req_per_cpu_s"] for r in rows if r["tool"] == "locust"), None)
-    print(f"\n### Throughput per client CPU-second ({args.connections} connections, "
-          f"{args.seconds:g}s × {args.trials} trials, median)\n")
+    print(
+        f"\n### Throughput per client CPU-second ({args.connections} connections, "
+        f"{args.seconds:g}s × {args.trials} trials, median)\n"
+    )
     print("| tool | req / client CPU-s | req/s | × wrk | × locust | p99 reported (ms) | command |")
     print("|---|---:|---:|---:|---:|---:|---|")
     for r in rows:

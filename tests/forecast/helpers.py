@@ -65,6 +65,12 @@ SHOP: dict[str, Any] = {
             "service_time": 0.008,
             "calls": [{"to": "db", "count": 3}],
         },
-        "db": {"kind": "datastore", "engine": "postgres", "replicas": 1, "workers": 16, "service_time": 0.002},
+        "db": {
+            "kind": "datastore",
+            "engine": "postgres",
+            "replicas": 1,
+            "workers": 16,
+            "service_time": 0.002,
+        },
     },
 }

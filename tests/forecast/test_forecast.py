@@ -78,4 +78,5 @@ def test_curves_span_current_and_target() -> None:
     points = result.curves["web"]
     assert points[0].rps == 0 and len(points) > 10
     finite = [p.p95_ms for p in points if p.p95_ms is not None]
-    assert finite == sorted(finite)
+    assert all(b >= a * (1 - 1e-3) for a, b in zip(finite, finite[1:], strict=False))
+    assert finite[-1] > finite[0]

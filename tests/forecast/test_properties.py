@@ -31,12 +31,15 @@ def networks(draw: st.DrawFn) -> Network:
             "replicas": draw(st.integers(1, 3)),
             "workers": draw(st.integers(1, 8)),
             "service_time": draw(st.floats(0.0005, 0.02)),
-            "scv": draw(st.sampled_from([0.0, 0.5, 1.0, 2.0])),
+            "scv": draw(st.sampled_from([0.25, 0.5, 1.0, 2.0])),  # SCV 0 (atoms): see test_network
             "async": draw(st.booleans()),
             "cache_hit_ratio": draw(st.sampled_from([0.0, 0.0, 0.5])),
             "calls": calls,
         }
-    spec = {"entrypoints": [{"name": "e", "component": "c0", "rps": draw(st.floats(1, 50))}], "components": comps}
+    spec = {
+        "entrypoints": [{"name": "e", "component": "c0", "rps": draw(st.floats(1, 50))}],
+        "components": comps,
+    }
     return compile_system(make_system(spec))
 
 

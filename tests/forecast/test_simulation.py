@@ -72,9 +72,7 @@ def _simulate(rps: float, horizon: float, seed: int) -> np.ndarray:
         last[rec.id_number] = max(last.get(rec.id_number, 0.0), rec.exit_date)
         visits[rec.id_number] = visits.get(rec.id_number, 0) + 1
     warmup = horizon * 0.1
-    done = [
-        last[i] - first[i] for i in first if first[i] > warmup and visits[i] >= 7 and last[i] < horizon
-    ]
+    done = [last[i] - first[i] for i in first if first[i] > warmup and visits[i] >= 7 and last[i] < horizon]
     return np.asarray(done)
 
 

@@ -5,9 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from graphrules_helpers import FIXTURES, cases, findings
-
-from redline.review.rule import Severity
+from graphrules_helpers import cases, findings
 
 POSITIVE = cases("RS", "positive")
 NEGATIVE = cases("RS", "negative")

@@ -79,7 +79,6 @@ def forecast_command(
                     safe = re.sub(r"[^A-Za-z0-9_.-]+", "_", e.name)
                     (plot / f"latency-{safe}.svg").write_text(forecast_html.latency_svg(result, e.name))
             (plot / "utilization.svg").write_text(forecast_html.utilization_svg(result))
-            (plot / "utilization-target.svg").write_text(forecast_html.utilization_svg(result, target=True))
         except OSError as exc:
             fail(f"cannot write plots to {plot}: {exc.strerror or exc}")
     if format == "json":

@@ -52,12 +52,18 @@ def _codes(values: list[str] | None) -> list[str]:
 
 
 def review_command(
-    path: Path = typer.Argument(..., help="A directory or file: Compose, Kubernetes manifests, redline.yaml."),
+    path: Path = typer.Argument(
+        ..., help="A directory or file: Compose, Kubernetes manifests, redline.yaml."
+    ),
     format: ReviewFormat = typer.Option(ReviewFormat.TEXT, "--format", "-f", help="Output format."),
     fail_on: FailOn | None = typer.Option(
-        None, "--fail-on", help="Exit 1 when a finding is at or above this severity (default: config, else high)."
+        None,
+        "--fail-on",
+        help="Exit 1 when a finding is at or above this severity (default: config, else high).",
     ),
-    select: list[str] | None = typer.Option(None, "--select", help="Only these rule codes or prefixes (AV,RS001)."),
+    select: list[str] | None = typer.Option(
+        None, "--select", help="Only these rule codes or prefixes (AV,RS001)."
+    ),
     ignore: list[str] | None = typer.Option(None, "--ignore", help="Skip these rule codes or prefixes."),
     config: Path | None = typer.Option(None, "--config", help="A redline.toml or pyproject.toml to use."),
     overlay: Path | None = typer.Option(None, "--overlay", help="An extra redline.yaml laid over the scan."),
@@ -79,7 +85,7 @@ def review_command(
     try:
         import redline
 
-        scan = redline.scan  # type: ignore[attr-defined]
+        scan = redline.scan
     except AttributeError:
         raise _fail("the scanner (redline.scan) is not available in this build") from None
     try:

@@ -22,7 +22,7 @@ from redline.forecast.result import (
     PoolForecast,
     ReplicaChange,
 )
-from redline.forecast.search import bottleneck, saturation_factor, size_for_slo, slo_crossing
+from redline.forecast.search import bottleneck, saturation_factors, size_for_slo, slo_crossings
 from redline.model import System
 
 __all__ = ["TARGET_UTILIZATION", "forecast"]
@@ -125,10 +125,13 @@ def forecast(
     breach: list[str] = []
     p95_after: dict[str, float | None] = {}
     slo_after_ok: bool | None = True if slo_lat else None
+    f_sats = saturation_factors(net)
+    f_slos = slo_crossings(net, slo_lat, f_sats) if slo_lat else [None] * len(f_sats)
     for e, name in enumerate(net.entry_names):
         entries.append(
-            _entry(net, e, cur, tgt, factor, slo_lat, slo_names, curve_map if curves else None, breach)
-        )
+            _entry(net, e, cur, tgt, factor, f_sats[e], f_slos[e], slo_lat, slo_names,
+                   curve_map if curves else None, breach)
+        )  # fmt: skip
         dist = entry_distribution(net, after, e)
         p95_after[name] = _ms(dist.quantile(0.95)) if dist else None
         if slo_lat and (dist is None or any(dist.quantile(q) > lim for q, lim in slo_lat.items())):
@@ -247,6 +250,8 @@ def _entry(
     cur: State,
     tgt: State,
     factor: float,
+    f_sat: float | None,
+    f_slo: float | None,
     slo_lat: dict[float, float],
     slo_names: dict[float, str],
     curve_map: dict[str, list[CurvePoint]] | None,
@@ -258,15 +263,14 @@ def _entry(
     d_tgt = entry_distribution(net, tgt, e)
     q_cur = d_cur.quantiles(QUANTILES) if d_cur else [math.inf] * 3
     q_tgt = d_tgt.quantiles(QUANTILES) if d_tgt else [math.inf] * 3
-    f_sat = saturation_factor(net, e)
     neck = bottleneck(net, e, f_sat) if f_sat is not None else None
-    f_slo: float | None = None
     which: str | None = None
-    if slo_lat and f_sat is not None:
-        for q, limit in sorted(slo_lat.items()):
-            f = slo_crossing(net, e, q, limit, f_sat)
-            if f_slo is None or f < f_slo:
-                f_slo, which = f, slo_names[q]
+    if f_slo is not None:  # which percentile crosses first: the one furthest over its limit just past it
+        past = entry_distribution(net, evaluate(net, f_slo * 1.01 + 1e-12), e)
+        if past is None:
+            which = slo_names[max(slo_lat)]
+        else:
+            which = slo_names[max(slo_lat, key=lambda q: past.quantile(q) / slo_lat[q])]
 
     def met(dist: Distribution | None) -> bool | None:
         if not slo_lat:

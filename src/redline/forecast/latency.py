@@ -75,21 +75,46 @@ _SHIFT = 12
 def _grid_size(reached: int) -> int:
     """Fine grids for normal systems; coarser for very large graphs, where each transform costs O(G)."""
     if reached <= 1500:
-        return 4096
+        return 2048
     if reached <= 5000:
         return 2048
     return 1024
 
 
+class _Plan:
+    """What does not change with load: the stations an entry point reaches, in order, and their calls."""
+
+    def __init__(self, net: Network, entry: int) -> None:
+        reach = net.reach[entry]
+        self.stations = [s for level in net.levels for s in level[reach[level]].tolist()]
+        self.out_calls: dict[int, list[int]] = {}
+        self.callers: dict[int, int] = {}
+        for j, (src, dst) in enumerate(zip(net.call_src.tolist(), net.call_dst.tolist(), strict=True)):
+            if reach[src]:
+                self.out_calls.setdefault(src, []).append(j)
+                self.callers[dst] = self.callers.get(dst, 0) + 1
+        self.pools = [k for k, pool in enumerate(net.pools) if reach[pool.owner]]
+
+
+def _plan(net: Network, entry: int) -> _Plan:
+    cache: dict[int, _Plan] = net.__dict__.setdefault("_latency_plans", {})
+    if entry not in cache:
+        cache[entry] = _Plan(net, entry)
+    return cache[entry]
+
+
 def entry_distribution(
     net: Network, state: State, entry: int, *, grid: int | None = None
 ) -> Distribution | None:
-    """The end-to-end latency distribution of entry point ``entry``; ``None`` when it is unbounded."""
+    """The end-to-end latency distribution of entry point ``entry``; ``None`` when it is unbounded.
+
+    ``grid`` overrides the number of grid points (searches use a coarse grid; reports the default).
+    """
     root = net.entry_root[entry]
     if state.infinite[root]:
         return None
-    reach = net.reach[entry]
-    stations = [s for level in net.levels for s in level[reach[level]].tolist()]
+    plan = _plan(net, entry)
+    stations = plan.stations
     size = grid or _grid_size(len(stations))
     cw = state.cond_wait()
     pcw = state.pool_cond_wait()
@@ -99,8 +124,8 @@ def entry_distribution(
         weight = state.p_wait[s] * max(visits[s], 1e-9) * 1e6
         if weight > 1.0:
             tail = max(tail, cw[s] * math.log(weight))
-    for k, pool in enumerate(net.pools):
-        if reach[pool.owner] and state.pool_p_wait[k] > 0:
+    for k in plan.pools:
+        if state.pool_p_wait[k] > 0:
             tail = max(tail, pcw[k] * math.log(max(state.pool_p_wait[k] * 1e6, 1.0)))
     mean, sd = float(state.r_mean[root]), math.sqrt(max(float(state.r_var[root]), 0.0))
     span = max(mean + 30.0 * sd + tail, 2.0 * mean)
@@ -115,58 +140,59 @@ def entry_distribution(
     smooth = np.exp(-0.5 * (np.abs(s_grid) * 1.5 * dt) ** 2 - s_grid * offset)
     unshift = np.exp(s_grid * offset)
 
-    def to_cdf(log_l: ComplexArray) -> FloatArray:
-        masses = np.fft.irfft(np.exp(log_l) * smooth, n=size)
+    def to_cdf(lt: ComplexArray) -> FloatArray:
+        masses = np.fft.irfft(lt * smooth, n=size)
         return np.asarray(np.clip(np.maximum.accumulate(np.cumsum(masses)), 0.0, 1.0), dtype=np.float64)
 
-    out_calls: dict[int, list[int]] = {}
-    callers_left: dict[int, int] = {}
-    for j in range(len(net.call_src)):
-        src, dst = int(net.call_src[j]), int(net.call_dst[j])
-        if reach[src]:
-            out_calls.setdefault(src, []).append(j)
-            callers_left[dst] = callers_left.get(dst, 0) + 1
+    out_calls = plan.out_calls
+    callers_left = dict(plan.callers)
+    one = np.ones_like(s_grid)
 
-    log_r: dict[int, ComplexArray] = {}
+    # Transforms are multiplied directly (no logs: complex log/exp cost more than the rest together).
+    trans: dict[int, ComplexArray] = {}
     for s in stations:
         p, w = float(state.p_wait[s]), float(cw[s])
-        log_l = np.log((1.0 - p) + p / (1.0 + s_grid * w)) if p > 0 else np.zeros_like(s_grid)
+        lt = (1.0 - p) + p / (1.0 + s_grid * w) if p > 0 else one
         svc, scv = float(net.service[s]), float(net.scv[s])
-        if scv > 1e-9:
-            log_l = log_l - (1.0 / scv) * np.log1p(s_grid * svc * scv)
+        if abs(scv - 1.0) < 1e-12:
+            lt = lt / (1.0 + s_grid * svc)
+        elif scv > 1e-9:
+            lt = lt * np.power(1.0 + s_grid * (svc * scv), -1.0 / scv)
         else:
-            log_l = log_l - s_grid * svc
+            lt = lt * np.exp(-s_grid * svc)
         calls = out_calls.get(s, [])
         if calls:
-            log_d = np.zeros_like(s_grid)
+            d = one
             par_cdf: FloatArray | None = None
             for j in calls:
                 dst = int(net.call_dst[j])
-                log_t = log_r[dst]
+                t = trans[dst]
                 k = int(net.call_pool[j])
                 if k >= 0 and state.pool_p_wait[k] > 0:
                     pp, pw = float(state.pool_p_wait[k]), float(pcw[k])
-                    log_t = log_t + np.log((1.0 - pp) + pp / (1.0 + s_grid * pw))
+                    t = t * ((1.0 - pp) + pp / (1.0 + s_grid * pw))
                 cnt = float(net.call_mean[j])
                 whole = math.floor(cnt)
                 frac = cnt - whole
                 if net.call_par[j]:
-                    f_t = to_cdf(log_t)
+                    f_t = to_cdf(t)
                     block = f_t**whole * ((1.0 - frac) + frac * f_t)
                     par_cdf = block if par_cdf is None else par_cdf * block
                 else:
-                    log_d = log_d + whole * log_t
+                    if whole == 1:
+                        d = d * t
+                    elif whole > 1:
+                        d = d * t**whole
                     if frac > 0:
-                        log_d = log_d + np.log((1.0 - frac) + frac * np.exp(log_t))
+                        d = d * ((1.0 - frac) + frac * t)
                 callers_left[dst] -= 1
                 if callers_left[dst] == 0 and dst != root:
-                    del log_r[dst]
+                    del trans[dst]
             if par_cdf is not None:
-                masses = np.diff(par_cdf, prepend=0.0)
-                log_d = log_d + np.log(np.fft.rfft(masses) * unshift + 0j)
+                d = d * np.asarray(np.fft.rfft(np.diff(par_cdf, prepend=0.0)) * unshift, dtype=np.complex128)
             h = float(net.hit[s])
             if h > 0:
-                log_d = np.log(h + (1.0 - h) * np.exp(log_d))
-            log_l = log_l + log_d
-        log_r[s] = log_l
-    return Distribution(to_cdf(log_r[root]), dt, offset)
+                d = h + (1.0 - h) * d
+            lt = lt * d
+        trans[s] = lt
+    return Distribution(to_cdf(trans[root]), dt, offset)

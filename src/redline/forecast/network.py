@@ -135,9 +135,10 @@ def evaluate(
     for li, stations in enumerate(net.levels):
         lpos[stations] = np.arange(len(stations))
         level_of[stations] = li
-    pools_by_level: dict[int, list[int]] = {}
+    by_level: dict[int, list[int]] = {}
     for k, p in enumerate(net.pools):
-        pools_by_level.setdefault(int(level_of[p.owner]), []).append(k)
+        by_level.setdefault(int(level_of[p.owner]), []).append(k)
+    pools_by_level = {li: np.asarray(ks, dtype=np.int64) for li, ks in by_level.items()}
 
     ncalls = len(net.call_src)
     call_wait_m = np.zeros(ncalls)
@@ -151,26 +152,10 @@ def evaluate(
         d_inf = np.zeros(m, dtype=bool)
         if calls.size:
             # Pools owned by this level's stations sit between caller and callee.
-            for k in pools_by_level.get(li, []):
-                _pool(
-                    net,
-                    k,
-                    lam,
-                    r_mean,
-                    r_var,
-                    infinite,
-                    reps,
-                    psize,
-                    target_util,
-                    call_wait_m,
-                    call_wait_v,
-                    call_inf,
-                    pool_lam,
-                    pool_hold,
-                    pool_rho,
-                    pool_p,
-                    pool_wq,
-                )
+            ks = pools_by_level.get(li)
+            if ks is not None:
+                _pools(net, ks, lam, r_mean, r_var, infinite, reps, psize, target_util, call_wait_m,
+                       call_wait_v, call_inf, pool_lam, pool_hold, pool_rho, pool_p, pool_wq)  # fmt: skip
             dst = net.call_dst[calls]
             ct_inf = infinite[dst] | call_inf[calls]
             ct_m = np.where(ct_inf, 0.0, r_mean[dst] + call_wait_m[calls])
@@ -198,10 +183,12 @@ def evaluate(
         d_inf &= h < 1.0
         svc = net.service[stations]
         svar = net.scv[stations] * svc**2
+        lam_l = lam[stations]
+        # A held caller is blocked by an unbounded callee only if it has traffic to send there.
         held = net.held[stations]
+        d_inf &= lam_l > 0
         hm = svc + np.where(held, d_mean, 0.0)
         hv = svar + np.where(held, d_var, 0.0)
-        lam_l = lam[stations]
         w = net.workers[stations]
         if target_util is not None:
             need = np.ceil(lam_l * hm / (target_util * w) - 1e-9).astype(np.int64)
@@ -248,9 +235,9 @@ def evaluate(
     )
 
 
-def _pool(
+def _pools(
     net: Network,
-    k: int,
+    ks: IntArray,
     lam: FloatArray,
     r_mean: FloatArray,
     r_var: FloatArray,
@@ -267,38 +254,41 @@ def _pool(
     pool_p: FloatArray,
     pool_wq: FloatArray,
 ) -> None:
-    """A pool is an M/M/c station whose ``size × replicas`` servers are held for the calls it carries."""
-    spec = net.pools[k]
-    calls = np.asarray(spec.calls, dtype=np.int64)
+    """Pools are M/M/c stations whose ``size × replicas`` servers are held for the calls they carry.
+
+    Vectorized over the pools ``ks`` of one level: the holding time is the count-weighted mix of the
+    callees' response times (mean and second moment), and every call through a pool waits its wait.
+    """
+    calls = np.flatnonzero(np.isin(net.call_pool, ks))
+    which = net.call_pool[calls]
+    local = np.searchsorted(ks, which)  # ks ascending: pools are grouped in index order
+    m = len(ks)
     cnt = net.call_mean[calls]
     dst = net.call_dst[calls]
-    owner = spec.owner
-    rate = lam[owner] * (1.0 - net.hit[owner]) * float(cnt.sum())
-    if infinite[dst].any():
-        call_inf[calls] = True
-        pool_lam[k], pool_hold[k], pool_rho[k], pool_p[k], pool_wq[k] = (
-            rate,
-            math.inf,
-            math.inf,
-            1.0,
-            math.inf,
-        )
-        return
-    weights = cnt / cnt.sum()
-    mean = float((weights * r_mean[dst]).sum())
-    second = float((weights * (r_var[dst] + r_mean[dst] ** 2)).sum())
-    scv = (second - mean * mean) / (mean * mean) if mean > 0 else 1.0
-    if target_util is not None and rate > 0:
-        psize[k] = max(1, math.ceil(rate * mean / (target_util * reps[owner]) - 1e-9))
-    servers = int(psize[k] * reps[owner])
-    pw, wqa, rh = station_wait(servers, rate, mean, scv)
-    pool_lam[k], pool_hold[k], pool_rho[k], pool_p[k] = rate, mean, float(rh), float(pw)
-    if float(rh) >= 1.0:
-        pool_wq[k] = math.inf
-        call_inf[calls] = True
-        return
-    w = float(wqa)
-    pool_wq[k] = w
-    cw = w / float(pw) if float(pw) > 0 else 0.0
-    call_wait_m[calls] = w
-    call_wait_v[calls] = max(2.0 * float(pw) * cw * cw - w * w, 0.0)
+    owners = np.asarray([net.pools[k].owner for k in ks.tolist()], dtype=np.int64)
+    total = np.bincount(local, cnt, minlength=m)
+    rate = lam[owners] * (1.0 - net.hit[owners]) * total
+    bad = np.zeros(m, dtype=bool)
+    np.logical_or.at(bad, local, infinite[dst])
+    rm = np.where(infinite[dst], 0.0, r_mean[dst])
+    rv = np.where(infinite[dst], 0.0, r_var[dst])
+    with np.errstate(divide="ignore", invalid="ignore"):
+        mean = np.bincount(local, cnt * rm, minlength=m) / total
+        second = np.bincount(local, cnt * (rv + rm**2), minlength=m) / total
+        scv = np.where(mean > 0, (second - mean**2) / mean**2, 1.0)
+    if target_util is not None:
+        need = np.ceil(rate * mean / (target_util * reps[owners]) - 1e-9).astype(np.int64)
+        psize[ks] = np.where(rate > 0, np.maximum(need, 1), psize[ks])
+    servers = psize[ks] * reps[owners]
+    pw, wq, rho = station_wait(servers, rate, mean, scv)
+    bad |= rho >= 1.0
+    pool_lam[ks] = rate
+    pool_hold[ks] = np.where(bad, np.inf, mean)
+    pool_rho[ks] = np.where(bad & (rho < 1.0), np.inf, rho)
+    pool_p[ks] = np.where(bad, 1.0, pw)
+    pool_wq[ks] = np.where(bad, np.inf, wq)
+    w = np.where(bad, 0.0, wq)
+    cw = np.where(pw > 0, w / np.where(pw > 0, pw, 1.0), 0.0)
+    call_inf[calls] = bad[local]
+    call_wait_m[calls] = w[local]
+    call_wait_v[calls] = np.maximum(2.0 * pw * cw**2 - w**2, 0.0)[local]

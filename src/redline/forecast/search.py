@@ -18,9 +18,10 @@ from redline.forecast.graph import Network
 from redline.forecast.latency import entry_distribution
 from redline.forecast.network import IntArray, State, evaluate
 
-__all__ = ["Bottleneck", "bottleneck", "saturation_factor", "size_for_slo", "slo_crossing"]
+__all__ = ["Bottleneck", "bottleneck", "saturation_factors", "size_for_slo", "slo_crossings"]
 
 _MAX_DOUBLINGS = 60
+_SEARCH_GRID = 1024
 
 
 def _bisect(broken: Callable[[float], bool], hi: float, *, rtol: float, max_iter: int = 60) -> float:
@@ -37,19 +38,80 @@ def _bisect(broken: Callable[[float], bool], hi: float, *, rtol: float, max_iter
     return 0.5 * (lo + hi)
 
 
-def saturation_factor(net: Network, entry: int, *, replicas: IntArray | None = None) -> float | None:
-    """Load factor at which entry point ``entry``'s latency becomes unbounded; ``None`` if it never does."""
-    root = net.entry_root[entry]
+def _joint_bisect(
+    net: Network,
+    broken: Callable[[State, int], bool],
+    hi: list[float | None],
+    *,
+    rtol: float,
+    replicas: IntArray | None,
+) -> list[float | None]:
+    """Thresholds of one monotone predicate per entry point, sharing each network evaluation.
 
-    def broken(f: float) -> bool:
-        return bool(evaluate(net, f, replicas=replicas).infinite[root])
+    Every evaluation at load ``f`` narrows the bracket of *every* entry point whose bracket contains ``f``;
+    entry points that break at the same bottleneck therefore share their whole search.
+    """
+    lo = [0.0] * len(hi)
+    while True:
+        pending = [e for e, h in enumerate(hi) if h is not None and h - lo[e] > rtol * h]
+        if not pending:
+            break
+        e = max(pending, key=lambda i: (hi[i] or 0.0) - lo[i])
+        f = 0.5 * (lo[e] + (hi[e] or 0.0))
+        state = evaluate(net, f, replicas=replicas)
+        for i, h in enumerate(hi):
+            if h is not None and lo[i] < f < h:
+                if broken(state, i):
+                    hi[i] = f
+                else:
+                    lo[i] = f
+    return [None if h is None else lo[i] for i, h in enumerate(hi)]  # the last load known to hold
 
-    hi = 1.0
+
+def saturation_factors(net: Network, *, replicas: IntArray | None = None) -> list[float | None]:
+    """Per entry point, the load factor at which its latency becomes unbounded (``None``: never)."""
+    roots = net.entry_root
+    hi: list[float | None] = [None] * len(roots)
+    f = 1.0
     for _ in range(_MAX_DOUBLINGS):
-        if broken(hi):
-            return _bisect(broken, hi, rtol=1e-5)
-        hi *= 2.0
-    return None
+        state = evaluate(net, f, replicas=replicas)
+        for e, root in enumerate(roots):
+            if hi[e] is None and state.infinite[root]:
+                hi[e] = f
+        if all(h is not None for h in hi):
+            break
+        f *= 2.0
+    return _joint_bisect(net, lambda st, e: bool(st.infinite[roots[e]]), hi, rtol=1e-4, replicas=replicas)
+
+
+def slo_crossings(
+    net: Network,
+    limits: dict[float, float],
+    f_sat: list[float | None],
+    *,
+    replicas: IntArray | None = None,
+    rtol: float = 3e-3,
+) -> list[float | None]:
+    """Per entry point, the load factor where any latency SLO is first crossed (0: already at zero load).
+
+    Searches use a coarse grid (1,024 points): they need the crossing load, not the fourth digit of p99.
+    """
+
+    def broken(state: State, e: int) -> bool:
+        dist = entry_distribution(net, state, e, grid=_SEARCH_GRID)
+        return dist is None or any(dist.quantile(q) > lim for q, lim in limits.items())
+
+    zero = evaluate(net, 0.0, replicas=replicas)
+    hi: list[float | None] = []
+    done: dict[int, float] = {}
+    for e, f in enumerate(f_sat):
+        if f is not None and broken(zero, e):
+            done[e] = 0.0
+            hi.append(None)
+        else:
+            hi.append(f)
+    out = _joint_bisect(net, broken, hi, rtol=rtol, replicas=replicas)
+    return [done.get(e, x) for e, x in enumerate(out)]
 
 
 @dataclass
@@ -110,31 +172,10 @@ def bottleneck(net: Network, entry: int, f_sat: float, *, replicas: IntArray | N
     return Bottleneck(name, None, f"{name} saturates ({detail})")
 
 
-def slo_crossing(
-    net: Network,
-    entry: int,
-    quantile: float,
-    limit_s: float,
-    f_sat: float,
-    *,
-    replicas: IntArray | None = None,
-    rtol: float = 2e-3,
-) -> float:
-    """Load factor where ``entry``'s ``quantile`` latency reaches ``limit_s`` (0: broken at zero load)."""
-
-    def broken(f: float) -> bool:
-        dist = entry_distribution(net, evaluate(net, f, replicas=replicas), entry)
-        return dist is None or dist.quantile(quantile) > limit_s
-
-    if broken(0.0):
-        return 0.0
-    return _bisect(broken, f_sat, rtol=rtol)
-
-
 def _breached(net: Network, state: State, slos: dict[int, dict[float, float]]) -> list[int]:
     out = []
     for e, limits in slos.items():
-        dist = entry_distribution(net, state, e)
+        dist = entry_distribution(net, state, e, grid=_SEARCH_GRID)
         if dist is None or any(dist.quantile(q) > lim for q, lim in limits.items()):
             out.append(e)
     return out

@@ -126,6 +126,7 @@ class Container(_Model):
     security: SecurityContext | None = None
     pre_stop: bool | None = None
     command: list[str] = Field(default_factory=list)
+    build: str | None = None  # Compose build context: the image is built here, not pulled
     source: Source | None = None
 
 

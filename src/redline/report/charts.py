@@ -319,3 +319,83 @@ def histogram_chart(
             f'{anchor}fill="#991b1b" {_FONT}>{escape(label)}</text>'
         )
     return _svg(width, height, parts, title)
+
+
+def grouped_hbar_chart(
+    rows: Sequence[tuple[str, Sequence[float]]],
+    *,
+    series: Sequence[str],
+    title: str,
+    x_label: str,
+    x_max: float | None = None,
+    vlines: Sequence[tuple[float, str]] = (),
+    width: int = 820,
+    bar_height: int = 9,
+) -> str:
+    """Horizontal bars, one group per labelled row and one bar per series (long labels stay readable).
+
+    Values above ``x_max`` are drawn clipped at ``x_max`` with their true value printed beside the bar.
+    """
+    label_w = min(220, 12 + 7 * max((len(label) for label, _ in rows), default=4))
+    group_h = bar_height * max(len(series), 1) + 8
+    top, bottom = 40, 40
+    height = top + bottom + group_h * max(len(rows), 1)
+    values = [v for _, vs in rows for v in vs if math.isfinite(v)] + [v for v, _ in vlines]
+    hi = x_max if x_max is not None else max([*values, 1.0]) * 1.05
+    ticks = nice_ticks(0, hi, 6)
+    left, right = label_w, width - 60
+    colors = [PALETTE[i % len(PALETTE)] for i in range(len(series))]
+
+    def px(v: float) -> float:
+        return left + min(max(v, 0.0), hi) / hi * (right - left)
+
+    parts = [
+        f'<rect x="0" y="0" width="{width}" height="{height}" fill="#fff"/>',
+        f'<text x="8" y="20" font-size="14" font-weight="600" {_FONT}>{escape(title)}</text>',
+    ]
+    for t in ticks:
+        if t <= hi:
+            x = px(t)
+            parts.append(
+                f'<line x1="{x:.1f}" x2="{x:.1f}" y1="{top}" y2="{height - bottom}" stroke="#e5e7eb"/>'
+            )
+            parts.append(
+                f'<text x="{x:.1f}" y="{height - bottom + 15}" font-size="11" text-anchor="middle" '
+                f'fill="#374151" {_FONT}>{fmt_num(t)}</text>'
+            )
+    for i, (label, vs) in enumerate(rows):
+        y0 = top + i * group_h + 4
+        parts.append(
+            f'<text x="{left - 6}" y="{y0 + group_h / 2:.1f}" font-size="11" text-anchor="end" '
+            f'fill="#374151" {_FONT}>{escape(label)}</text>'
+        )
+        for j, v in enumerate(vs):
+            y = y0 + j * bar_height
+            w = px(v) - left if math.isfinite(v) else right - left
+            text = fmt_num(v) if math.isfinite(v) else "∞"
+            parts.append(
+                f'<rect x="{left}" y="{y}" width="{max(w, 0.5):.1f}" height="{bar_height - 1}" '
+                f'fill="{colors[j]}"><title>{escape(label)} {escape(series[j])}: {text}</title></rect>'
+            )
+            if not math.isfinite(v) or v > hi:
+                parts.append(
+                    f'<text x="{left + w + 4:.1f}" y="{y + bar_height - 1}" font-size="10" fill="#991b1b" '
+                    f"{_FONT}>{text}</text>"
+                )
+    for value, label in vlines:
+        x = px(value)
+        parts.append(
+            f'<line x1="{x:.1f}" x2="{x:.1f}" y1="{top}" y2="{height - bottom}" stroke="#991b1b" '
+            'stroke-dasharray="5,4"/>'
+        )
+        parts.append(
+            f'<text x="{x + 3:.1f}" y="{top - 4}" font-size="11" fill="#991b1b" {_FONT}>'
+            f"{escape(label)}</text>"
+        )
+    parts.append(f'<line x1="{left}" x2="{left}" y1="{top}" y2="{height - bottom}" stroke="#6b7280"/>')
+    parts.append(
+        f'<text x="{(left + right) / 2:.1f}" y="{height - 8}" font-size="12" text-anchor="middle" '
+        f'fill="#111827" {_FONT}>{escape(x_label)}</text>'
+    )
+    parts += _legend(list(series), colors, width)
+    return _svg(width, height, parts, title)

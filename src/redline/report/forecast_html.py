@@ -7,6 +7,7 @@ utilization per component at current and target load.
 
 from __future__ import annotations
 
+import math
 from html import escape
 
 from redline.forecast.result import Forecast
@@ -54,11 +55,11 @@ def latency_svg(result: Forecast, entry: str) -> str:
     vlines = [(e.rps, f"now {e.rps:,.0f}")]
     if e.target_rps != e.rps and e.target_rps <= top * 1.05:
         vlines.append((e.target_rps, f"target {e.target_rps:,.0f}"))
-    if e.saturation_rps is not None and e.saturation_rps <= top * 1.05:
-        vlines.append((e.saturation_rps, "saturates"))
     title = f"{entry}: latency vs load"
+    if e.saturation_rps is not None:
+        title += f", saturates at {e.saturation_rps:,.0f} rps"
     if e.target_rps > top * 1.05:
-        title += f" (target {e.target_rps:,.0f} rps is beyond saturation)"
+        title += f" (target {e.target_rps:,.0f} rps is beyond)"
     return charts.line_chart(
         series,
         title=title,
@@ -69,19 +70,22 @@ def latency_svg(result: Forecast, entry: str) -> str:
     )
 
 
-def utilization_svg(result: Forecast, *, target: bool = False) -> str:
-    """Utilization per component (capped for display at 150%)."""
-    bars = []
+def utilization_svg(result: Forecast) -> str:
+    """Utilization per loaded component, now and at the target (display clipped at 150%)."""
+    rows = []
     for c in result.components:
-        value = c.target_utilization if target else c.utilization
-        bars.append((c.name, _UTIL_CAP * 100 if value is None else min(value, _UTIL_CAP) * 100))
-    load = f"target load ({result.growth.target_rps:,.0f} rps)" if target else "current load"
-    return charts.bar_chart(
-        bars,
-        title=f"Utilization at {load}, % (≥100% = unstable)",
-        x_label="component",
-        y_label="utilization %",
-        color=charts.PALETTE[1] if target else charts.PALETTE[0],
+        if c.arrival_rps <= 0 and c.target_arrival_rps <= 0:
+            continue
+        now = math.inf if c.utilization is None else c.utilization * 100
+        target = math.inf if c.target_utilization is None else c.target_utilization * 100
+        rows.append((c.name, [now, target]))
+    return charts.grouped_hbar_chart(
+        rows,
+        series=["current load", f"target ({result.growth.target_rps:,.0f} rps)"],
+        title="Utilization per component, % (≥ 100% = unstable)",
+        x_label="utilization %",
+        x_max=_UTIL_CAP * 100,
+        vlines=[(70.0, "70%"), (100.0, "100%")],
     )
 
 
@@ -118,7 +122,6 @@ def render(result: Forecast) -> str:
             out.append(latency_svg(result, e.name))
     out.append("<h2>Components</h2>")
     out.append(utilization_svg(result))
-    out.append(utilization_svg(result, target=True))
     out.append(
         _header("component", "kind", "replicas×workers", "arrival rps", "utilization", "wait", "target util",
                 "needed ≤70%", "for SLO")

@@ -10,11 +10,11 @@ Decisions taken here, because rules inherit them:
 * **Entry points.** ``System.entrypoints`` (stated in redline.yaml) win. When none are stated they are
   *inferred*: a component of kind service or gateway that something outside can reach (an Ingress, a
   LoadBalancer or NodePort Service, a Compose published port) and that no other service calls (a
-  Compose file often publishes every port for debugging; the door is the caller). Load generators, test clients and
-  operator tooling (Prometheus, Grafana, Jaeger, adminer, ...) are excluded even when exposed: they are
-  roots of the graph, not doors users come through, and counting them would dilute every "N of M entry
-  points" share. When nothing at all is exposed, graph roots (no caller, at least one callee) that are not
-  tooling stand in, and :attr:`Context.entrypoints_inferred_from_roots` says so.
+  Compose file often publishes every port for debugging; the door is the caller). Load generators,
+  test clients and operator tooling (Prometheus, Grafana, Jaeger, adminer, ...) are excluded even when
+  exposed: they are roots of the graph, not doors users come through, and counting them would dilute
+  every "N of M entry points" share. When nothing at all is exposed, graph roots (no caller, at least
+  one callee) that are not tooling stand in, and :attr:`Context.entrypoints_inferred_from_roots` says so.
 * **Startup-only edges count.** A Compose ``depends_on`` / ``links`` edge is an ordering, but in practice it
   mirrors a runtime dependency (nobody waits for a database they never call). Reachability therefore
   follows them; :meth:`Context.depends_only_at_startup` tells rules when the only path uses such an edge
@@ -51,7 +51,14 @@ _TOOLING = re.compile(
 _EXPOSURE_MARKERS = ("ingress", "loadbalancer", "nodeport", "published port", "hostport", "host port")
 
 #: Workloads whose replica count the platform defaults to one when unstated.
-_SINGLE_BY_DEFAULT = {"Deployment", "StatefulSet", "ReplicaSet", "ReplicationController", "Pod", "compose-service"}
+_SINGLE_BY_DEFAULT = {
+    "Deployment",
+    "StatefulSet",
+    "ReplicaSet",
+    "ReplicationController",
+    "Pod",
+    "compose-service",
+}
 
 
 class Context:
@@ -341,9 +348,7 @@ class Context:
     def blast_radius(self, name: str) -> str:
         """``"2 of 3 entry points (a, b)"``, for messages."""
         eps = self.entrypoints_depending_on(name)
-        return f"{len(eps)} of {len(self.entrypoints)} entry points" + (
-            f" ({', '.join(eps)})" if eps else ""
-        )
+        return f"{len(eps)} of {len(self.entrypoints)} entry points" + (f" ({', '.join(eps)})" if eps else "")
 
     # ------------------------------------------------------------------ sources
 

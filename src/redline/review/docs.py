@@ -40,24 +40,38 @@ def parse_doc(cls: type[Rule]) -> RuleDoc:
     """Split a rule's docstring into its summary line and sections."""
     text = inspect.cleandoc(cls.__doc__ or "")
     lines = text.splitlines()
-    summary = lines[0].strip() if lines else ""
+    first = lines[0].strip() if lines else ""
+    # A summary line is optional: a docstring may open directly with "What it does:".
+    has_summary = bool(first) and not (first.endswith(":") and first[:-1] in SECTIONS)
+    summary = first if has_summary else ""
     sections: dict[str, list[str]] = {}
     current: str | None = None
-    for raw in lines[1:]:
+    for raw in lines[1:] if has_summary else lines:
         header = raw.strip()
         if not raw.startswith((" ", "\t")) and header.endswith(":") and header[:-1] in SECTIONS:
             current = header[:-1]
             sections[current] = []
         elif current is not None:
             sections[current].append(raw)
+    parsed = {k: textwrap.dedent("\n".join(v)).strip() for k, v in sections.items()}
+    if not summary:
+        summary = _first_sentence(parsed.get("What it does", ""))
     return RuleDoc(
         code=cls.code,
         name=cls.name,
         category=cls.category,
         severity=cls.severity,
         summary=summary,
-        sections={k: textwrap.dedent("\n".join(v)).strip() for k, v in sections.items()},
+        sections=parsed,
     )
+
+
+def _first_sentence(text: str) -> str:
+    flat = " ".join(text.split())
+    for i, ch in enumerate(flat):
+        if ch == "." and (i + 1 == len(flat) or flat[i + 1] == " "):
+            return flat[: i + 1]
+    return flat
 
 
 def all_docs() -> list[RuleDoc]:
@@ -98,7 +112,9 @@ def render_rules_markdown() -> str:
     ]
     for d in docs:
         anchor = f"{d.code.lower()}-{d.name}"
-        out.append(f"| [{d.code}](#{anchor}) | `{d.name}` | {d.category.value} | {d.severity.value} | {d.summary} |")
+        out.append(
+            f"| [{d.code}](#{anchor}) | `{d.name}` | {d.category.value} | {d.severity.value} | {d.summary} |"
+        )
     out.append("")
     for cat in Category:
         members = [d for d in docs if d.category == cat]
@@ -108,3 +124,9 @@ def render_rules_markdown() -> str:
         for d in members:
             out.append(rule_markdown(d))
     return "\n".join(out).rstrip() + "\n"
+
+
+if __name__ == "__main__":  # `python -m redline.review.docs > docs/rules.md`
+    import sys
+
+    sys.stdout.write(render_rules_markdown())

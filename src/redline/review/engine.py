@@ -98,10 +98,14 @@ class ReviewConfig(BaseModel):
     def _known_thresholds(cls, v: dict[str, float]) -> dict[str, float]:
         unknown = sorted(set(v) - set(THRESHOLDS))
         if unknown:
-            raise ValueError(f"unknown threshold(s) {', '.join(unknown)}; known: {', '.join(sorted(THRESHOLDS))}")
+            raise ValueError(
+                f"unknown threshold(s) {', '.join(unknown)}; known: {', '.join(sorted(THRESHOLDS))}"
+            )
         return v
 
-    def merged(self, *, select: Iterable[str] = (), ignore: Iterable[str] = (), fail_on: str | None = None) -> ReviewConfig:
+    def merged(
+        self, *, select: Iterable[str] = (), ignore: Iterable[str] = (), fail_on: str | None = None
+    ) -> ReviewConfig:
         """This config with command-line ``--select`` / ``--ignore`` / ``--fail-on`` applied on top."""
         data = self.model_dump()
         sel = [_check_code(c) for c in select]
@@ -284,7 +288,9 @@ class _Suppressions:
         return False
 
     def annotation(self, f: Finding) -> bool:
-        codes = set(self._ann.get(f.component or "", set())) | self._obj_ann.get((f.file or "", f.line), set())
+        codes = set(self._ann.get(f.component or "", set())) | self._obj_ann.get(
+            (f.file or "", f.line), set()
+        )
         return "*" in codes or _matches(f.rule, codes)
 
 

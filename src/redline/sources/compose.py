@@ -119,6 +119,22 @@ class Project:
     volumes: dict[str, Any] = field(default_factory=dict)
 
 
+def is_addon(f: ComposeFile, main: ComposeFile) -> bool:
+    """A file that adds to the main file's services (used with ``-f main -f addon``), not a system of its own.
+
+    Its mark: a service also defined in the main file, given here without an image or build (a fragment
+    such as a logging driver or an extra env var).
+    """
+    services = f.doc.get("services")
+    base = main.doc.get("services")
+    if not isinstance(services, dict) or not isinstance(base, dict):
+        return False
+    return any(
+        name in base and isinstance(svc, dict) and "image" not in svc and "build" not in svc
+        for name, svc in services.items()
+    )
+
+
 def plan_projects(files: list[ComposeFile]) -> list[list[ComposeFile]]:
     """Group a directory's compose files into projects: main + overrides, and each other file alone."""
     by_dir: dict[Path, list[ComposeFile]] = {}
@@ -139,6 +155,8 @@ def plan_projects(files: list[ComposeFile]) -> list[list[ComposeFile]]:
             plans.append(plan)
         for name in sorted(group):
             if name not in used:
+                if main is not None and is_addon(group[name], main):
+                    continue  # reported by the caller as an opt-in add-on
                 plans.append([group[name]])
     return plans
 
@@ -201,7 +219,7 @@ def read_env_file(path: Path, out: Collector, rel: str) -> dict[str, str]:
     return values
 
 
-def merge(base: Any, over: Any, key: str = "") -> Any:
+def merge(base: Any, over: Any, key: str = "", over_file: str | None = None) -> Any:
     """Merge ``over`` onto ``base`` with the Compose specification's rules."""
     if isinstance(over, Tagged):
         if over.tag == "!reset":
@@ -217,6 +235,7 @@ def merge(base: Any, over: Any, key: str = "") -> Any:
         result = LineDict(base)
         result.line = base.line if isinstance(base, LineDict) else None
         result.key_lines = dict(base.key_lines) if isinstance(base, LineDict) else {}
+        result.key_files = dict(base.key_files) if isinstance(base, LineDict) else {}
         for k, v in over.items():
             merged = merge(base[k], v, str(k)) if k in base else (v.value if isinstance(v, Tagged) and v.tag != "!reset" else v)
             if merged is None and isinstance(v, Tagged) and v.tag == "!reset":
@@ -225,6 +244,8 @@ def merge(base: Any, over: Any, key: str = "") -> Any:
             result[k] = merged
             if isinstance(over, LineDict) and k in over.key_lines:
                 result.key_lines[k] = over.key_lines[k]
+                if over_file is not None:
+                    result.key_files[k] = over_file
         return result
     if isinstance(base, list) and isinstance(over, list) and key not in ("command", "entrypoint", "test"):
         result_list = LineList(base)
@@ -330,7 +351,7 @@ def _add_file(
         if svc.line is None or name not in project.services:
             svc.line = services.line_of(name)
         if name in project.services:
-            project.services[name] = merge(project.services[name], svc)
+            project.services[name] = merge(project.services[name], svc, over_file=f.rel)
         else:
             project.services[name] = svc
             project.service_files[name] = f.rel
@@ -392,7 +413,7 @@ def _component(name: str, svc: LineDict, project: Project, r: Reader, root: Path
     kind, engine, reason = classify(name, image)
     deploy = r.map(svc, "deploy")
     env = _env(svc, project, r, root, out)
-    ports = _ports(svc, r)
+    ports = _ports(svc, r.at(svc, "ports"))
     health = r.map(svc, "healthcheck")
     probe = None
     disabled = bool(health.get("disable") is True)
@@ -448,6 +469,7 @@ def _component(name: str, svc: LineDict, project: Project, r: Reader, root: Path
         resources=resources,
         security=security,
         command=_command(svc.get("command")),
+        build=_build(svc.get("build")),
         source=r.src(svc),
     )
     restart = r.str(svc, "restart")
@@ -463,7 +485,11 @@ def _component(name: str, svc: LineDict, project: Project, r: Reader, root: Path
         for net in nets.values():
             if isinstance(net, dict):
                 aliases.update(str(a) for a in net.get("aliases") or [] if isinstance(a, str))
-    exposure = [f"published port {p.published}:{p.port}" for p in ports if p.published is not None]
+    exposure = [
+        f"published port {p.published}:{p.port}"
+        for p in ports
+        if p.published is not None and (p.host_ip or "") not in ("127.0.0.1", "localhost", "::1", "[::1]")
+    ]
     replicas = r.int(deploy, "replicas")
     mode = r.str(deploy, "mode")
     if replicas is None and "scale" in svc:
@@ -487,12 +513,20 @@ def _component(name: str, svc: LineDict, project: Project, r: Reader, root: Path
         restart_policy=restart,
         termination_grace_s=r.unit(svc, "stop_grace_period", parse_duration),
         host_network=(r.str(svc, "network_mode") == "host") if "network_mode" in svc else None,
-        volumes=_volumes(svc, project, r),
+        volumes=_volumes(svc, project, r.at(svc, "volumes")),
         healthcheck=probe,
         healthcheck_disabled=disabled,
         exposure=exposure,
         profiles=[str(p) for p in r.list(svc, "profiles")],
     )
+
+
+def _build(value: Any) -> str | None:
+    if isinstance(value, str):
+        return value
+    if isinstance(value, dict):
+        return str(value.get("context", "."))
+    return None
 
 
 def _command(value: Any) -> list[str]:
@@ -517,6 +551,7 @@ def _env(svc: LineDict, project: Project, r: Reader, root: Path, out: Collector)
         for k, v in read_env_file(target, out, rel).items():
             result[k] = EnvVar(name=k, value=v, source=Source(file=rel, line=None))
     env = _as_map(svc.get("environment") or {})
+    r = r.at(svc, "environment")
     if isinstance(env, dict):
         for k, v in env.items():
             key = str(k)

@@ -38,11 +38,19 @@ class Reader:
     def src(self, node: Any, key: Any = None) -> Source:
         """The source of ``node[key]`` (or of ``node`` itself)."""
         line = None
+        file = self.file
         if isinstance(node, LineDict):
             line = node.line_of(key) if key is not None else node.line
+            file = node.key_files.get(key, file) if key is not None else file
         elif isinstance(node, LineList):
             line = node.line
-        return Source(file=self.file, line=line)
+        return Source(file=file, line=line)
+
+    def at(self, node: Any, key: Any) -> Reader:
+        """A reader for the file that ``node[key]`` came from (merged Compose files differ per key)."""
+        if isinstance(node, LineDict) and key in node.key_files and node.key_files[key] != self.file:
+            return Reader(node.key_files[key], self.out)
+        return self
 
     def line(self, node: Any, key: Any = None) -> int | None:
         return self.src(node, key).line

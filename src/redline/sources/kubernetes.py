@@ -45,6 +45,8 @@ WORKLOAD_KINDS = {
     "Rollout",  # Argo Rollouts
 }
 KNATIVE_GROUP = "serving.knative.dev"
+# Kinds whose spec rules and linking read: kept as parsed (plain dicts underneath), not copied.
+_LINKED_KINDS = {"Service", "Ingress", "HorizontalPodAutoscaler", "PodDisruptionBudget", "NetworkPolicy"}
 
 
 @dataclass
@@ -66,6 +68,7 @@ class Workload:
 
     component: Component
     selector: dict[str, str] | None
+    name: str = ""  # the name as written (the component may be renamed group/name later)
     env_from: list[EnvFrom] = field(default_factory=list)
     pvc_claims: list[str] = field(default_factory=list)
 
@@ -127,7 +130,7 @@ def _object(
         s = r.map(doc, "spec")
         spec = {"accessModes": [str(m) for m in r.list(s, "accessModes")]}
     elif isinstance(doc.get("spec"), dict):
-        spec = _plain(doc["spec"])
+        spec = doc["spec"] if kind in _LINKED_KINDS else _plain(doc["spec"], 38)
     obj = K8sObject(
         kind=kind,
         api_version=api,
@@ -255,7 +258,7 @@ def _workload(
         selector = r.strmap(spec, "selector")
     for ef in env_from:
         ef.container = ef.container or name
-    return Workload(component=component, selector=selector, env_from=env_from, pvc_claims=claims)
+    return Workload(component=component, selector=selector, env_from=env_from, pvc_claims=claims, name=name)
 
 
 def _container(raw: LineDict, init: bool, r: Reader, env_from: list[EnvFrom]) -> Container:

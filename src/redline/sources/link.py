@@ -53,8 +53,13 @@ class KubeIndex:
         self.workloads = workloads
         self.objects = objects
         self.by_ns: dict[str, list[Workload]] = {}
+        # (namespace, label key, label value) -> workloads: selectors intersect postings, not scan all pods.
+        self.postings: dict[tuple[str, str, str], list[Workload]] = {}
         for w in workloads:
-            self.by_ns.setdefault(w.component.namespace or "default", []).append(w)
+            ns = w.component.namespace or "default"
+            self.by_ns.setdefault(ns, []).append(w)
+            for k, v in w.component.labels.items():
+                self.postings.setdefault((ns, k, v), []).append(w)
         self.services: dict[tuple[str, str], K8sObject] = {
             (o.namespace, o.name): o for o in objects if o.kind == "Service"
         }
@@ -66,11 +71,18 @@ class KubeIndex:
         }
 
     def select(self, namespace: str, selector: Any) -> list[Component]:
-        return [w.component for w in self.by_ns.get(namespace, []) if selector_matches(selector, w.component.labels)]
+        if not isinstance(selector, dict) or not selector:
+            return []
+        exact = selector.get("matchLabels") if "matchLabels" in selector or "matchExpressions" in selector else selector
+        pool = self.by_ns.get(namespace, [])
+        if isinstance(exact, dict) and exact:
+            lists = [self.postings.get((namespace, str(k), str(v)), []) for k, v in exact.items()]
+            pool = min(lists, key=len)
+        return [w.component for w in pool if selector_matches(selector, w.component.labels)]
 
     def workload(self, namespace: str, kind: str | None, name: str) -> Component | None:
         for w in self.by_ns.get(namespace, []):
-            if w.component.name == name and (kind is None or w.component.workload == kind):
+            if w.name == name and (kind is None or w.component.workload == kind):
                 return w.component
         return None
 

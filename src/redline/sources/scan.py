@@ -119,7 +119,12 @@ def scan(
         k8s_docs = [d for d in p.docs if kubernetes.is_kubernetes(d)]
         if k8s_docs:
             before_w, before_o = len(kube.workloads), len(kube.objects)
-            n = kubernetes.read(k8s_docs, Reader(p.rel, out), kube)
+            try:
+                n = kubernetes.read(k8s_docs, Reader(p.rel, out), kube)
+            except Exception as exc:  # a reader bug must cost one file, never the scan
+                del kube.workloads[before_w:], kube.objects[before_o:]
+                out.skip(p.rel, f"internal error while reading ({type(exc).__name__}: {exc}); please report it")
+                continue
             ns = kust_ns.get(p.path) or next((v for d, v in kust_ns.items() if d in p.path.parents), None)
             if ns:
                 _set_namespace(kube, before_w, before_o, ns, p)
@@ -137,10 +142,18 @@ def scan(
 
     projects: list[compose.Project] = []
     included = compose.included_files(compose_files)
+    planned = {f.path for plan in compose.plan_projects(compose_files) for f in plan}
+    for f in compose_files:
+        if f.path not in planned:
+            out.skip(f.rel, "a Compose add-on (its services extend the main file's; used with `-f`): opt-in, not merged")
     for plan in compose.plan_projects(compose_files):
         if plan[0].path in included:
             continue  # a part of the project that includes it, not a project of its own
-        project = compose.assemble(plan, found.root, out, load_other)
+        try:
+            project = compose.assemble(plan, found.root, out, load_other)
+        except Exception as exc:  # a reader bug must cost one project, never the scan
+            out.skip(plan[0].rel, f"internal error while reading ({type(exc).__name__}: {exc}); please report it")
+            continue
         for f in plan:
             system.files.append(FileRead(**{"file": f.rel, "as": "compose", "objects": len(f.doc.get("services") or {})}))
         if project is not None:
@@ -151,7 +164,11 @@ def scan(
         seen_projects[project.name] += 1
         if seen_projects[project.name] > 1:
             project.name = f"{project.name}-{seen_projects[project.name]}"
-        comps = compose.components(project, found.root, out)
+        try:
+            comps = compose.components(project, found.root, out)
+        except Exception as exc:
+            out.skip(project.files[0], f"internal error while reading ({type(exc).__name__}: {exc}); please report it")
+            continue
         compose_by_project[project.name] = comps
         components.extend(comps)
 

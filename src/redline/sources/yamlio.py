@@ -15,6 +15,7 @@ Hostile input is stopped before it can cost anything:
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -27,6 +28,7 @@ except AttributeError:  # pragma: no cover - PyYAML built without libyaml
     _BaseLoader = yaml.SafeLoader
 
 MAX_DEPTH = 200
+_ANCHOR = re.compile(r"(?:^|[\s\[{,:-])&[^\s,\[\]{}]")
 MAX_EXPANDED_NODES = 2_000_000
 
 
@@ -42,12 +44,13 @@ class YamlError(ValueError):
 class LineDict(dict[Any, Any]):
     """A mapping that knows the line of its own start and of each of its keys (1-based)."""
 
-    __slots__ = ("key_lines", "line")
+    __slots__ = ("key_files", "key_lines", "line")
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.line: int | None = None
         self.key_lines: dict[Any, int] = {}
+        self.key_files: dict[Any, str] = {}  # set by merges (Compose overrides): the file a key came from
 
     def line_of(self, key: Any) -> int | None:
         """The line of ``key``, or the mapping's own line when the key is absent."""
@@ -171,6 +174,9 @@ def load_documents(text: str) -> Iterator[Any]:
     already been yielded, so a reader keeps what it could read.
     """
     loader = _Loader(text)
+    # Only anchors can make a document bigger than its text, so only then is the expansion walk needed;
+    # absurd nesting without anchors is caught as RecursionError by the constructor below.
+    check = _ANCHOR.search(text) is not None
     try:
         while True:
             try:
@@ -186,7 +192,8 @@ def load_documents(text: str) -> Iterator[Any]:
                 raise YamlError(f"nesting deeper than {MAX_DEPTH} levels") from None
             if node is None:
                 continue
-            _check_node(node)
+            if check:
+                _check_node(node)
             try:
                 yield loader.construct_document(node)
             except yaml.MarkedYAMLError as exc:

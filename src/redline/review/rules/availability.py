@@ -197,9 +197,7 @@ class SingleInstanceDatastore(Rule):
                 qualifier = f" ({ctx.names(weak)} only through depends_on ordering)" if weak else ""
                 blast = f"{len(eps)} of {len(ctx.entrypoints)} entry points ({', '.join(eps)}){qualifier}"
             else:
-                only_startup = all(
-                    (e := ctx.edge(d, c.name)) is not None and e.startup_only for d in deps
-                )
+                only_startup = all((e := ctx.edge(d, c.name)) is not None and e.startup_only for d in deps)
                 blast = f"its {len(deps)} dependent(s) ({', '.join(deps)})" + (
                     ", known only from depends_on ordering" if only_startup else ""
                 )
@@ -210,7 +208,8 @@ class SingleInstanceDatastore(Rule):
                 line=line,
                 severity=sev,
                 message=(
-                    f"single {what}{c.kind.value} instance `{c.name}` is a single point of failure for {blast}."
+                    f"single {what}{c.kind.value} instance `{c.name}` "
+                    f"is a single point of failure for {blast}."
                 ),
                 why=(
                     f"When `{c.name}` is down — node failure, full disk, upgrade, OOM — every request that "
@@ -245,7 +244,10 @@ def _datastore_fix(c: Component) -> str:
             f"metadata: {{name: {c.name}}}\nspec:\n  replicas: 3   # and declare queues as quorum queues"
         )
     if engine in ("mongo", "mongodb"):
-        return f"# a 3-member replica set\nreplication:\n  replSetName: {c.name}\n# members: 3 (StatefulSet replicas: 3)"
+        return (
+            "# a 3-member replica set\nreplication:\n  replSetName: "
+            f"{c.name}\n# members: 3 (StatefulSet replicas: 3)"
+        )
     return (
         f"# {c.name}: run the engine's replicated mode (3 members) or a managed service with a standby\n"
         "spec:\n  replicas: 3   # only together with the engine's replication configuration"
@@ -456,7 +458,8 @@ class DisruptionBudgetBlocksEviction(Rule):
                     ),
                     fix=(
                         f"# PodDisruptionBudget {pdb.name}\nspec:\n  maxUnavailable: 1\n"
-                        f"# and {c.workload or 'Deployment'} {c.name}: replicas >= 2 (or HPA minReplicas >= 2)"
+                        f"# and {c.workload or 'Deployment'} {c.name}: "
+                        "replicas >= 2 (or HPA minReplicas >= 2)"
                     ),
                     tradeoff="One pod may be evicted at a time; plan capacity for n-1 replicas.",
                 )
@@ -556,7 +559,8 @@ class ReplicasNotSpread(Rule):
                 ),
                 fix=(
                     "spec:\n  template:\n    spec:\n      topologySpreadConstraints:\n      - maxSkew: 1\n"
-                    "        topologyKey: topology.kubernetes.io/zone\n        whenUnsatisfiable: ScheduleAnyway\n"
+                    "        topologyKey: topology.kubernetes.io/zone\n "
+                    "       whenUnsatisfiable: ScheduleAnyway\n"
                     f"        labelSelector: {{matchLabels: {{{label[0]}: {label[1]}}}}}"
                 ),
                 tradeoff=(
@@ -731,7 +735,10 @@ class RolloutTakesAllDown(Rule):
                     f"Each deploy of `{c.name}` leaves no ready pod until the new ones pass readiness; a bad "
                     "image turns that gap into an outage lasting until rollback."
                 ),
-                fix="spec:\n  strategy:\n    type: RollingUpdate\n    rollingUpdate: {maxUnavailable: 0, maxSurge: 1}",
+                fix=(
+                    "spec:\n  strategy:\n    type: RollingUpdate\n    "
+                    "rollingUpdate: {maxUnavailable: 0, maxSurge: 1}"
+                ),
                 tradeoff="Needs room for one extra pod during rollouts; rollouts take a little longer.",
             )
 
@@ -750,8 +757,8 @@ class DatastoreOnEphemeralStorage(Rule):
         Flags a Kubernetes datastore, queue or cache whose engine data directory is an ``emptyDir``, and a
         datastore or queue run as a Deployment with no persistent volume at all (its data lives in the
         container's writable layer, or in an anonymous volume the runtime creates for the image's
-        ``VOLUME``; both are deleted with the pod). Caches without a data-directory mount are not flagged: losing a cache
-        is what caches are for.
+        ``VOLUME``; both are deleted with the pod). Caches without a data-directory mount are not flagged:
+        losing a cache is what caches are for.
 
     Why it matters:
         An emptyDir and the container layer die with the pod. Any reschedule — node drain, eviction, a
@@ -812,7 +819,9 @@ class DatastoreOnEphemeralStorage(Rule):
                         "is gone without an error."
                     ),
                     fix=_pv_fix(c),
-                    tradeoff="A persistent volume costs money, pins the pod to a zone and slows rescheduling.",
+                    tradeoff=(
+                        "A persistent volume costs money, pins the pod to a zone and slows rescheduling."
+                    ),
                 )
             elif c.kind in (Kind.DATASTORE, Kind.QUEUE) and c.workload == "Deployment":
                 file, line = ctx.where(c)
@@ -822,7 +831,8 @@ class DatastoreOnEphemeralStorage(Rule):
                     line=line,
                     severity=ctx.severity_for(c, self.severity),
                     message=(
-                        f"{c.kind.value} `{c.name}` is a Deployment with no persistent volume: its data lives "
+                        f"{c.kind.value} `{c.name}` is a Deployment "
+                        "with no persistent volume: its data lives "
                         "only as long as the pod."
                     ),
                     why=(
@@ -830,7 +840,9 @@ class DatastoreOnEphemeralStorage(Rule):
                         "the data is lost without an error."
                     ),
                     fix=_pv_fix(c),
-                    tradeoff="A persistent volume costs money, pins the pod to a zone and slows rescheduling.",
+                    tradeoff=(
+                        "A persistent volume costs money, pins the pod to a zone and slows rescheduling."
+                    ),
                 )
 
 

@@ -65,13 +65,16 @@ def _fmt_selector(sel: dict[str, str]) -> str:
 
 
 def _near_misses(ctx: Context, o: K8sObject, sel: dict[str, str]) -> list[str]:
-    """Workloads in the object's namespace that carry at least one of the selector's labels."""
+    """Workloads in the object's namespace that were probably meant: they carry a selector key with another
+    value, or are named like the object. Shown with their labels, so the mismatch is visible."""
     out = []
     for c in ctx.system.components:
         if c.platform != "kubernetes" or (c.namespace or "default") != o.namespace:
             continue
-        if any(c.labels.get(k) == v for k, v in sel.items()):
-            out.append(f"`{c.name}` ({_fmt_selector({k: c.labels.get(k, '-') for k in sel})})")
+        short = c.name.rsplit("/", 1)[-1]
+        if any(k in c.labels for k in sel) or short == o.name:
+            shown = {k: c.labels[k] for k in sel if k in c.labels} or c.labels
+            out.append(f"`{c.name}` ({_fmt_selector(shown)})")
     return out
 
 

@@ -784,8 +784,9 @@ _GENERIC_TEST = '["CMD", "curl", "-fsS", "http://localhost:8080/health"]'
 class ComposeNoHealthcheck(Rule):
     """What it does:
     Flags a Compose service that defines no `healthcheck` (or disables it) when other services depend on
-    it, or when it is a datastore, cache or queue that anything calls. Stateless leaves nobody depends on
-    are not reported. The image may still declare a `HEALTHCHECK`; the message says so.
+    it, or when it is a datastore, cache or queue that anything calls. Stateless leaves nobody depends on,
+    tooling and run-once setup containers are not reported. The image may still declare a `HEALTHCHECK`;
+    the message says so.
 
     Why it matters:
     `depends_on` without a health condition only waits for the container to *start*, not for the
@@ -816,11 +817,12 @@ class ComposeNoHealthcheck(Rule):
     severity = Severity.LOW
 
     def check(self, ctx: Context) -> Iterator[Finding]:
+        one_shot = _run_to_completion(ctx)
         for c in _compose_services(ctx):
             if c.healthcheck is not None and not c.healthcheck_disabled:
                 continue
-            if ctx.is_tooling(c):
-                continue
+            if ctx.is_tooling(c) or c.name in one_shot or _ONE_SHOT.search(c.name):
+                continue  # tools and run-once setup containers: dependents wait for completion, not health
             waiting = _startup_dependents(ctx, c.name)
             callers = sorted({e.from_ for e in ctx.system.calls_to(c.name)})
             if not waiting and not (is_datastore(c) and callers):

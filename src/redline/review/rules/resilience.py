@@ -295,7 +295,10 @@ class RetryWithoutBackoff(Rule):
                     calls_yaml((e.from_, e.to, f"retries: {e.retries}, backoff: true, jitter: true"))
                     + "\n# in the client: exponential backoff (base 100ms, factor 2) with full jitter"
                 ),
-                tradeoff="Retried requests succeed later (tail latency grows); keep the total within the caller's timeout.",
+                tradeoff=(
+                    "Retried requests succeed later (tail latency "
+                    "grows); keep the total within the caller's timeout."
+                ),
             )
 
 
@@ -373,7 +376,8 @@ class RetryAmplification(Rule):
                     f"per request, above the limit of {limit:g}."
                 ),
                 why=(
-                    f"When `{node}` fails or slows down, every layer retries the layer below: one user request "
+                    f"When `{node}` fails or slows down, every layer "
+                    "retries the layer below: one user request "
                     f"becomes {prod:g} requests to `{node}`, turning a brief hiccup into an overload the "
                     "retries themselves sustain."
                 ),
@@ -488,7 +492,8 @@ class NoCircuitBreaker(Rule):
                 ),
                 fix=(
                     calls_yaml((e.from_, e.to, "circuit_breaker: true"))
-                    + "\n# in the client, e.g. resilience4j: failureRateThreshold 50, waitDurationInOpenState 30s"
+                    + "\n# in the client, e.g. resilience4j: "
+                    "failureRateThreshold 50, waitDurationInOpenState 30s"
                 ),
                 tradeoff=(
                     "Needs a fallback while open and tuning; a mis-tuned breaker trips on noise and fails "
@@ -691,11 +696,18 @@ class LatencyBudgetExceedsSlo(Rule):
                     f"{label} objective of {_fmt_s(slo_s)}."
                 ),
                 why=(
-                    f"When `{e.to}` is slow but not failing, `{e.from_}` keeps waiting long after the request "
+                    f"When `{e.to}` is slow but not failing, "
+                    f"`{e.from_}` keeps waiting long after the request "
                     "missed its objective, holding a worker for an answer nobody can use."
                 ),
                 fix=(
-                    calls_yaml((e.from_, e.to, f"timeout: {slo_s / (attempts(e) + 1):.2g}s, retries: {e.retries or 0}"))
+                    calls_yaml(
+                        (
+                            e.from_,
+                            e.to,
+                            f"timeout: {slo_s / (attempts(e) + 1):.2g}s, retries: {e.retries or 0}",
+                        )
+                    )
                     + f"   # {attempts(e)} attempt(s) fit in the SLO"
                 ),
                 tradeoff="Tighter timeouts fail slow requests instead of serving them late.",
@@ -718,7 +730,8 @@ class LatencyBudgetExceedsSlo(Rule):
                 line=line,
                 severity=ctx.severity_for(c, self.severity),
                 message=(
-                    f"the stated service times along {' → '.join(chain)} add up to {_fmt_s(round(total, 4))}, "
+                    f"the stated service times along {' → '.join(chain)} "
+                    f"add up to {_fmt_s(round(total, 4))}, "
                     f"above the {label} objective of {_fmt_s(slo_s)}."
                 ),
                 why=(
@@ -729,7 +742,10 @@ class LatencyBudgetExceedsSlo(Rule):
                     "# parallelise independent calls, cache a stable hop, or make the tail async\n"
                     + calls_yaml((chain[-2], chain[-1], "parallel: true"))
                 ),
-                tradeoff="Parallel calls raise peak load on callees; caches serve stale data; async gives eventual consistency.",
+                tradeoff=(
+                    "Parallel calls raise peak load on callees; caches "
+                    "serve stale data; async gives eventual consistency."
+                ),
             )
 
 
@@ -808,6 +824,7 @@ class SharedPoolNoBulkhead(Rule):
                 if len(targets) < 2:
                     continue
                 size = next((p.size for p in c.pools if p.name == name), None)
+                share = max(1, (size or len(targets) * 10) // len(targets))
                 file = getattr(src, "file", None)
                 line = getattr(src, "line", None)
                 yield self.finding(
@@ -824,9 +841,6 @@ class SharedPoolNoBulkhead(Rule):
                         f"`{name}` and calls to the healthy ones queue behind them."
                     ),
                     fix="pools:\n"
-                    + "".join(
-                        f"  - {{name: {t}, size: {max(1, (size or len(targets) * 10) // len(targets))}, to: [{t}]}}\n"
-                        for t in targets
-                    ),
+                    + "".join(f"  - {{name: {t}, size: {share}, to: [{t}]}}\n" for t in targets),
                     tradeoff="More connections overall and one pool size per dependency to tune.",
                 )

@@ -172,14 +172,21 @@ class HpaMinEqualsMax(Rule):
                 line=line,
                 severity=ctx.severity_for(c, self.severity),
                 message=(
-                    f"HPA `{_hpa_name(c)}` of `{c.name}` has minReplicas = maxReplicas = {lo}: it can never scale."
+                    f"HPA `{_hpa_name(c)}` of `{c.name}` has minReplicas "
+                    f"= maxReplicas = {lo}: it can never scale."
                 ),
                 why=(
                     f"Under load `{c.name}` stays at {lo} replica(s); the autoscaler only looks like elastic "
                     "capacity."
                 ),
-                fix=f"# HorizontalPodAutoscaler {_hpa_name(c)}\nspec:\n  minReplicas: {max(lo, 2)}\n  maxReplicas: {max(lo, 2) * 4}",
-                tradeoff="More replicas under load cost more and need cluster headroom; cap at what downstream capacity allows.",
+                fix=(
+                    f"# HorizontalPodAutoscaler {_hpa_name(c)}\nspec:\n  "
+                    f"minReplicas: {max(lo, 2)}\n  maxReplicas: {max(lo, 2) * 4}"
+                ),
+                tradeoff=(
+                    "More replicas under load cost more and need cluster "
+                    "headroom; cap at what downstream capacity allows."
+                ),
             )
 
 
@@ -398,8 +405,8 @@ class StickySessions(Rule):
             if why is None:
                 continue
             for ref in ing.refs:
-                svc = by_name.get(ref)
-                for name in svc.selects if svc else []:
+                backend = by_name.get(ref)
+                for name in backend.selects if backend else []:
                     c = ctx.component(name)
                     if c is None or (c.name, ing.name) in seen:
                         continue
@@ -422,7 +429,10 @@ class StickySessions(Rule):
                 "# keep sessions in a shared store (Redis, database, signed cookie), then:\n"
                 f"# Service in front of {c.name}\nspec:\n  sessionAffinity: None"
             ),
-            tradeoff="A shared session store adds a network hop per request and a dependency that must be available.",
+            tradeoff=(
+                "A shared session store adds a network hop per "
+                "request and a dependency that must be available."
+            ),
         )
 
 
@@ -477,10 +487,14 @@ class HpaTargetTooHigh(Rule):
                     "are ready."
                 ),
                 why=(
-                    f"New `{c.name}` pods take a minute or more to become ready; at {pct}% average CPU there is "
+                    f"New `{c.name}` pods take a minute or more to "
+                    f"become ready; at {pct}% average CPU there is "
                     "no headroom for that minute, so latency climbs and requests time out during scale-up."
                 ),
-                fix="metrics:\n- type: Resource\n  resource: {name: cpu, target: {type: Utilization, averageUtilization: 65}}",
+                fix=(
+                    "metrics:\n- type: Resource\n  resource: "
+                    "{name: cpu, target: {type: Utilization, averageUtilization: 65}}"
+                ),
                 tradeoff=f"Runs about {pct / 65:.1f}x the pods at steady state.",
             )
 
@@ -531,7 +545,8 @@ class AutoscaledDatastore(Rule):
                     f"{f' ({c.engine})' if c.engine else ''}: new replicas do not add capacity by themselves."
                 ),
                 why=(
-                    f"A new `{c.name}` pod starts as an independent or empty member that must first sync data; "
+                    f"A new `{c.name}` pod starts as an independent "
+                    "or empty member that must first sync data; "
                     "a scale-in removes members that hold data or partitions."
                 ),
                 fix=(

@@ -1,0 +1,262 @@
+"""Security rules: fixtures under fixtures/SE*/, the secret detector on its own, and the promise that no
+finding ever prints a secret whole."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from graphrules_helpers import FIXTURES, cases, findings
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from objrules_helpers import catalog_problems
+
+from redline.review.rule import Category, Severity
+from redline.review.rules._util import (
+    classify_value,
+    is_reference,
+    is_secret_name,
+    looks_like_key,
+    mask,
+    secrets_in_text,
+    shannon_entropy,
+    url_credentials,
+)
+
+POSITIVE = cases("SE", "positive")
+NEGATIVE = cases("SE", "negative")
+
+
+@pytest.mark.parametrize(("code", "path"), POSITIVE, ids=[f"{c}-{p.name}" for c, p in POSITIVE])
+def test_positive_fixture_triggers(code: str, path: Path) -> None:
+    found = findings(path, code)
+    assert found, f"{code} did not fire on {path}"
+    for f in found:
+        assert f.file and f.line and f.message and f.why and f.fix and f.tradeoff
+        assert f.component is None or f"`{f.component}`" in f.message
+
+
+@pytest.mark.parametrize(("code", "path"), NEGATIVE, ids=[f"{c}-{p.name}" for c, p in NEGATIVE])
+def test_negative_fixture_is_silent(code: str, path: Path) -> None:
+    assert findings(path, code) == []
+
+
+def test_catalog() -> None:
+    assert catalog_problems("SE", Category.SECURITY) == []
+
+
+def _text(f: object) -> str:
+    return " ".join(str(getattr(f, k)) for k in ("message", "why", "fix", "tradeoff", "evidence"))
+
+
+# ------------------------------------------------------------------ findings
+
+
+def test_secret_in_env_is_masked_and_located() -> None:
+    (f,) = findings(FIXTURES / "SE001" / "positive.yaml", "SE001")
+    assert "hunter2-prod-7" not in _text(f)
+    assert "`hu****`" in f.message and "`DB_PASSWORD`" in f.message and "`server`" in f.message
+    assert f.line is not None and f.line > 20  # the env entry, not the top of the file
+    assert "secretKeyRef" in f.fix
+
+
+def test_default_password_is_reported_as_such() -> None:
+    (f,) = findings(FIXTURES / "SE001" / "positive_default.yaml", "SE001")
+    assert "well-known default password" in f.message and f.component == "db"
+    assert "POSTGRES_PASSWORD" in f.fix  # compose-shaped fix
+
+
+def test_credentials_in_url_mask_only_the_password() -> None:
+    (f,) = findings(FIXTURES / "SE002" / "positive.yaml", "SE002")
+    assert "`postgres://app:s3****@db:5432/app`" in f.message
+    assert "s3cr3t-pw" not in _text(f)
+
+
+def test_high_entropy_value_reports_length_not_value() -> None:
+    (f,) = findings(FIXTURES / "SE003" / "positive.yaml", "SE003")
+    assert "AIzaSyD-9tSrke72PouQMnMX" not in _text(f)
+    assert "39 chars" in f.message and f.severity is Severity.MEDIUM
+
+
+def test_configmap_secret_points_inside_the_block_scalar() -> None:
+    (f,) = findings(FIXTURES / "SE004" / "positive_file.yaml", "SE004")
+    assert f.line == 11  # the `password:` line inside application.yml, not the ConfigMap's first line
+    assert "`password` inside key `application.yml`" in f.message
+    assert "Sup3rS3cret" not in _text(f)
+    (g,) = findings(FIXTURES / "SE004" / "positive.yaml", "SE004")
+    assert g.line == 7 and "key `DB_PASSWORD`" in g.message
+
+
+def test_privilege_escalation_explicit_is_worse_than_unset() -> None:
+    (explicit,) = findings(FIXTURES / "SE008" / "positive.yaml", "SE008")
+    (unset,) = findings(FIXTURES / "SE008" / "positive_unset.yaml", "SE008")
+    assert explicit.severity is Severity.MEDIUM and "true" in explicit.message
+    assert unset.severity is Severity.LOW and "unset" in unset.message
+
+
+def test_root_rules_do_not_double_report() -> None:
+    """runAsUser 0 is SE006's; SE007 (weak signal) stays silent on it."""
+    path = FIXTURES / "SE006" / "positive.yaml"
+    assert findings(path, "SE006") and findings(path, "SE007") == []
+
+
+def test_hostpath_system_dir_writable_is_high() -> None:
+    (f,) = findings(FIXTURES / "SE011" / "positive.yaml", "SE011")
+    assert f.severity is Severity.HIGH and "`/etc`" in f.message and "writable" in f.message
+
+
+def test_runtime_socket_read_only_is_still_reported() -> None:
+    (f,) = findings(FIXTURES / "SE012" / "positive.yaml", "SE012")
+    assert "read-only" in f.message and f.severity is Severity.HIGH
+
+
+def test_ingress_without_tls_names_host() -> None:
+    (f,) = findings(FIXTURES / "SE013" / "positive.yaml", "SE013")
+    assert "shop.example.com" in f.message and "secretName" in f.fix
+
+
+def test_datastore_behind_load_balancer_is_high_published_port_medium() -> None:
+    (lb,) = findings(FIXTURES / "SE014" / "positive_loadbalancer.yaml", "SE014")
+    (pub,) = findings(FIXTURES / "SE014" / "positive.yaml", "SE014")
+    assert lb.severity is Severity.HIGH and "LoadBalancer" in lb.message
+    assert pub.severity is Severity.MEDIUM and "5432" in pub.message and "127.0.0.1" in pub.fix
+
+
+def test_network_policy_fix_admits_the_real_caller() -> None:
+    (f,) = findings(FIXTURES / "SE015" / "positive.yaml", "SE015")
+    assert "`redis`" in f.message and "namespace `default`" in f.message
+    assert "app: api" in f.fix and "6379" in f.fix
+
+
+def test_dangerous_capability_named() -> None:
+    (f,) = findings(FIXTURES / "SE016" / "positive.yaml", "SE016")
+    assert "SYS_ADMIN" in f.message and f.severity is Severity.HIGH
+
+
+# ------------------------------------------------------------------ the detector
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        None,
+        "",
+        "${POSTGRES_PASSWORD}",
+        "${POSTGRES_PASSWORD:?Variable not set}",
+        "${SECRET_KEY:-}",
+        "$(DB_PASSWORD)",
+        "$DB_PASSWORD",
+        "{{ .Values.password }}",
+        "<your-token>",
+        "/run/secrets/db_password",
+        "vault:secret/data/db#password",
+        "arn:aws:secretsmanager:eu-west-1:123456789012:secret:db",
+        "projects/p/secrets/db/versions/latest",
+    ],
+)
+def test_references_are_not_secrets(value: str | None) -> None:
+    assert is_reference(value)
+    assert classify_value("DB_PASSWORD", value) is None
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        ("DB_PASSWORD", True),
+        ("POSTGRES_PASSWORD", True),
+        ("API_KEY", True),
+        ("STRIPE_SECRET_KEY", True),
+        ("GITHUB_TOKEN", True),
+        ("AWS_SECRET_ACCESS_KEY", True),
+        ("JWT_SECRET", True),
+        ("PASSWORD_FILE", False),
+        ("TOKEN_TTL", False),
+        ("AWS_ACCESS_KEY_ID", False),
+        ("SECRET_NAME", False),
+        ("ACCESS_TOKEN_EXPIRE_MINUTES", False),
+        ("SMTP_USER", False),
+        ("PORT", False),
+        ("PASSENGER_COUNT", False),
+    ],
+)
+def test_secret_names(name: str, expected: bool) -> None:
+    assert is_secret_name(name) is expected
+
+
+def test_flags_and_dummies_are_not_credentials() -> None:
+    assert classify_value("REDIS_PASSWORD_ENABLED", "true") is None
+    assert classify_value("AWS_SECRET_ACCESS_KEY", "dummy") is None
+    assert classify_value("API_TOKEN", "xxxxxxxx") is None
+
+
+def test_well_known_defaults_are_flagged_as_defaults() -> None:
+    for value in ("postgres", "changeme", "admin", "password"):
+        hit = classify_value("DB_PASSWORD", value)
+        assert hit is not None and hit.default, value
+    hit = classify_value("DB_PASSWORD", "fake_password")
+    assert hit is not None and not hit.default
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "productcatalogservice.default.svc.cluster.local:3550",
+        "http://frontend:80/api/v1/items",
+        "3f2b8c1e-9a4d-4e7b-8c2a-1d5e6f7a8b9c",
+        "-Xms64m -Xmx128m -XX:+UseG1GC",
+        "12345678901234567890123",
+        "deathstarbench/social-network-microservices:latest",
+        "0123456789abcdef0123",  # a short hex id (commit-like), not a key
+        "io.kompose.service",
+    ],
+)
+def test_long_innocent_values_are_not_keys(value: str) -> None:
+    assert not looks_like_key(value)
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "AKIAIOSFODNN7EXAMPLE",
+        "ghp_" + "a1B2" * 9,
+        "xoxb-123456789012-abcdefghijkl",
+        "AIzaSyD-9tSrke72PouQMnMX-a7eZSW0jkFMBWY",
+        "q8Xz3LmN7vR2tY9wK4pB6sD1fG5hJ0aC",
+        "-----BEGIN RSA PRIVATE KEY-----",
+    ],
+)
+def test_key_shaped_values(value: str) -> None:
+    assert looks_like_key(value)
+
+
+def test_url_credentials_cases() -> None:
+    hit = url_credentials("amqp://guest:guest@rabbitmq:5672/")
+    assert hit is not None and hit.default and hit.shown == "amqp://guest:gu****@rabbitmq:5672/"
+    assert url_credentials("postgresql://postgres:${POSTGRES_PASSWORD:?x}@db:5432/app") is None
+    assert url_credentials("http://frontend:80") is None
+    jdbc = url_credentials("jdbc:mysql://db:3306/app?user=app&password=hunter22")
+    assert jdbc is not None and "hunter22" not in jdbc.shown
+
+
+def test_config_file_lines() -> None:
+    text = "spring:\n  datasource:\n    password: Sup3rS3cret!\n    username: app\n  token: ${TOKEN}\n"
+    hits = list(secrets_in_text("application.yml", text))
+    assert [(offset, key) for offset, key, _ in hits] == [(2, "password")]
+
+
+def test_entropy() -> None:
+    assert shannon_entropy("aaaa") == 0
+    assert shannon_entropy("abcd") == 2
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.text(
+        alphabet=st.characters(min_codepoint=33, max_codepoint=126, exclude_characters="${}<>/"), min_size=6
+    )
+)
+def test_mask_never_reveals_more_than_two_characters(secret: str) -> None:
+    assert mask(secret) == secret[:2] + "****"
+    hit = classify_value("DB_PASSWORD", secret)
+    if hit is not None and hit.reason != "credentials in a URL":
+        assert secret not in hit.shown
