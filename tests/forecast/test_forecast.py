@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 from typing import Any
 
@@ -78,5 +79,5 @@ def test_curves_span_current_and_target() -> None:
     points = result.curves["web"]
     assert points[0].rps == 0 and len(points) > 10
     finite = [p.p95_ms for p in points if p.p95_ms is not None]
-    assert all(b >= a * (1 - 1e-3) for a, b in zip(finite, finite[1:], strict=False))
+    assert all(b >= a * (1 - 1e-3) for a, b in itertools.pairwise(finite))
     assert finite[-1] > finite[0]

@@ -31,7 +31,7 @@ def networks(draw: st.DrawFn) -> Network:
             "replicas": draw(st.integers(1, 3)),
             "workers": draw(st.integers(1, 8)),
             "service_time": draw(st.floats(0.0005, 0.02)),
-            "scv": draw(st.sampled_from([0.25, 0.5, 1.0, 2.0])),  # SCV 0 (atoms): see test_network
+            "scv": draw(st.sampled_from([0.0, 0.5, 1.0, 2.0])),
             "async": draw(st.booleans()),
             "cache_hit_ratio": draw(st.sampled_from([0.0, 0.0, 0.5])),
             "calls": calls,
@@ -43,10 +43,11 @@ def networks(draw: st.DrawFn) -> Network:
     return compile_system(make_system(spec))
 
 
-def _p(net: Network, factor: float, replicas: np.ndarray | None = None) -> list[float]:
+def _p(net: Network, factor: float, replicas: np.ndarray | None = None) -> tuple[list[float], float]:
+    """Percentiles, and the grid step they were read at (their resolution)."""
     state = evaluate(net, factor, replicas=replicas)
     dist = entry_distribution(net, state, 0)
-    return [math.inf] * 3 if dist is None else dist.quantiles([0.5, 0.95, 0.99])
+    return ([math.inf] * 3, 0.0) if dist is None else (dist.quantiles([0.5, 0.95, 0.99]), dist.dt)
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -55,8 +56,9 @@ def test_more_load_never_lowers_latency(net: Network, f: float, step: float) -> 
     lo, hi = evaluate(net, f), evaluate(net, f * step)
     assert np.all(hi.r_mean >= lo.r_mean * (1 - 1e-9))
     assert np.all((hi.rho >= lo.rho - 1e-12) | ~np.isfinite(hi.rho))
-    for a, b in zip(_p(net, f), _p(net, f * step), strict=True):
-        assert b >= a * (1 - 1e-3) - 1e-7  # grid interpolation tolerance
+    (lo_q, lo_dt), (hi_q, hi_dt) = _p(net, f), _p(net, f * step)
+    for a, b in zip(lo_q, hi_q, strict=True):
+        assert b >= a - 2 * max(lo_dt, hi_dt)  # monotone up to the grid's resolution
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -67,5 +69,6 @@ def test_more_replicas_never_raise_latency(net: Network, f: float, data: st.Data
     more[i] += data.draw(st.integers(1, 3))
     base, grown = evaluate(net, f), evaluate(net, f, replicas=more)
     assert np.all(grown.r_mean <= base.r_mean * (1 + 1e-9))
-    for a, b in zip(_p(net, f), _p(net, f, more), strict=True):
-        assert b <= a * (1 + 1e-3) + 1e-7
+    (base_q, base_dt), (more_q, more_dt) = _p(net, f), _p(net, f, more)
+    for a, b in zip(base_q, more_q, strict=True):
+        assert b <= a + 2 * max(base_dt, more_dt)

@@ -29,19 +29,19 @@ SERVERS = {GW: 2, A: 3, B: 2, DB: 4, CACHE: 1}
 
 
 def _system(rps: float):  # type: ignore[no-untyped-def]
-    comp = {"async": True}
+    comp = {"async": True, "replicas": 1}
     return make_system(
         {
             "entrypoints": [{"name": "api", "component": "gw", "rps": rps}],
             "components": {
-                "gw": {**comp, "workers": 2, "replicas": 1, "service_time": SERVICE[GW],
+                "gw": {**comp, "workers": 2, "service_time": SERVICE[GW],
                        "calls": [{"to": "a", "count": 1}, {"to": "b", "count": 1}]},
-                "a": {**comp, "workers": 3, "replicas": 1, "service_time": SERVICE[A],
+                "a": {**comp, "workers": 3, "service_time": SERVICE[A],
                       "calls": [{"to": "db", "count": 2}, {"to": "cache", "count": 1.5}]},
-                "b": {**comp, "workers": 1, "replicas": 2, "service_time": SERVICE[B],
+                "b": {**comp, "workers": 2, "service_time": SERVICE[B],
                       "calls": [{"to": "db", "count": 1}]},
-                "db": {**comp, "kind": "datastore", "workers": 4, "replicas": 1, "service_time": SERVICE[DB]},
-                "cache": {**comp, "kind": "cache", "workers": 1, "replicas": 1, "service_time": SERVICE[CACHE]},
+                "db": {**comp, "kind": "datastore", "workers": 4, "service_time": SERVICE[DB]},
+                "cache": {**comp, "kind": "cache", "workers": 1, "service_time": SERVICE[CACHE]},
             },
         }
     )  # fmt: skip

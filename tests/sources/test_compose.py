@@ -103,3 +103,15 @@ def test_compose_facts(tmp_path: Path) -> None:
     assert container.resources.cpu_limit == 0.5
     assert api.termination_grace_s == 90 and api.host_network is True
     assert [(v.type, v.read_only) for v in api.volumes] == [("named", False), ("bind", True)]
+
+
+def test_urls_in_command_arguments_are_references(tmp_path: Path) -> None:
+    write(tmp_path, {"compose.yaml": (
+        "services:\n  carts:\n    image: x/carts\n"
+        "    command: [java, -Dspring.data.mongodb.uri=mongodb://carts-db:27017/data, --port=80, -Dname=carts-db]\n"
+        "  carts-db:\n    image: mongo:4\n"
+    )})
+    system = redline.scan(tmp_path)
+    (edge,) = system.edges
+    assert (edge.from_, edge.to) == ("carts", "carts-db")
+    assert edge.evidence[0].reason.startswith("argument -Dspring.data.mongodb.uri")

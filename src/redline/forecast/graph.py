@@ -363,13 +363,16 @@ def compile_system(system: System, *, rps: float | None = None) -> Network:
     # ---- pools -----------------------------------------------------------------------------------
     pools: list[PoolSpec] = []
     call_pool = [-1] * len(call_src)
+    calls_of: dict[int, list[int]] = defaultdict(list)
+    for j, src in enumerate(call_src):
+        calls_of[src].append(j)
     for i, comp in enumerate(comps):
         for pool in comp.pools:
             where = f"{pool.source}: " if pool.source else _where(comp)
             targets = {resolve(t) for t in pool.to}
             calls = [
                 j
-                for j in range(len(call_src))
+                for j in calls_of.get(i, [])
                 if call_src[j] == i
                 and call_pool[j] < 0
                 and (call_pool_name[j] == pool.name or (call_pool_name[j] is None and call_dst[j] in targets))

@@ -192,7 +192,7 @@ def entry_distribution(
                 d = d * np.asarray(np.fft.rfft(np.diff(par_cdf, prepend=0.0)) * unshift, dtype=np.complex128)
             h = float(net.hit[s])
             if h > 0:
-                d = h + (1.0 - h) * d
+                d = np.asarray(h + (1.0 - h) * d, dtype=np.complex128)
             lt = lt * d
-        trans[s] = lt
+        trans[s] = np.asarray(lt, dtype=np.complex128)
     return Distribution(to_cdf(trans[root]), dt, offset)

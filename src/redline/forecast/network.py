@@ -30,6 +30,8 @@ import numpy as np
 import numpy.typing as npt
 
 from redline.forecast.graph import Network
+from scipy import special
+
 from redline.forecast.queueing import station_wait
 
 __all__ = ["State", "evaluate"]
@@ -76,22 +78,38 @@ class State:
         return np.asarray(out, dtype=np.float64)
 
 
-def _clark_max(items: list[tuple[float, float]]) -> tuple[float, float]:
-    """Mean and variance of the max of independent normals, folded pairwise (Clark, Oper. Res. 1961)."""
-    mu, var = items[0]
-    for mu2, var2 in items[1:]:
-        theta = math.sqrt(var + var2)
-        if theta < 1e-15:
-            mu, var = max(mu, mu2), 0.0
-            continue
-        alpha = (mu - mu2) / theta
-        cdf = 0.5 * math.erfc(-alpha / math.sqrt(2.0))
-        cdf_neg = 1.0 - cdf
-        pdf = math.exp(-0.5 * alpha * alpha) / math.sqrt(2.0 * math.pi)
-        m1 = mu * cdf + mu2 * cdf_neg + theta * pdf
-        m2 = (mu * mu + var) * cdf + (mu2 * mu2 + var2) * cdf_neg + (mu + mu2) * theta * pdf
-        mu, var = m1, max(m2 - m1 * m1, 0.0)
-    return mu, var
+def _clark_max_grouped(
+    group: IntArray, mu: FloatArray, var: FloatArray, groups: int
+) -> tuple[FloatArray, FloatArray]:
+    """Mean and variance of the max of independent normals per group (Clark, Oper. Res. 1961).
+
+    Clark's formulas fold two variables at a time; here the fold runs over all groups at once: step ``r``
+    folds each group's ``r``-th item into its accumulator. Groups without items get (0, 0).
+    """
+    order = np.argsort(group, kind="stable")
+    g, m, v = group[order], mu[order], var[order]
+    starts = np.searchsorted(g, np.arange(groups))
+    rank = np.arange(len(g)) - starts[g]
+    acc_m = np.zeros(groups)
+    acc_v = np.zeros(groups)
+    first = rank == 0
+    acc_m[g[first]] = m[first]
+    acc_v[g[first]] = v[first]
+    for r in range(1, int(rank.max()) + 1 if len(rank) else 1):
+        sel = rank == r
+        gi = g[sel]
+        m1, v1, m2, v2 = acc_m[gi], acc_v[gi], m[sel], v[sel]
+        theta = np.sqrt(v1 + v2)
+        safe = np.where(theta > 1e-15, theta, 1.0)
+        alpha = (m1 - m2) / safe
+        cdf = special.ndtr(alpha)
+        pdf = np.exp(-0.5 * alpha**2) / math.sqrt(2.0 * math.pi)
+        e1 = m1 * cdf + m2 * (1.0 - cdf) + theta * pdf
+        e2 = (m1**2 + v1) * cdf + (m2**2 + v2) * (1.0 - cdf) + (m1 + m2) * theta * pdf
+        degenerate = theta <= 1e-15
+        acc_m[gi] = np.where(degenerate, np.maximum(m1, m2), e1)
+        acc_v[gi] = np.where(degenerate, 0.0, np.maximum(e2 - e1**2, 0.0))
+    return acc_m, acc_v
 
 
 def evaluate(
@@ -168,14 +186,13 @@ def evaluate(
             np.add.at(d_var, pos[seq], (cnt * ct_v + frac * (1.0 - frac) * ct_m**2)[seq])
             np.logical_or.at(d_inf, pos, ct_inf)
             if not seq.all():
-                groups: dict[int, list[tuple[float, float]]] = {}
-                for j in np.flatnonzero(~seq).tolist():
-                    copies = max(1, round(float(cnt[j])))
-                    groups.setdefault(int(pos[j]), []).extend([(float(ct_m[j]), float(ct_v[j]))] * copies)
-                for p_, items in groups.items():
-                    mu, var = _clark_max(items)
-                    d_mean[p_] += mu
-                    d_var[p_] += var
+                par = np.flatnonzero(~seq)
+                copies = np.maximum(np.rint(cnt[par]), 1).astype(np.int64)
+                mu, var = _clark_max_grouped(
+                    np.repeat(pos[par], copies), np.repeat(ct_m[par], copies), np.repeat(ct_v[par], copies), m
+                )
+                d_mean += mu
+                d_var += var
         h = net.hit[stations]
         second = (1.0 - h) * (d_var + d_mean**2)
         d_mean = (1.0 - h) * d_mean

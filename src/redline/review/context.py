@@ -95,9 +95,28 @@ class Context:
     def objects(self, kind: str) -> list[K8sObject]:
         return self.objects_by_kind.get(kind, [])
 
+    @cached_property
+    def _selecting(self) -> dict[tuple[str, str], list[K8sObject]]:
+        out: dict[tuple[str, str], list[K8sObject]] = {}
+        for o in self.system.objects:
+            for name in o.selects:
+                out.setdefault((o.kind, name), []).append(o)
+        return out
+
     def objects_selecting(self, name: str, kind: str) -> list[K8sObject]:
-        """Objects of ``kind`` whose selector or target resolves to component ``name``."""
-        return [o for o in self.objects(kind) if name in o.selects]
+        """Objects of ``kind`` whose selector or target resolves to component ``name`` (indexed once)."""
+        return self._selecting.get((kind, name), [])
+
+    def calls_from(self, name: str) -> list[Edge]:
+        """Edges out of ``name`` (indexed once; ``System.calls_from`` scans every edge)."""
+        return self._calls_from.get(name, [])
+
+    @cached_property
+    def _calls_from(self) -> dict[str, list[Edge]]:
+        out: dict[str, list[Edge]] = {}
+        for e in self.system.edges:
+            out.setdefault(e.from_, []).append(e)
+        return out
 
     # ------------------------------------------------------------------ graph
 
@@ -263,29 +282,29 @@ class Context:
     # ------------------------------------------------------------------ dominators
 
     @cached_property
-    def _dominated(self) -> dict[str, dict[str, frozenset[str]]]:
-        out: dict[str, dict[str, frozenset[str]]] = {}
+    def _dom_tree(self) -> dict[str, tuple[dict[str, list[str]], dict[str, int]]]:
+        """Per entry point: the dominator tree's children and each node's subtree size (itself excluded).
+
+        Sizes come from one post-order pass, so asking "how much does X cut off" is O(1) even on long
+        chains; the member sets are built only when a message needs them (:meth:`dominated_by`)."""
+        out: dict[str, tuple[dict[str, list[str]], dict[str, int]]] = {}
         for ep in self.entrypoints:
             idom = nx.immediate_dominators(self.graph, ep)
             children: dict[str, list[str]] = {}
             for node, parent in idom.items():
                 if node != parent:
                     children.setdefault(parent, []).append(node)
-            sub: dict[str, frozenset[str]] = {}
-
-            def collect(node: str, children: dict[str, list[str]] = children) -> frozenset[str]:
-                stack, seen = list(children.get(node, [])), set()
-                while stack:
-                    n = stack.pop()
-                    if n not in seen:
-                        seen.add(n)
-                        stack.extend(children.get(n, []))
-                return frozenset(seen)
-
-            for node in idom:
-                if node != ep:
-                    sub[node] = collect(node)
-            out[ep] = sub
+            size: dict[str, int] = {}
+            stack: list[tuple[str, bool]] = [(ep, False)]
+            while stack:
+                node, done = stack.pop()
+                kids = children.get(node, [])
+                if done:
+                    size[node] = sum(size[k] + 1 for k in kids)
+                else:
+                    stack.append((node, True))
+                    stack.extend((k, False) for k in kids)
+            out[ep] = (children, size)
         return out
 
     def dominated_by(self, entrypoint: str, name: str) -> frozenset[str]:
@@ -294,14 +313,30 @@ class Context:
         If ``name`` fails, ``entrypoint`` loses ``name`` and all of these: the dominator tree of the call
         graph rooted at the entry point, which is the directed form of an articulation point.
         """
-        return self._dominated.get(entrypoint, {}).get(name, frozenset())
+        tree = self._dom_tree.get(entrypoint)
+        if tree is None or name == entrypoint:
+            return frozenset()
+        children = tree[0]
+        seen: set[str] = set()
+        stack = list(children.get(name, []))
+        while stack:
+            n = stack.pop()
+            if n not in seen:
+                seen.add(n)
+                stack.extend(children.get(n, []))
+        return frozenset(seen)
+
+    def dominated_count(self, entrypoint: str, name: str) -> int:
+        """``len(dominated_by(entrypoint, name))`` without building the set."""
+        tree = self._dom_tree.get(entrypoint)
+        return 0 if tree is None else tree[1].get(name, 0)
 
     def cut_share(self, entrypoint: str, name: str) -> float:
         """Fraction of what ``entrypoint`` needs that it loses when ``name`` is down."""
         need = self.reachable_from(entrypoint)
         if not need or name not in need:
             return 0.0
-        return (len(self.dominated_by(entrypoint, name)) + 1) / len(need)
+        return (self.dominated_count(entrypoint, name) + 1) / len(need)
 
     @cached_property
     def articulation_points(self) -> frozenset[str]:
@@ -318,7 +353,7 @@ class Context:
         for ep in self.entrypoints:
             if ep == name or name not in self.reachable_from(ep):
                 continue
-            lost = len(self.dominated_by(ep, name)) + 1
+            lost = self.dominated_count(ep, name) + 1
             need = len(self.reachable_from(ep))
             if lost >= 3 and lost / need >= min_share:
                 out.append((ep, lost, need))

@@ -219,12 +219,19 @@ def infer_env(components: Iterable[Component], resolver: Resolver, builder: Edge
         if comp.platform not in ("compose", "kubernetes"):
             continue
         for container in comp.containers:
-            for var in container.env:
+            # URLs in command-line flags (-Dspring.data.mongodb.uri=mongodb://db/x, --redis=redis://cache)
+            # count like env URLs; bare words in arguments are too ambiguous to read as hosts.
+            args = [
+                EnvVar(name=f"argument {arg.split('=', 1)[0]}", value=arg, source=container.source)
+                for arg in container.command
+                if "://" in arg
+            ]
+            for var in [*container.env, *args]:
                 for cand in candidates(var):
                     src = var.source or comp.source
                     shown = _mask_userinfo(cand.text)
                     where = f" (from ConfigMap {var.from_config})" if var.from_config else ""
-                    reason = f"env {var.name}={shown}{where}"
+                    reason = (f"{var.name}: {shown}" if var.name.startswith("argument ") else f"env {var.name}={shown}") + where
                     targets, factor, note = resolver.resolve(comp, cand.host)
                     base = CONFIDENCE[cand.how] - (0.05 if var.from_config else 0.0)
                     if targets:

@@ -182,7 +182,7 @@ class TimeoutInversion(Rule):
             if e.timeout_s is None:
                 continue
             worst: tuple[float, Edge] | None = None
-            for d in ctx.system.calls_from(e.to):
+            for d in ctx.calls_from(e.to):
                 if d.timeout_s is None or d.startup_only or d.to == e.from_:
                     continue
                 budget = d.timeout_s * attempts(d)
@@ -814,7 +814,7 @@ class SharedPoolNoBulkhead(Rule):
             pools: dict[str, tuple[list[str], object]] = {}
             for p in c.pools:
                 pools[p.name] = (sorted(set(p.to)), p.source or c.source)
-            for e in ctx.system.calls_from(c.name):
+            for e in ctx.calls_from(c.name):
                 if e.pool:
                     targets, src = pools.get(e.pool, ([], e.source or c.source))
                     if e.to not in targets:
