@@ -64,7 +64,8 @@ spec:
   scaleTargetRef: {{apiVersion: apps/v1, kind: Deployment, name: svc{i}}}
   minReplicas: 2
   maxReplicas: 10
-  metrics: [{{type: Resource, resource: {{name: cpu, target: {{type: Utilization, averageUtilization: 70}}}}}}]
+  metrics:
+    - {{type: Resource, resource: {{name: cpu, target: {{type: Utilization, averageUtilization: 70}}}}}}
 ---
 apiVersion: policy/v1
 kind: PodDisruptionBudget
@@ -143,8 +144,10 @@ def main() -> None:
             full.append(time.perf_counter() - t)
         b, s = statistics.median(bare), statistics.median(full)
         print(f"objects: {objects} in {args.files} files (bare parse saw {parsed} documents)")
-        print(f"scan result: {len(system.components)} components, {len(system.edges)} edges, "
-              f"{len(system.objects)} objects, {len(system.unresolved)} unresolved")
+        print(
+            f"scan result: {len(system.components)} components, {len(system.edges)} edges, "
+            f"{len(system.objects)} objects, {len(system.unresolved)} unresolved"
+        )
         print(f"bare yaml.CSafeLoader: median {b:.3f} s  (runs: {', '.join(f'{x:.2f}' for x in bare)})")
         print(f"redline.scan:          median {s:.3f} s  (runs: {', '.join(f'{x:.2f}' for x in full)})")
         print(f"ratio scan / bare parse: {s / b:.2f}x")

@@ -160,35 +160,40 @@ def test_render_request() -> None:
     assert b"X-A: 1\r\n" in p.raw and b"Content-Length: 2\r\n\r\n{}" in p.raw
 
 
-class _Recorder(Engine):
-    """An engine that only records parsed responses (the parser is pure byte handling)."""
+class _Transport:
+    """Stands in for the socket: records writes and how the connection was ended."""
 
     def __init__(self) -> None:
-        cfg = EngineConfig(
-            "127.0.0.1",
-            1,
-            False,
-            "",
-            False,
-            [render(parse_target("http://127.0.0.1:1/"), RequestTemplate("x", "GET", "/"))],
-            [0],
-            1,
-            1.0,
-            1.0,
-            10,
-            False,
-            0.0,
-            1.0,
-        )
-        super().__init__(cfg, None)
-        self.got: list[int] = []
-        self.bad = 0
+        self.writes: list[bytes] = []
+        self.aborted = self.closed = False
 
-    def on_response(self, conn: Conn, req: int, status: int) -> None:
-        self.got.append(status)
+    def write(self, data: bytes) -> None:
+        self.writes.append(data)
 
-    def protocol_error(self, conn: Conn) -> None:
-        self.bad += 1
+    def is_closing(self) -> bool:
+        return self.aborted or self.closed
+
+    def abort(self) -> None:
+        self.aborted = True
+
+    def close(self) -> None:
+        self.closed = True
+
+
+def _engine(method: str = "GET") -> tuple[Engine, Conn, _Transport]:
+    """An open-model engine with one connected, idle connection (nothing is scheduled)."""
+    req = render(parse_target("http://127.0.0.1:1/"), RequestTemplate("x", method, "/"))
+    cfg = EngineConfig("127.0.0.1", 1, False, "", False, [req], [0], 1, 1.0, 1.0, 10, False, 0.0, 1.0)
+    eng = Engine(cfg, None)
+    conn = Conn(eng)
+    tr = _Transport()
+    conn.connection_made(tr)
+    eng.conns.add(conn)
+    return eng, conn, tr
+
+
+def _statuses(eng: Engine) -> dict[int, int]:
+    return eng.tally.status_counts()
 
 
 RESPONSES = [
@@ -197,34 +202,84 @@ RESPONSES = [
     (b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n3;x=y\r\nabc\r\n0\r\n\r\n", 200),
     (b"HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 201 Created\r\nContent-Length: 2\r\n\r\nok", 201),
     (b"HTTP/1.1 204 No Content\r\n\r\n", 204),
+    (b"HTTP/1.1 200 OK\r\nCONTENT-LENGTH:  3\r\n\r\nabc", 200),
 ]
 
 
 @pytest.mark.parametrize(("raw", "status"), RESPONSES)
 @pytest.mark.parametrize("chunk", [1, 3, 7, 1000])
 def test_parser_any_split(raw: bytes, status: int, chunk: int) -> None:
-    eng = _Recorder()
-    conn = Conn(eng)
+    eng, conn, tr = _engine()
     for _ in range(2):  # keep-alive: the same connection parses two responses in a row
-        conn.req, conn.expect_head = 0, False
+        conn.send(next(eng.cycle), 0.0)
         for i in range(0, len(raw), chunk):
             conn.data_received(raw[i : i + chunk])
-    assert eng.got == [status, status] and eng.bad == 0
+        assert conn.req is None and eng.idle == [conn]
+        eng.idle.clear()
+    assert _statuses(eng) == {status: 2} and not tr.aborted
+    assert eng.tally.errors == ({"http_4xx": 2} if status >= 400 else {})
 
 
 def test_parser_body_not_complete_until_all_bytes() -> None:
-    eng = _Recorder()
-    conn = Conn(eng)
-    conn.req = 0
+    eng, conn, _ = _engine()
+    conn.send(next(eng.cycle), 0.0)
     conn.data_received(b"HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\n12345")
-    assert eng.got == []
+    assert _statuses(eng) == {}
     conn.data_received(b"67890")
-    assert eng.got == [200]
+    assert _statuses(eng) == {200: 1}
 
 
-def test_parser_garbage_is_protocol_error() -> None:
-    eng = _Recorder()
-    conn = Conn(eng)
-    conn.req = 0
-    conn.data_received(b"HTTP/1.1 abc OK\r\n\r\n")
-    assert eng.bad == 1
+@pytest.mark.parametrize("chunk", [1, 5, 1000])
+def test_parser_head_response_has_no_body(chunk: int) -> None:
+    eng, conn, _ = _engine("HEAD")
+    raw = b"HTTP/1.1 200 OK\r\nContent-Length: 612\r\n\r\n"
+    for _ in range(2):
+        conn.send(next(eng.cycle), 0.0)
+        for i in range(0, len(raw), chunk):
+            conn.data_received(raw[i : i + chunk])
+        assert conn.req is None
+    assert _statuses(eng) == {200: 2} and eng.tally.done == 2
+
+
+def test_parser_body_until_close() -> None:
+    eng, conn, tr = _engine()
+    conn.send(next(eng.cycle), 0.0)
+    conn.data_received(b"HTTP/1.0 200 OK\r\nServer: old\r\n\r\nsome")
+    conn.data_received(b" body")
+    assert _statuses(eng) == {}
+    conn.eof_received()
+    assert _statuses(eng) == {200: 1} and eng.tally.done == 1 and tr.closed
+
+
+def test_parser_truncated_body_is_not_a_response() -> None:
+    eng, conn, _ = _engine()
+    conn.send(next(eng.cycle), 0.0)
+    conn.data_received(b"HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\n12345")
+    conn.eof_received()
+    conn.connection_lost(None)
+    assert _statuses(eng) == {} and eng.tally.errors == {"reset": 1}
+
+
+def test_parser_connection_close_drops_the_connection() -> None:
+    eng, conn, tr = _engine()
+    conn.send(next(eng.cycle), 0.0)
+    conn.data_received(b"HTTP/1.1 503 Busy\r\nConnection: close\r\nContent-Length: 0\r\n\r\n")
+    assert _statuses(eng) == {503: 1} and eng.tally.errors == {"http_5xx": 1}
+    assert tr.closed and conn not in eng.conns and eng.idle == []
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [b"HTTP/1.1 abc OK\r\n\r\n", b"SSH-2.0-OpenSSH\r\n\r\n", b"HTTP/1.1 200 OK\r\nContent-Length: x\r\n\r\n"],
+)
+def test_parser_garbage_is_protocol_error(raw: bytes) -> None:
+    eng, conn, tr = _engine()
+    conn.send(next(eng.cycle), 0.0)
+    conn.data_received(raw)
+    assert tr.aborted and eng.tally.errors == {"protocol_error": 1}
+
+
+def test_unsolicited_bytes_are_a_protocol_error() -> None:
+    eng, conn, tr = _engine()
+    conn.data_received(b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n")
+    assert tr.aborted and conn not in eng.conns and eng.tally.errors == {}

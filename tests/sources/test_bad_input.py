@@ -89,7 +89,9 @@ def hostile_repo(tmp_path_factory: pytest.TempPathFactory) -> Path:
         "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: typed}\nspec:\n  replicas: many\n"
         "  template:\n    spec:\n      containers: [{name: c, image: x, resources: {limits: {memory: lots}}}]\n"
     )
-    (root / "notalist.yaml").write_text("apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: odd}\nspec: 7\n")
+    (root / "notalist.yaml").write_text(
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: odd}\nspec: 7\n"
+    )
     return root
 
 
@@ -160,7 +162,9 @@ def test_gitignore_and_exclude_are_honoured(tmp_path: Path) -> None:
         path = tmp_path / rel
         path.parent.mkdir(parents=True, exist_ok=True)
         name = path.stem.replace(".", "-")
-        path.write_text(f"apiVersion: v1\nkind: Pod\nmetadata: {{name: {name}}}\nspec: {{containers: [{{name: c, image: i}}]}}\n")
+        path.write_text(
+            f"apiVersion: v1\nkind: Pod\nmetadata: {{name: {name}}}\nspec: {{containers: [{{name: c, image: i}}]}}\n"
+        )
     system = redline.scan(tmp_path, exclude=["vendor/"])
     assert {c.name for c in system.components} == {"b"}
 

@@ -17,20 +17,23 @@ def write(root: Path, files: dict[str, str]) -> Path:
 
 
 def test_override_file_merges_and_tags_reset(tmp_path: Path) -> None:
-    write(tmp_path, {
-        "compose.yaml": (
-            "services:\n"
-            "  web:\n    image: shop/web:1\n    ports: ['8080:80']\n    environment: {API: http://api:8000}\n"
-            "    depends_on: [api]\n"
-            "  api:\n    image: shop/api:1\n    environment:\n      - DB_HOST=db\n"
-            "  db:\n    image: postgres:16\n    ports: ['5432:5432']\n"
-        ),
-        "compose.override.yaml": (
-            "services:\n  web:\n    environment: {EXTRA: '1'}\n  db:\n    ports: !reset []\n"
-            "  api:\n    deploy: {replicas: 3}\n"
-        ),
-        "docker-compose.monitoring.yml": "services:\n  grafana:\n    image: grafana/grafana:11.0.0\n",
-    })
+    write(
+        tmp_path,
+        {
+            "compose.yaml": (
+                "services:\n"
+                "  web:\n    image: shop/web:1\n    ports: ['8080:80']\n    environment: {API: http://api:8000}\n"
+                "    depends_on: [api]\n"
+                "  api:\n    image: shop/api:1\n    environment:\n      - DB_HOST=db\n"
+                "  db:\n    image: postgres:16\n    ports: ['5432:5432']\n"
+            ),
+            "compose.override.yaml": (
+                "services:\n  web:\n    environment: {EXTRA: '1'}\n  db:\n    ports: !reset []\n"
+                "  api:\n    deploy: {replicas: 3}\n"
+            ),
+            "docker-compose.monitoring.yml": "services:\n  grafana:\n    image: grafana/grafana:11.0.0\n",
+        },
+    )
     system = redline.scan(tmp_path)
     web, api, db = (system.component(n) for n in ("web", "api", "db"))
     assert web is not None and api is not None and db is not None
@@ -49,17 +52,20 @@ def test_override_file_merges_and_tags_reset(tmp_path: Path) -> None:
 
 
 def test_extends_include_profiles_and_interpolation(tmp_path: Path) -> None:
-    write(tmp_path, {
-        "app/compose.yaml": (
-            "name: shop\ninclude:\n  - ../db/compose.yaml\nservices:\n"
-            "  base:\n    image: shop/base:1\n    restart: always\n    environment: {LOG: info}\n"
-            "  worker:\n    extends: base\n    environment:\n      QUEUE_URL: amqp://${MQ_HOST:-mq}:5672\n"
-            "      DB_URL: postgres://app:${DB_PASSWORD:?required}@db:5432/app\n"
-            "  debug:\n    image: busybox:1.36\n    profiles: [debug]\n"
-            "  mq:\n    image: rabbitmq:3.13\n"
-        ),
-        "db/compose.yaml": "services:\n  db:\n    image: postgres:16\n",
-    })
+    write(
+        tmp_path,
+        {
+            "app/compose.yaml": (
+                "name: shop\ninclude:\n  - ../db/compose.yaml\nservices:\n"
+                "  base:\n    image: shop/base:1\n    restart: always\n    environment: {LOG: info}\n"
+                "  worker:\n    extends: base\n    environment:\n      QUEUE_URL: amqp://${MQ_HOST:-mq}:5672\n"
+                "      DB_URL: postgres://app:${DB_PASSWORD:?required}@db:5432/app\n"
+                "  debug:\n    image: busybox:1.36\n    profiles: [debug]\n"
+                "  mq:\n    image: rabbitmq:3.13\n"
+            ),
+            "db/compose.yaml": "services:\n  db:\n    image: postgres:16\n",
+        },
+    )
     system = redline.scan(tmp_path)
     worker = system.component("worker")
     assert worker is not None
@@ -77,7 +83,12 @@ def test_extends_include_profiles_and_interpolation(tmp_path: Path) -> None:
 
 
 def test_links_and_unknown_depends_on(tmp_path: Path) -> None:
-    write(tmp_path, {"docker-compose.yml": "services:\n  a:\n    image: x\n    links: ['b:bee']\n    depends_on: [ghost]\n  b:\n    image: y\n"})
+    write(
+        tmp_path,
+        {
+            "docker-compose.yml": "services:\n  a:\n    image: x\n    links: ['b:bee']\n    depends_on: [ghost]\n  b:\n    image: y\n"
+        },
+    )
     system = redline.scan(tmp_path)
     assert {(e.from_, e.to) for e in system.edges} == {("a", "b")}
     (unresolved,) = system.unresolved
@@ -85,19 +96,28 @@ def test_links_and_unknown_depends_on(tmp_path: Path) -> None:
 
 
 def test_compose_facts(tmp_path: Path) -> None:
-    write(tmp_path, {"compose.yml": (
-        "services:\n  api:\n    image: shop/api:latest\n    user: root\n    privileged: true\n"
-        "    healthcheck:\n      test: [CMD, curl, -f, http://localhost/]\n      interval: 10s\n      timeout: 2s\n"
-        "    deploy:\n      resources:\n        limits: {cpus: '0.5', memory: 512m}\n"
-        "    stop_grace_period: 1m30s\n    network_mode: host\n"
-        "    volumes: ['data:/var/lib/data', './conf:/etc/conf:ro']\n"
-        "volumes: {data: {}}\n"
-    )})
+    write(
+        tmp_path,
+        {
+            "compose.yml": (
+                "services:\n  api:\n    image: shop/api:latest\n    user: root\n    privileged: true\n"
+                "    healthcheck:\n      test: [CMD, curl, -f, http://localhost/]\n      interval: 10s\n      timeout: 2s\n"
+                "    deploy:\n      resources:\n        limits: {cpus: '0.5', memory: 512m}\n"
+                "    stop_grace_period: 1m30s\n    network_mode: host\n"
+                "    volumes: ['data:/var/lib/data', './conf:/etc/conf:ro']\n"
+                "volumes: {data: {}}\n"
+            )
+        },
+    )
     api = redline.scan(tmp_path).component("api")
     assert api is not None
     (container,) = api.containers
     assert container.image_tag == "latest"
-    assert container.security is not None and container.security.privileged and container.security.run_as_user == 0
+    assert (
+        container.security is not None
+        and container.security.privileged
+        and container.security.run_as_user == 0
+    )
     assert api.healthcheck is not None and api.healthcheck.period_s == 10 and api.healthcheck.timeout_s == 2
     assert container.resources is not None and container.resources.memory_limit == 512e6
     assert container.resources.cpu_limit == 0.5
@@ -106,11 +126,16 @@ def test_compose_facts(tmp_path: Path) -> None:
 
 
 def test_urls_in_command_arguments_are_references(tmp_path: Path) -> None:
-    write(tmp_path, {"compose.yaml": (
-        "services:\n  carts:\n    image: x/carts\n"
-        "    command: [java, -Dspring.data.mongodb.uri=mongodb://carts-db:27017/data, --port=80, -Dname=carts-db]\n"
-        "  carts-db:\n    image: mongo:4\n"
-    )})
+    write(
+        tmp_path,
+        {
+            "compose.yaml": (
+                "services:\n  carts:\n    image: x/carts\n"
+                "    command: [java, -Dspring.data.mongodb.uri=mongodb://carts-db:27017/data, --port=80, -Dname=carts-db]\n"
+                "  carts-db:\n    image: mongo:4\n"
+            )
+        },
+    )
     system = redline.scan(tmp_path)
     (edge,) = system.edges
     assert (edge.from_, edge.to) == ("carts", "carts-db")

@@ -24,28 +24,45 @@ spec:
 """
 
 
-def deploy(name: str, *, ns: str = "default", replicas: int = 2, tier: str = "web", image: str = "x/app:1", env: str = "[]") -> str:
+def deploy(
+    name: str,
+    *,
+    ns: str = "default",
+    replicas: int = 2,
+    tier: str = "web",
+    image: str = "x/app:1",
+    env: str = "[]",
+) -> str:
     return DEPLOY.format(name=name, ns=ns, replicas=replicas, tier=tier, image=image, env=env)
 
 
 def test_selectors_hpa_pdb_and_cross_namespace_dns(tmp_path: Path) -> None:
-    (tmp_path / "apps.yaml").write_text("---\n".join([
-        deploy("web", env='[{name: API_URL, value: "http://api.backend.svc.cluster.local:8080"}]'),
-        deploy("api", ns="backend", tier="api", env='[{name: DB_ADDR, value: "db.data:5432"}, {name: CACHE, value: "cache:6379"}]'),
-        deploy("db", ns="data", replicas=1, tier="db", image="postgres:16"),
-        "apiVersion: v1\nkind: Service\nmetadata: {name: api, namespace: backend}\nspec: {selector: {app: api}}\n",
-        "apiVersion: v1\nkind: Service\nmetadata: {name: db, namespace: data}\nspec:\n  selector: {app: db}\n",
-        "apiVersion: v1\nkind: Service\nmetadata: {name: cache, namespace: backend}\nspec: {selector: {app: nothing}}\n",
-        "apiVersion: v1\nkind: Service\nmetadata: {name: web-lb}\nspec: {type: LoadBalancer, selector: {tier: web}}\n",
-        "apiVersion: autoscaling/v2\nkind: HorizontalPodAutoscaler\nmetadata: {name: web}\nspec:\n"
-        "  scaleTargetRef: {kind: Deployment, name: web}\n  minReplicas: 2\n  maxReplicas: 8\n"
-        "  metrics: [{type: Resource, resource: {name: cpu, target: {type: Utilization, averageUtilization: 60}}}]\n",
-        "apiVersion: autoscaling/v1\nkind: HorizontalPodAutoscaler\nmetadata: {name: gone}\nspec:\n"
-        "  scaleTargetRef: {kind: Deployment, name: missing}\n  maxReplicas: 3\n",
-        "apiVersion: policy/v1\nkind: PodDisruptionBudget\nmetadata: {name: web}\nspec:\n"
-        "  minAvailable: 1\n  selector:\n    matchExpressions: [{key: tier, operator: In, values: [web, edge]}]\n",
-        "apiVersion: example.com/v1\nkind: Widget\nmetadata: {name: w}\nspec: {size: 3}\n",
-    ]))
+    (tmp_path / "apps.yaml").write_text(
+        "---\n".join(
+            [
+                deploy("web", env='[{name: API_URL, value: "http://api.backend.svc.cluster.local:8080"}]'),
+                deploy(
+                    "api",
+                    ns="backend",
+                    tier="api",
+                    env='[{name: DB_ADDR, value: "db.data:5432"}, {name: CACHE, value: "cache:6379"}]',
+                ),
+                deploy("db", ns="data", replicas=1, tier="db", image="postgres:16"),
+                "apiVersion: v1\nkind: Service\nmetadata: {name: api, namespace: backend}\nspec: {selector: {app: api}}\n",
+                "apiVersion: v1\nkind: Service\nmetadata: {name: db, namespace: data}\nspec:\n  selector: {app: db}\n",
+                "apiVersion: v1\nkind: Service\nmetadata: {name: cache, namespace: backend}\nspec: {selector: {app: nothing}}\n",
+                "apiVersion: v1\nkind: Service\nmetadata: {name: web-lb}\nspec: {type: LoadBalancer, selector: {tier: web}}\n",
+                "apiVersion: autoscaling/v2\nkind: HorizontalPodAutoscaler\nmetadata: {name: web}\nspec:\n"
+                "  scaleTargetRef: {kind: Deployment, name: web}\n  minReplicas: 2\n  maxReplicas: 8\n"
+                "  metrics: [{type: Resource, resource: {name: cpu, target: {type: Utilization, averageUtilization: 60}}}]\n",
+                "apiVersion: autoscaling/v1\nkind: HorizontalPodAutoscaler\nmetadata: {name: gone}\nspec:\n"
+                "  scaleTargetRef: {kind: Deployment, name: missing}\n  maxReplicas: 3\n",
+                "apiVersion: policy/v1\nkind: PodDisruptionBudget\nmetadata: {name: web}\nspec:\n"
+                "  minAvailable: 1\n  selector:\n    matchExpressions: [{key: tier, operator: In, values: [web, edge]}]\n",
+                "apiVersion: example.com/v1\nkind: Widget\nmetadata: {name: w}\nspec: {size: 3}\n",
+            ]
+        )
+    )
     system = redline.scan(tmp_path)
     edges = {(e.from_, e.to) for e in system.edges}
     assert edges == {("web", "api"), ("api", "db")}
@@ -53,7 +70,11 @@ def test_selectors_hpa_pdb_and_cross_namespace_dns(tmp_path: Path) -> None:
     assert unresolved.host == "cache" and "selects no pods" in unresolved.reason
     web = system.component("web")
     assert web is not None and web.autoscaling is not None
-    assert (web.autoscaling.min_replicas, web.autoscaling.max_replicas, web.autoscaling.target_cpu_utilization) == (2, 8, 0.6)
+    assert (
+        web.autoscaling.min_replicas,
+        web.autoscaling.max_replicas,
+        web.autoscaling.target_cpu_utilization,
+    ) == (2, 8, 0.6)
     assert [b.name for b in web.disruption_budgets] == ["web"]
     assert web.exposure == ["LoadBalancer Service web-lb"]
     objects = {(o.kind, o.name): o for o in system.objects}
@@ -67,9 +88,13 @@ def test_selectors_hpa_pdb_and_cross_namespace_dns(tmp_path: Path) -> None:
 
 def test_configmap_env_is_followed(tmp_path: Path) -> None:
     (tmp_path / "a.yaml").write_text(
-        deploy("api").replace("env: []", "envFrom: [{configMapRef: {name: cfg}}]\n          env: [{name: ONE, valueFrom: {configMapKeyRef: {name: cfg, key: QUEUE}}}]")
+        deploy("api").replace(
+            "env: []",
+            "envFrom: [{configMapRef: {name: cfg}}]\n          env: [{name: ONE, valueFrom: {configMapKeyRef: {name: cfg, key: QUEUE}}}]",
+        )
         + "---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: cfg}\ndata:\n  REDIS_URL: redis://cache:6379\n  QUEUE: mq:5672\n"
-        + "---\n" + deploy("cache", image="redis:7", replicas=1)
+        + "---\n"
+        + deploy("cache", image="redis:7", replicas=1)
         + "---\napiVersion: v1\nkind: Service\nmetadata: {name: cache}\nspec: {selector: {app: cache}}\n"
     )
     system = redline.scan(tmp_path)
@@ -138,13 +163,23 @@ spec:
     assert c.readiness is not None and c.readiness.type == "tcp" and c.readiness.port == "pg"
     assert c.liveness is not None and c.liveness.type == "exec"
     assert c.pre_stop is True
-    assert c.security is not None and c.security.run_as_user == 999 and c.security.allow_privilege_escalation is False
-    assert c.resources is not None and c.resources.cpu_request == 0.5 and c.resources.memory_limit == 2 * 2**30
+    assert (
+        c.security is not None
+        and c.security.run_as_user == 999
+        and c.security.allow_privilege_escalation is False
+    )
+    assert (
+        c.resources is not None and c.resources.cpu_request == 0.5 and c.resources.memory_limit == 2 * 2**30
+    )
     assert c.ports[0].published == 5432
     assert [(v.type, v.access_modes) for v in pg.volumes] == [("persistentVolumeClaim", ["ReadWriteOnce"])]
     nightly = system.component("nightly")
     assert nightly is not None and nightly.is_batch and nightly.replicas is None
-    assert nightly.cron is not None and nightly.cron.concurrency_policy == "Forbid" and nightly.cron.starting_deadline_s is None
+    assert (
+        nightly.cron is not None
+        and nightly.cron.concurrency_policy == "Forbid"
+        and nightly.cron.starting_deadline_s is None
+    )
 
 
 def test_list_kind_and_names_shared_by_two_namespaces(tmp_path: Path) -> None:

@@ -45,11 +45,18 @@ def test_overlay_overrides_and_says_which_source_won(tmp_path: Path) -> None:
     assert billing is not None and billing.kind == Kind.EXTERNAL and billing.platform == "redline"
     (edge,) = system.edges
     assert (edge.from_, edge.to, edge.count, edge.timeout_s, edge.retries, edge.circuit_breaker) == (
-        "api", "billing", 2, 0.5, 1, True,
+        "api",
+        "billing",
+        2,
+        0.5,
+        1,
+        True,
     )
     assert edge.evidence[0].kind == "declared" and edge.source is not None and edge.source.line == 10
     assert system.name == "demo" and system.growth is not None and system.growth.factor == 5
-    assert system.slo is not None and system.slo.availability == 0.9995 and system.slo.latency_s == {"p95": 0.2}
+    assert (
+        system.slo is not None and system.slo.availability == 0.9995 and system.slo.latency_s == {"p95": 0.2}
+    )
     (ep,) = system.entrypoints
     assert (ep.component, ep.rps) == ("api", 300)
 
@@ -88,15 +95,31 @@ def test_bundled_example_kubernetes_graph() -> None:
     edges = {(e.from_, e.to) for e in system.edges}
     # Read off the manifests: env URLs (incl. cross-namespace DNS and a ConfigMap), the Ingress, redline.yaml.
     assert {
-        ("ingress/shop", "gateway"), ("gateway", "frontend"), ("frontend", "catalog"), ("frontend", "cart"),
-        ("frontend", "orders"), ("catalog", "postgres"), ("catalog", "redis"), ("cart", "redis"),
-        ("orders", "postgres"), ("orders", "payments"), ("orders", "rabbitmq"), ("payments", "api.stripe.com"),
-        ("worker", "rabbitmq"), ("worker", "postgres"), ("worker", "smtp.sendgrid.net"), ("nightly-report", "postgres"),
+        ("ingress/shop", "gateway"),
+        ("gateway", "frontend"),
+        ("frontend", "catalog"),
+        ("frontend", "cart"),
+        ("frontend", "orders"),
+        ("catalog", "postgres"),
+        ("catalog", "redis"),
+        ("cart", "redis"),
+        ("orders", "postgres"),
+        ("orders", "payments"),
+        ("orders", "rabbitmq"),
+        ("payments", "api.stripe.com"),
+        ("worker", "rabbitmq"),
+        ("worker", "postgres"),
+        ("worker", "smtp.sendgrid.net"),
+        ("nightly-report", "postgres"),
     } == edges
     catalog_db = next(e for e in system.edges if (e.from_, e.to) == ("catalog", "postgres"))
     assert any("ConfigMap catalog-config" in ev.reason for ev in catalog_db.evidence)
     kinds = {c.name: c.kind for c in system.components}
-    assert kinds["postgres"] == Kind.DATASTORE and kinds["redis"] == Kind.CACHE and kinds["rabbitmq"] == Kind.QUEUE
+    assert (
+        kinds["postgres"] == Kind.DATASTORE
+        and kinds["redis"] == Kind.CACHE
+        and kinds["rabbitmq"] == Kind.QUEUE
+    )
     assert kinds["gateway"] == Kind.GATEWAY and kinds["api.stripe.com"] == Kind.EXTERNAL
     assert not system.unresolved and not system.skipped and not system.warnings
     orders_db = next(e for e in system.edges if (e.from_, e.to) == ("orders", "postgres"))

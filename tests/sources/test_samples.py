@@ -22,16 +22,29 @@ def test_online_boutique_base_manifests() -> None:
     system = redline.scan(samples_dir("online-boutique", "kubernetes-manifests"))
     names = {c.name for c in system.components}
     assert names == {
-        "adservice", "cartservice", "checkoutservice", "currencyservice", "emailservice", "frontend",
-        "loadgenerator", "paymentservice", "productcatalogservice", "recommendationservice", "redis-cart",
+        "adservice",
+        "cartservice",
+        "checkoutservice",
+        "currencyservice",
+        "emailservice",
+        "frontend",
+        "loadgenerator",
+        "paymentservice",
+        "productcatalogservice",
+        "recommendationservice",
+        "redis-cart",
         "shippingservice",
     }
     e = edges(system)
     # frontend.yaml env *_SERVICE_ADDR, checkoutservice.yaml env, cartservice.yaml REDIS_ADDR
     assert {
-        ("frontend", "checkoutservice"), ("frontend", "productcatalogservice"), ("frontend", "adservice"),
-        ("checkoutservice", "paymentservice"), ("checkoutservice", "emailservice"),
-        ("recommendationservice", "productcatalogservice"), ("cartservice", "redis-cart"),
+        ("frontend", "checkoutservice"),
+        ("frontend", "productcatalogservice"),
+        ("frontend", "adservice"),
+        ("checkoutservice", "paymentservice"),
+        ("checkoutservice", "emailservice"),
+        ("recommendationservice", "productcatalogservice"),
+        ("cartservice", "redis-cart"),
         ("loadgenerator", "frontend"),
     } <= e
     # Nothing invented: paymentservice, emailservice, adservice, currencyservice call nobody.
@@ -96,17 +109,27 @@ def test_deathstarbench_social_network_compose() -> None:
     gateway = system.component("nginx-thrift")
     assert gateway is not None and gateway.kind == Kind.GATEWAY
     # depends_on is an ordering: the edge says so.
-    edge = next(x for x in system.edges if (x.from_, x.to) == ("social-graph-service", "social-graph-mongodb"))
+    edge = next(
+        x for x in system.edges if (x.from_, x.to) == ("social-graph-service", "social-graph-mongodb")
+    )
     assert edge.startup_only and edge.evidence[0].kind == "depends_on"
     assert not system.unresolved
 
 
 def test_retail_store_compose_include_and_override_tags() -> None:
     system = redline.scan(samples_dir("retail-store-sample-app", "src", "app", "docker-compose.yml").parent)
-    byname = {c.name.rsplit("/", 1)[-1]: c for c in system.components if not c.name.startswith("app-tracing/")}
+    byname = {
+        c.name.rsplit("/", 1)[-1]: c for c in system.components if not c.name.startswith("app-tracing/")
+    }
     # docker-compose.yml only `include:`s the five services' files; compose.override.yaml merges on top.
     e = {(a.rsplit("/", 1)[-1], b.rsplit("/", 1)[-1]) for a, b in edges(system)}
-    assert {("ui", "catalog"), ("ui", "cart"), ("ui", "orders"), ("ui", "checkout"), ("checkout", "orders")} <= e
+    assert {
+        ("ui", "catalog"),
+        ("ui", "cart"),
+        ("ui", "orders"),
+        ("ui", "checkout"),
+        ("checkout", "orders"),
+    } <= e
     assert {("orders", "orders-db"), ("orders", "rabbitmq"), ("checkout", "checkout-redis")} <= e
     # `ports: !override []` in compose.override.yaml removes the published ports of catalog.
     assert byname["catalog"].exposure == []

@@ -15,14 +15,26 @@ from redline.model.units import (
 
 @pytest.mark.parametrize(
     ("text", "seconds"),
-    [("12ms", 0.012), ("12 ms", 0.012), ("0.012s", 0.012), (0.5, 0.5), ("2s", 2.0), ("1m30s", 90.0),
-     ("1.5h", 5400.0), ("250us", 0.00025), ("3", 3.0), ("500 MS", 0.5)],
+    [
+        ("12ms", 0.012),
+        ("12 ms", 0.012),
+        ("0.012s", 0.012),
+        (0.5, 0.5),
+        ("2s", 2.0),
+        ("1m30s", 90.0),
+        ("1.5h", 5400.0),
+        ("250us", 0.00025),
+        ("3", 3.0),
+        ("500 MS", 0.5),
+    ],
 )
 def test_durations(text: object, seconds: float) -> None:
     assert math.isclose(parse_duration(text), seconds)
 
 
-@pytest.mark.parametrize("bad", ["12 parsecs", "fast", "", "-5ms", "ms", "1..2s", True, None, [1], "nan", "inf s"])
+@pytest.mark.parametrize(
+    "bad", ["12 parsecs", "fast", "", "-5ms", "ms", "1..2s", True, None, [1], "nan", "inf s"]
+)
 def test_bad_durations_are_refused_with_a_reason(bad: object) -> None:
     with pytest.raises(UnitError) as err:
         parse_duration(bad)
@@ -35,7 +47,9 @@ def test_zero_duration_only_when_allowed() -> None:
         parse_duration("0s", allow_zero=False)
 
 
-@pytest.mark.parametrize(("text", "fraction"), [("99.9%", 0.999), (99.9, 0.999), (0.999, 0.999), ("50 %", 0.5), ("100%", 1.0)])
+@pytest.mark.parametrize(
+    ("text", "fraction"), [("99.9%", 0.999), (99.9, 0.999), (0.999, 0.999), ("50 %", 0.5), ("100%", 1.0)]
+)
 def test_percent(text: object, fraction: float) -> None:
     assert math.isclose(parse_percent(text), fraction)
 

@@ -57,7 +57,7 @@ def load_system(
     max_file_mb: float = 20.0,
     quiet: bool = False,
 ) -> System:
-    """Scan ``path`` with a progress bar on a terminal; exit 2 when the path is unusable or nothing is read."""
+    """Scan ``path``, with a progress bar on a terminal; exit 2 when it is unusable or nothing is read."""
     show = not quiet and stderr.is_terminal
     try:
         if show:
@@ -75,7 +75,13 @@ def load_system(
                 def progress(done: int, total: int, current: str) -> None:
                     bar.update(task, completed=done, total=total, description=current[-40:])
 
-                system = scan(path, overlay=overlay, exclude=exclude or [], max_file_bytes=int(max_file_mb * 1e6), progress=progress)
+                system = scan(
+                    path,
+                    overlay=overlay,
+                    exclude=exclude or [],
+                    max_file_bytes=int(max_file_mb * 1e6),
+                    progress=progress,
+                )
         else:
             system = scan(path, overlay=overlay, exclude=exclude or [], max_file_bytes=int(max_file_mb * 1e6))
     except ScanError as exc:

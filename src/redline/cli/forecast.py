@@ -8,7 +8,6 @@ from pathlib import Path
 import typer
 
 from redline.cli.common import EXIT_GATE, check_format, emit, fail, load_system, stdout
-from redline.forecast import ForecastInputError, forecast
 from redline.model.units import UnitError, parse_rate
 
 FORMATS = ("text", "json", "html")
@@ -63,6 +62,9 @@ def forecast_command(
         missing = [c.name for c in system.components if c.service_time_s is None]
         if missing:
             fail(f"--strict: no service_time stated for {', '.join(missing)} (set it in redline.yaml)")
+    # Imported here: numpy/scipy take a second to load, and `redline --help` should not wait for them.
+    from redline.forecast import ForecastInputError, forecast
+
     try:
         result = forecast(system, rps=target_rps, growth=factor, curves=format == "html" or plot is not None)
     except ForecastInputError as exc:

@@ -16,6 +16,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from redline.cli.common import emit, fail, load_system, stderr, stdout
 from redline.review.docs import all_docs, parse_doc, render_rules_markdown, rule_markdown
 from redline.review.engine import ConfigError, load_config, review
 from redline.review.rule import REGISTRY
@@ -42,11 +43,6 @@ class RulesFormat(StrEnum):
     MARKDOWN = "markdown"
 
 
-def _fail(message: str) -> typer.Exit:
-    sys.stderr.write(f"redline review: error: {message}\n")
-    return typer.Exit(2)
-
-
 def _codes(values: list[str] | None) -> list[str]:
     return [c.strip() for v in values or [] for c in v.split(",") if c.strip()]
 
@@ -69,45 +65,35 @@ def review_command(
     overlay: Path | None = typer.Option(None, "--overlay", help="An extra redline.yaml laid over the scan."),
     output: Path | None = typer.Option(None, "--output", "-o", help="Write the report to this file."),
 ) -> None:
-    """Review a system: what breaks, why, how to fix it and what the fix costs."""
+    """Review a system: what breaks, why, how to fix it and what the fix costs.
+
+    Findings are grouped by severity; each names the rule, the component with file:line, the problem,
+    the failure story, a fix and its trade-off. Exit 0 when nothing is at or above --fail-on (default
+    high), 1 otherwise, 2 on a usage or input error.
+    """
     if not path.exists():
-        raise _fail(f"{path}: no such file or directory")
-    if overlay is not None and not overlay.is_file():
-        raise _fail(f"{overlay}: overlay file not found")
+        fail(f"{path}: no such file or directory")
     try:
         cfg = load_config(path, config).merged(
             select=_codes(select), ignore=_codes(ignore), fail_on=fail_on.value if fail_on else None
         )
     except ConfigError as exc:
-        raise _fail(str(exc)) from None
+        fail(str(exc))
     except ValueError as exc:
-        raise _fail(str(exc).splitlines()[-1] if "\n" in str(exc) else str(exc)) from None
-    try:
-        import redline
-
-        scan = redline.scan
-    except AttributeError:
-        raise _fail("the scanner (redline.scan) is not available in this build") from None
-    try:
-        system = scan(path, overlay=overlay) if overlay is not None else scan(path)
-    except Exception as exc:  # ScanError, OSError: the input is unusable, which is exit 2, not a crash
-        if type(exc).__name__ not in ("ScanError",) and not isinstance(exc, OSError | ValueError):
-            raise
-        raise _fail(str(exc)) from None
+        fail(str(exc).splitlines()[-1] if "\n" in str(exc) else str(exc))
+    system = load_system(path, overlay=overlay)
     report = review(system, cfg)
     for err in report.errors:
-        sys.stderr.write(f"redline review: rule error: {err}\n")
+        stderr.print(f"redline review: rule error: {err}", markup=False)
 
     if format == ReviewFormat.TEXT:
+        from redline.report import review_text
+
         if output is not None:
             with output.open("w", encoding="utf-8") as fh:
-                from redline.report import review_text
-
                 review_text.render(report, Console(file=fh, no_color=True, width=110, soft_wrap=False))
         else:
-            from redline.report import review_text
-
-            review_text.render(report, Console(soft_wrap=False))
+            review_text.render(report, stdout)
     else:
         if format == ReviewFormat.JSON:
             from redline.report import review_json
@@ -121,10 +107,7 @@ def review_command(
             from redline.report import review_markdown
 
             text = review_markdown.render(report, system)
-        if output is not None:
-            output.write_text(text, encoding="utf-8")
-        else:
-            sys.stdout.write(text)
+        emit(text, output)
     raise typer.Exit(1 if report.failed() else 0)
 
 
@@ -138,7 +121,7 @@ def rules_command(
         if key not in REGISTRY:
             match = [c for c in REGISTRY if REGISTRY[c].name == code.strip()]
             if not match:
-                raise _fail(f"unknown rule {code!r}; `redline rules` lists them")
+                fail(f"unknown rule {code!r}; `redline rules` lists them")
             key = match[0]
         doc = parse_doc(REGISTRY[key])
         if format == RulesFormat.JSON:
@@ -176,7 +159,7 @@ def rules_command(
         table.add_column(col)
     for d in docs:
         table.add_row(d.code, d.name, d.category.value, d.severity.value, Text(d.summary))
-    Console().print(table)
+    stdout.print(table)
 
 
 def register(app: typer.Typer) -> None:

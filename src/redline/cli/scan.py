@@ -17,11 +17,17 @@ FORMATS = ("text", "json", "mermaid", "dot")
 def scan_command(
     path: Path = typer.Argument(..., help="A repository, a directory of manifests, or one YAML file."),
     format: str = typer.Option("text", "--format", "-f", help="text, json, mermaid or dot."),
-    overlay: Path | None = typer.Option(None, "--overlay", help="A redline.yaml to apply instead of the one at PATH's root."),
-    exclude: list[str] | None = typer.Option(None, "--exclude", "-e", help="A .gitignore-style pattern to skip (repeatable)."),
+    overlay: Path | None = typer.Option(
+        None, "--overlay", help="A redline.yaml to apply instead of the one at PATH's root."
+    ),
+    exclude: list[str] | None = typer.Option(
+        None, "--exclude", "-e", help="A .gitignore-style pattern to skip (repeatable)."
+    ),
     max_file_size: float = typer.Option(20.0, "--max-file-size", help="Skip files larger than this many MB."),
     output: Path | None = typer.Option(None, "--output", "-o", help="Write to this file instead of stdout."),
-    verbose: bool = typer.Option(False, "--verbose", "-v", help="Show every piece of evidence for each edge."),
+    verbose: bool = typer.Option(
+        False, "--verbose", "-v", help="Show every piece of evidence for each edge."
+    ),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar."),
 ) -> None:
     """Read Compose, Kubernetes, kustomize and redline.yaml files into one model of the system.

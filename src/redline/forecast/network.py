@@ -28,10 +28,9 @@ from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
-
-from redline.forecast.graph import Network
 from scipy import special
 
+from redline.forecast.graph import Network
 from redline.forecast.queueing import station_wait
 
 __all__ = ["State", "evaluate"]

@@ -41,11 +41,16 @@ def bucket_value(index: int) -> float:
     return LOWEST_US * RATIO ** (index + 0.5)
 
 
-def sparse_from_values(values_us: Sequence[float]) -> tuple[Sparse, float, float]:
-    """Sparse bucket counts plus exact (min, max) of raw samples; what a worker ships each second."""
+def sparse_from_values(values_us: Sequence[float], scale: float = 1.0) -> tuple[Sparse, float, float]:
+    """Sparse bucket counts plus exact (min, max) of raw samples; what a worker ships each second.
+
+    ``scale`` multiplies every value first (a worker passes seconds and ``1e6``).
+    """
     if not values_us:
         return ([], []), math.inf, 0.0
     arr = np.asarray(values_us, dtype=np.float64)
+    if scale != 1.0:
+        arr = arr * scale
     uniq, counts = np.unique(bucket_indices(arr), return_counts=True)
     return (uniq.tolist(), counts.tolist()), float(arr.min()), float(arr.max())
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import math
 import resource
 import signal
 import time
@@ -36,22 +37,26 @@ class WorkerSpec:
     interrupt_drain: float
 
 
-def tally_message(index: int, second: int, tally: Tally, inflight: int, conns: int) -> dict[str, Any]:
-    """Serialise one interval; latencies become sparse histograms (µs)."""
+def tally_message(
+    index: int, second: int, tally: Tally, inflight: int, conns: int, closed: bool = False
+) -> dict[str, Any]:
+    """Serialise one interval; latencies (seconds) become sparse histograms (µs)."""
     out: dict[str, Any] = {
         "worker": index,
         "second": second,
         "sent": tally.sent,
         "done": tally.done,
-        "status": tally.status,
+        "status": tally.status_counts(),
         "errors": tally.errors,
         "inflight": inflight,
         "conns": conns,
+        "lat": sparse_from_values(tally.lat, 1e6),
+        "svc": sparse_from_values(tally.svc, 1e6),
     }
-    for key in ("lat", "svc", "lag"):
-        values: list[float] = getattr(tally, key)
-        sparse, lo, hi = sparse_from_values([v * 1e6 for v in values])
-        out[key] = (sparse, lo, hi)
+    if closed:  # every closed-model request is sent the instant its user decides: lag 0
+        out["lag"] = (([0], [tally.sent]), 0.0, 0.0) if tally.sent else (([], []), math.inf, 0.0)
+    else:
+        out["lag"] = sparse_from_values(tally.lag, 1e6)
     return out
 
 
@@ -75,7 +80,8 @@ async def _run(spec: WorkerSpec, queue: Any, stop: Any, t0: float) -> dict[str, 
     def flush() -> None:
         nonlocal second
         tally, eng.tally = eng.tally, Tally()
-        queue.put(("tick", tally_message(spec.index, second, tally, eng.in_flight(), len(eng.conns))))
+        msg = tally_message(spec.index, second, tally, eng.in_flight(), len(eng.conns), spec.plan is None)
+        queue.put(("tick", msg))
         second += 1
 
     wait = t0 - time.perf_counter()

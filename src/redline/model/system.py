@@ -230,6 +230,8 @@ class Component(_Model):
     service_time_scv: float | None = None  # squared coefficient of variation of service time
     async_: bool | None = Field(default=None, alias="async")
     cache_hit_ratio: float | None = None
+    read_ratio: float | None = None  # share of a datastore's requests that are reads
+    read_replicas: int | None = None  # replicas that serve reads only (a datastore's replicas are writers)
     availability: float | None = None
     cost: Cost | None = None
     pools: list[Pool] = Field(default_factory=list)

@@ -215,7 +215,7 @@ def parse_cpu(value: object) -> float:
 
 
 def parse_rate(value: object) -> float:
-    """Parse a rate in requests per second: ``300``, ``"300rps"``, ``"300/s"``, ``"18000/min"``, ``"1.2k"``."""
+    """Parse a rate in requests per second: ``300``, ``"300/s"``, ``"18000/min"``, ``"1.2k"``."""
     if isinstance(value, bool):
         raise UnitError(f"expected a rate such as 300 or 300/s, got {value!r}")
     if isinstance(value, int | float):

@@ -1,1 +1,1 @@
-"""Renderers: turn engine results (review reports, forecasts, load results) into text, JSON, SARIF, Markdown."""
+"""Renderers: turn engine results (scans, reviews, forecasts, load runs) into text, JSON, SARIF, HTML."""

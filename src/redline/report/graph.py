@@ -65,7 +65,9 @@ def dot(system: System) -> str:
     lines = ["digraph system {", "  rankdir=LR;", '  node [fontname="Helvetica"];']
     for c in system.components:
         replicas = f"\\n×{c.replicas}" if c.replicas is not None else ""
-        lines.append(f'  {node_id(c.name)} [label="{_label(c.name)}{replicas}", shape={_SHAPES_DOT[c.kind]}];')
+        lines.append(
+            f'  {node_id(c.name)} [label="{_label(c.name)}{replicas}", shape={_SHAPES_DOT[c.kind]}];'
+        )
     for e in system.edges:
         style = ' [style=dashed, label="depends_on"]' if e.startup_only else ""
         lines.append(f"  {node_id(e.from_)} -> {node_id(e.to)}{style};")

@@ -8,9 +8,8 @@ Startup-only edges (Compose ``depends_on``) are dotted.
 
 from __future__ import annotations
 
-import re
-
 from redline.model import System
+from redline.report import graph
 from redline.review.engine import Report
 from redline.review.rule import Finding, Severity
 
@@ -23,33 +22,13 @@ CLASSDEF = {
 ICON = {Severity.CRITICAL: "🟥", Severity.HIGH: "🔴", Severity.MEDIUM: "🟡", Severity.LOW: "🔵"}
 
 
-def _node_id(name: str, ids: dict[str, str]) -> str:
-    if name not in ids:
-        ids[name] = f"n{len(ids)}_" + re.sub(r"[^A-Za-z0-9_]", "_", name)[:40]
-    return ids[name]
-
-
-def _label(name: str) -> str:
-    return name.replace('"', "#quot;")
-
-
 def mermaid(report: Report, system: System) -> str:
-    """The dependency graph as a Mermaid flowchart, nodes classed by their worst finding."""
+    """The dependency graph (the same drawing as ``redline scan --format mermaid``), each node classed by
+    its worst finding."""
     worst = report.worst_by_component()
-    ids: dict[str, str] = {}
-    lines = ["graph LR"]
-    names = {c.name for c in system.components}
-    for c in sorted(system.components, key=lambda c: c.name):
-        nid = _node_id(c.name, ids)
-        shape = ('[("', '")]') if c.kind.value in ("datastore", "cache") else ('["', '"]')
-        cls = f":::{worst[c.name].value}" if c.name in worst else ""
-        lines.append(f"  {nid}{shape[0]}{_label(c.name)}{shape[1]}{cls}")
-    for e in system.edges:
-        if e.from_ in names and e.to in names and e.from_ != e.to:
-            arrow = "-.->" if e.startup_only else "-->"
-            lines.append(f"  {_node_id(e.from_, ids)} {arrow} {_node_id(e.to, ids)}")
-    for sev in Severity:
-        lines.append(f"  classDef {sev.value} {CLASSDEF[sev]}")
+    text = graph.mermaid(system, classes={name: sev.value for name, sev in worst.items()})
+    lines = text.rstrip("\n").split("\n")
+    lines += [f"  classDef {sev.value} {CLASSDEF[sev]}" for sev in Severity]
     return "\n".join(lines)
 
 

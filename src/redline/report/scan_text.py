@@ -15,8 +15,9 @@ def _replicas(c: Component) -> str:
         lo = "?" if c.autoscaling.min_replicas is None else c.autoscaling.min_replicas
         hi = "?" if c.autoscaling.max_replicas is None else c.autoscaling.max_replicas
         text += f" (HPA {lo}–{hi})"
-    if "replicas" in c.provenance:
-        text += " *"
+    prov = c.provenance.get("replicas")
+    if prov is not None:
+        text += " (default)" if prov.origin.startswith("platform default") else " *"
     return text
 
 
@@ -28,7 +29,10 @@ def render(system: System, console: Console, *, verbose: bool = False) -> None:
     read = ", ".join(f"{n} {k}" for k, n in sorted(kinds.items())) or "none"
     title = f"[bold]{system.name or 'system'}[/] — {system.root}"
     console.print(title)
-    console.print(f"files read: {len(system.files)} ({read}); skipped: {len(system.skipped)}; warnings: {len(system.warnings)}")
+    console.print(
+        f"files read: {len(system.files)} ({read}); skipped: {len(system.skipped)}; "
+        f"warnings: {len(system.warnings)}"
+    )
 
     table = Table(title=f"Components ({len(system.components)})", title_justify="left", expand=False)
     for col in ("name", "kind", "engine", "replicas", "platform", "defined at"):
@@ -53,14 +57,22 @@ def render(system: System, console: Console, *, verbose: bool = False) -> None:
                 call.append(f"timeout {e.timeout_s:g}s")
             if e.retries is not None:
                 call.append(f"retries {e.retries}")
-            to = e.to + (f" [{', '.join(call)}]" if call else "") + (" (startup order)" if e.startup_only else "")
+            to = (
+                e.to
+                + (f" [{', '.join(call)}]" if call else "")
+                + (" (startup order)" if e.startup_only else "")
+            )
             et.add_row(e.from_, to, f"{e.confidence:.2f}", shown)
         console.print(et)
 
     if system.entrypoints:
-        console.print("[bold]Entry points[/]: " + ", ".join(
-            f"{ep.name} → {ep.component}" + (f" @ {ep.rps:g} rps" if ep.rps is not None else "") for ep in system.entrypoints
-        ))
+        console.print(
+            "[bold]Entry points[/]: "
+            + ", ".join(
+                f"{ep.name} → {ep.component}" + (f" @ {ep.rps:g} rps" if ep.rps is not None else "")
+                for ep in system.entrypoints
+            )
+        )
     if system.unresolved:
         ut = Table(title=f"Unresolved references ({len(system.unresolved)})", title_justify="left")
         for col in ("from", "host", "at", "why"):

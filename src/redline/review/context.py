@@ -42,7 +42,7 @@ from redline.review.rule import Severity
 _TOOLING = re.compile(
     r"(^|[-_/.])(load-?gen(erator)?|loadtest|load-test|locust|k6|jmeter|gatling|vegeta|wrk2?|"
     r"e2e|tests?|test-client|smoke|playwright|cypress|selenium|puppeteer|jaeger|zipkin|prometheus|grafana|kibana|alertmanager|"
-    r"node-exporter|cadvisor|adminer|pgadmin|phpmyadmin|mongo-express|redis-commander|"
+    r"node-exporter|cadvisor|heapster|metrics-server|kube-state-metrics|adminer|pgadmin|phpmyadmin|mongo-express|redis-commander|"
     r"mailhog|mailcatcher|mailpit|portainer|otel-collector|opentelemetry-collector|"
     r"elasticsearch-exporter|fluentd|fluent-bit|logstash|filebeat|weavescope|scope)([-_/.:]|$)",
     re.IGNORECASE,
@@ -72,6 +72,7 @@ class Context:
         self.system = system
         self.thresholds: dict[str, Any] = dict(thresholds or {})
         self._by_name = {c.name: c for c in system.components}
+        self._tooling: dict[str, bool] = {}
 
     # ------------------------------------------------------------------ lookups
 
@@ -158,9 +159,14 @@ class Context:
 
     def is_tooling(self, c: Component | str) -> bool:
         """A load generator, test client or observability/admin tool: drives or watches, does not serve."""
-        comp = self.component(c) if isinstance(c, str) else c
-        if comp is None:
-            return False
+        name = c if isinstance(c, str) else c.name
+        cached = self._tooling.get(name)
+        if cached is None:
+            comp = self.component(c) if isinstance(c, str) else c
+            cached = self._tooling[name] = comp is not None and self._is_tooling(comp)
+        return cached
+
+    def _is_tooling(self, comp: Component) -> bool:
         if _TOOLING.search(comp.name):
             return True
         image = comp.image or next((k.image for k in comp.containers if k.image and not k.init), None)
@@ -366,8 +372,8 @@ class Context:
 
         * down one step for batch jobs, tooling, and components with no dependents and no traffic: when
           they fail, nobody's request fails with them;
-        * up one step for components that at least half of two or more entry points depend on (or all of
-          them, when there is one and it is not the component itself): their failure is the outage.
+        * up one step for components that two or more entry points, and at least half of all entry
+          points, depend on: their failure is the outage of several user journeys at once.
         """
         comp = self.component(c) if isinstance(c, str) else c
         if comp is None:
@@ -376,7 +382,7 @@ class Context:
             return base.shifted(1)
         eps = self.entrypoints_depending_on(comp.name)
         total = len(self.entrypoints)
-        if total >= 2 and len(eps) >= math.ceil(total / 2):
+        if len(eps) >= max(2, math.ceil(total / 2)):
             return base.shifted(-1)
         return base
 

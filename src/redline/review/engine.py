@@ -46,6 +46,15 @@ THRESHOLDS: dict[str, tuple[float, str]] = {
     "hpa_max_target": (0.9, "SC006: highest acceptable HPA CPU utilization target (fraction)"),
     "termination_grace_min_s": (5, "operability: shortest acceptable terminationGracePeriodSeconds"),
     "termination_grace_max_s": (300, "operability: longest acceptable terminationGracePeriodSeconds"),
+    "read_heavy_ratio": (
+        0.8,
+        "SC008: share of reads from which a single-writer database needs read replicas",
+    ),
+    "secret_min_length": (20, "SE003: shortest env value judged by entropy as a possible secret"),
+    "secret_min_entropy": (
+        4.0,
+        "SE003: Shannon entropy (bits per character) from which a value looks random",
+    ),
 }
 
 _INLINE = re.compile(r"#\s*redline:\s*ignore(?:\[(?P<codes>[^\]]*)\])?", re.IGNORECASE)

@@ -18,6 +18,7 @@ What ``docker compose`` does, and so what this does:
 
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -29,6 +30,7 @@ from redline.model import (
     EnvVar,
     Port,
     Probe,
+    Provenance,
     Resources,
     SecurityContext,
     Source,
@@ -193,7 +195,9 @@ def _interpolate(value: str, env: dict[str, str]) -> str:
             return default if current is not None else ""
         return current if current is not None else m.group(0)
 
-    return re.sub(r"\$\$|\$\{([A-Za-z_][A-Za-z0-9_]*)(?:(:?[-?+])([^}]*))?\}|\$([A-Za-z_][A-Za-z0-9_]*)", sub, value)
+    return re.sub(
+        r"\$\$|\$\{([A-Za-z_][A-Za-z0-9_]*)(?:(:?[-?+])([^}]*))?\}|\$([A-Za-z_][A-Za-z0-9_]*)", sub, value
+    )
 
 
 def read_env_file(path: Path, out: Collector, rel: str) -> dict[str, str]:
@@ -237,7 +241,11 @@ def merge(base: Any, over: Any, key: str = "", over_file: str | None = None) -> 
         result.key_lines = dict(base.key_lines) if isinstance(base, LineDict) else {}
         result.key_files = dict(base.key_files) if isinstance(base, LineDict) else {}
         for k, v in over.items():
-            merged = merge(base[k], v, str(k)) if k in base else (v.value if isinstance(v, Tagged) and v.tag != "!reset" else v)
+            merged = (
+                merge(base[k], v, str(k))
+                if k in base
+                else (v.value if isinstance(v, Tagged) and v.tag != "!reset" else v)
+            )
             if merged is None and isinstance(v, Tagged) and v.tag == "!reset":
                 result.pop(k, None)
                 continue
@@ -249,7 +257,10 @@ def merge(base: Any, over: Any, key: str = "", over_file: str | None = None) -> 
         return result
     if isinstance(base, list) and isinstance(over, list) and key not in ("command", "entrypoint", "test"):
         result_list = LineList(base)
-        result_list.line, result_list.item_lines = getattr(base, "line", None), list(getattr(base, "item_lines", []))
+        result_list.line, result_list.item_lines = (
+            getattr(base, "line", None),
+            list(getattr(base, "item_lines", [])),
+        )
         over_lines = getattr(over, "item_lines", [])
         for i, item in enumerate(over):
             if item not in result_list:
@@ -286,7 +297,8 @@ def assemble(plan: list[ComposeFile], root: Path, out: Collector, loader: Any) -
     main = plan[0]
     top_name = main.doc.get("name") if isinstance(main.doc.get("name"), str) else None
     project = Project(
-        name=_project_name(top_name or main.path.parent.name) if main.path.name in MAIN_NAMES or top_name
+        name=_project_name(top_name or main.path.parent.name)
+        if main.path.name in MAIN_NAMES or top_name
         else _project_name(f"{main.path.parent.name}-{_suffix(main.path.name)}"),
         directory=main.path.parent,
         files=[f.rel for f in plan],
@@ -309,10 +321,9 @@ def _project_name(raw: str) -> str:
 
 
 def _rel(path: Path, root: Path) -> str:
-    try:
-        return path.relative_to(root).as_posix()
-    except ValueError:
-        return path.as_posix()
+    """``path`` relative to the scan root; files outside it (an ``include: ../x``) as ``../x``, never
+    absolute, so reports and SARIF stay portable."""
+    return Path(os.path.relpath(path, root)).as_posix()
 
 
 def _add_file(
@@ -325,7 +336,13 @@ def _add_file(
             paths = [inc]
         elif isinstance(inc, dict):
             p = inc.get("path")
-            paths = [p] if isinstance(p, str) else [x for x in p if isinstance(x, str)] if isinstance(p, list) else []
+            paths = (
+                [p]
+                if isinstance(p, str)
+                else [x for x in p if isinstance(x, str)]
+                if isinstance(p, list)
+                else []
+            )
         for p in paths:
             target = (f.path.parent / p).resolve()
             if target in seen or depth > 10:
@@ -336,7 +353,9 @@ def _add_file(
             if doc is None:
                 out.warn(f.rel, r.line(f.doc, "include"), f"include {p}: file not found or unreadable")
                 continue
-            _add_file(project, ComposeFile(target, _rel(target, root), doc), root, out, loader, seen, depth + 1)
+            _add_file(
+                project, ComposeFile(target, _rel(target, root), doc), root, out, loader, seen, depth + 1
+            )
     services = r.map(f.doc, "services")
     for name, svc in services.items():
         name = str(name)
@@ -383,12 +402,16 @@ def _apply_extends(project: Project, root: Path, out: Collector, loader: Any) ->
                 else:
                     base = project.services.get(base_name)
             if not isinstance(base, dict) or base_name in chain:
-                out.warn(rel, svc.line_of("extends"), f"service {name}: extends {base_name!r}, which was not found")
+                out.warn(
+                    rel, svc.line_of("extends"), f"service {name}: extends {base_name!r}, which was not found"
+                )
                 break
-            chain.append(base_name)
+            chain.append(str(base_name))
             child = LineDict((k, v) for k, v in svc.items() if k != "extends")
             child.line, child.key_lines = svc.line, dict(svc.key_lines)
-            merged = merge(LineDict((k, v) for k, v in base.items() if k not in ("depends_on", "links")), child)
+            merged = merge(
+                LineDict((k, v) for k, v in base.items() if k not in ("depends_on", "links")), child
+            )
             merged.line = svc.line
             if "extends" in base:
                 merged["extends"] = base["extends"]
@@ -406,7 +429,9 @@ def components(project: Project, root: Path, out: Collector) -> list[Component]:
     return result
 
 
-def _component(name: str, svc: LineDict, project: Project, r: Reader, root: Path, out: Collector) -> Component:
+def _component(
+    name: str, svc: LineDict, project: Project, r: Reader, root: Path, out: Collector
+) -> Component:
     image = r.str(svc, "image")
     if isinstance(svc.get("image"), Tagged):
         image = str(svc["image"].value)
@@ -438,7 +463,8 @@ def _component(name: str, svc: LineDict, project: Project, r: Reader, root: Path
     if limits or reservations or "mem_limit" in svc or "cpus" in svc:
         resources = Resources(
             cpu_limit=r.unit(limits, "cpus", parse_cpu) or r.unit(svc, "cpus", parse_cpu),
-            memory_limit=r.unit(limits, "memory", parse_compose_bytes) or r.unit(svc, "mem_limit", parse_compose_bytes),
+            memory_limit=r.unit(limits, "memory", parse_compose_bytes)
+            or r.unit(svc, "mem_limit", parse_compose_bytes),
             cpu_request=r.unit(reservations, "cpus", parse_cpu),
             memory_request=r.unit(reservations, "memory", parse_compose_bytes),
             source=r.src(svc, "deploy") if deploy else r.src(svc, "mem_limit"),
@@ -494,7 +520,8 @@ def _component(name: str, svc: LineDict, project: Project, r: Reader, root: Path
     mode = r.str(deploy, "mode")
     if replicas is None and "scale" in svc:
         replicas = r.int(svc, "scale")
-    if replicas is None and mode != "global":
+    defaulted = replicas is None and mode != "global"
+    if defaulted:
         replicas = 1  # Compose runs one container unless told otherwise: its documented default
     return Component(
         name=name,
@@ -505,7 +532,9 @@ def _component(name: str, svc: LineDict, project: Project, r: Reader, root: Path
         group=project.name,
         workload="compose-service",
         aliases=sorted(aliases - {name}),
-        labels={str(k): str(v) for k, v in _as_map(svc.get("labels") or {}).items()} if isinstance(_as_map(svc.get("labels") or {}), dict) else {},
+        labels={str(k): str(v) for k, v in _as_map(svc.get("labels") or {}).items()}
+        if isinstance(_as_map(svc.get("labels") or {}), dict)
+        else {},
         source=Source(file=r.file, line=svc.line),
         replicas=replicas,
         image=image,
@@ -518,6 +547,13 @@ def _component(name: str, svc: LineDict, project: Project, r: Reader, root: Path
         healthcheck_disabled=disabled,
         exposure=exposure,
         profiles=[str(p) for p in r.list(svc, "profiles")],
+        provenance={
+            "replicas": Provenance(
+                source=Source(file=r.file, line=svc.line), origin="platform default (replicas not set)"
+            )
+        }
+        if defaulted
+        else {},
     )
 
 
@@ -556,7 +592,11 @@ def _env(svc: LineDict, project: Project, r: Reader, root: Path, out: Collector)
         for k, v in env.items():
             key = str(k)
             value = None if v is None else ("true" if v is True else "false" if v is False else str(v))
-            var = EnvVar(name=key, value=value, source=Source(file=r.file, line=env.line_of(k) if isinstance(env, LineDict) else None))
+            var = EnvVar(
+                name=key,
+                value=value,
+                source=Source(file=r.file, line=env.line_of(k) if isinstance(env, LineDict) else None),
+            )
             if value is not None and "$" in value:
                 expanded = _interpolate(value, project.env)
                 if expanded != value:
@@ -619,7 +659,9 @@ def _volumes(svc: LineDict, project: Project, r: Reader) -> list[Volume]:
         if isinstance(v, str):
             parts = v.split(":")
             if len(parts) == 1:
-                result.append(Volume(name=parts[0], type="anonymous", mount_path=parts[0], source=r.src(svc, "volumes")))
+                result.append(
+                    Volume(name=parts[0], type="anonymous", mount_path=parts[0], source=r.src(svc, "volumes"))
+                )
                 continue
             source_, target = parts[0], parts[1]
             ro = len(parts) > 2 and "ro" in parts[2].split(",")

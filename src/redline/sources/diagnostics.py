@@ -7,6 +7,7 @@ file:line of every value it had to drop.
 
 from __future__ import annotations
 
+import builtins
 from typing import Any
 
 from redline.model import Diagnostic, Skipped, Source
@@ -52,13 +53,13 @@ class Reader:
             return Reader(node.key_files[key], self.out)
         return self
 
-    def line(self, node: Any, key: Any = None) -> int | None:
+    def line(self, node: Any, key: Any = None) -> builtins.int | None:
         return self.src(node, key).line
 
     def warn(self, node: Any, key: Any, message: str) -> None:
         self.out.warn(self.file, self.line(node, key), message)
 
-    def map(self, node: Any, key: str) -> LineDict:
+    def map(self, node: Any, key: builtins.str) -> LineDict:
         """``node[key]`` as a mapping; an empty one when absent or of the wrong type (with a warning)."""
         if not isinstance(node, dict):
             return LineDict()
@@ -70,7 +71,7 @@ class Reader:
             return LineDict()
         return value
 
-    def list(self, node: Any, key: str) -> LineList:
+    def list(self, node: Any, key: builtins.str) -> LineList:
         if not isinstance(node, dict):
             return LineList()
         value = node.get(key)
@@ -81,18 +82,18 @@ class Reader:
             return LineList()
         return value
 
-    def str(self, node: Any, key: str) -> str | None:
+    def str(self, node: Any, key: builtins.str) -> builtins.str | None:
         if not isinstance(node, dict):
             return None
         value = node.get(key)
         if value is None:
             return None
-        if isinstance(value, bool) or isinstance(value, dict | list):
+        if isinstance(value, bool | dict | list):
             self.warn(node, key, f"{key}: expected a string, got {_type(value)}; ignored")
             return None
         return str(value)
 
-    def int(self, node: Any, key: str, *, minimum: int | None = 0) -> int | None:
+    def int(self, node: Any, key: builtins.str, *, minimum: builtins.int | None = 0) -> builtins.int | None:
         if not isinstance(node, dict):
             return None
         value = node.get(key)
@@ -108,7 +109,7 @@ class Reader:
             return None
         return value
 
-    def bool(self, node: Any, key: str) -> bool | None:
+    def bool(self, node: Any, key: builtins.str) -> builtins.bool | None:
         if not isinstance(node, dict):
             return None
         value = node.get(key)
@@ -121,7 +122,7 @@ class Reader:
         self.warn(node, key, f"{key}: expected true or false, got {value!r}; ignored")
         return None
 
-    def intorstr(self, node: Any, key: str) -> int | str | None:
+    def intorstr(self, node: Any, key: builtins.str) -> builtins.int | builtins.str | None:
         if not isinstance(node, dict):
             return None
         value = node.get(key)
@@ -132,7 +133,7 @@ class Reader:
             return None
         return value
 
-    def unit(self, node: Any, key: str, parse: Any) -> float | None:
+    def unit(self, node: Any, key: builtins.str, parse: Any) -> float | None:
         """A value parsed by one of :mod:`redline.model.units`' parsers."""
         if not isinstance(node, dict):
             return None
@@ -145,7 +146,7 @@ class Reader:
             self.warn(node, key, f"{key}: {exc}; ignored")
             return None
 
-    def strmap(self, node: Any, key: str) -> dict[str, str]:
+    def strmap(self, node: Any, key: builtins.str) -> dict[builtins.str, builtins.str]:
         """A mapping of strings (labels, annotations, selectors); non-string values are stringified."""
         raw = self.map(node, key)
         return {str(k): "" if v is None else str(v) for k, v in raw.items() if not isinstance(v, dict | list)}

@@ -7,6 +7,8 @@ over for a reason a user might not expect (too big, binary, a loop) is reported 
 
 from __future__ import annotations
 
+import contextlib
+import functools
 import os
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -17,7 +19,19 @@ import pathspec
 from redline.sources.diagnostics import Collector
 
 YAML_SUFFIXES = (".yaml", ".yml")
-PRUNE_DIRS = {".git", ".hg", ".svn", "node_modules", ".venv", "venv", "__pycache__", ".tox", ".mypy_cache", ".ruff_cache", ".pytest_cache"}
+PRUNE_DIRS = {
+    ".git",
+    ".hg",
+    ".svn",
+    "node_modules",
+    ".venv",
+    "venv",
+    "__pycache__",
+    ".tox",
+    ".mypy_cache",
+    ".ruff_cache",
+    ".pytest_cache",
+}
 DEFAULT_MAX_BYTES = 20 * 1024 * 1024
 
 
@@ -33,7 +47,7 @@ class Discovery:
         try:
             return path.relative_to(self.root).as_posix() or path.name
         except ValueError:
-            return path.as_posix()
+            return Path(os.path.relpath(path, self.root)).as_posix()
 
 
 def _spec(lines: Iterable[str]) -> pathspec.PathSpec:
@@ -52,26 +66,14 @@ def discover(root: Path, out: Collector, exclude: Iterable[str] = ()) -> Discove
     ignores: list[tuple[Path, pathspec.PathSpec]] = []
     for dirpath, dirnames, filenames in os.walk(root, followlinks=False, onerror=None):
         here = Path(dirpath)
-        rel_dir = found.rel(here) if here != root else ""
         gitignore = here / ".gitignore"
         if gitignore.is_file() and not gitignore.is_symlink():
-            try:
-                ignores.append((here, _spec(gitignore.read_text(encoding="utf-8", errors="replace").splitlines())))
-            except OSError:
-                pass
-        # Keep only the ignore specs of this directory and its ancestors.
-        active = [(base, spec) for base, spec in ignores if base == here or base in here.parents]
-        ignores = active
-
-        def ignored(path: Path, is_dir: bool) -> bool:
-            rel = found.rel(path) + ("/" if is_dir else "")
-            if excluded.match_file(rel):
-                return True
-            for base, spec in active:
-                sub = path.relative_to(base).as_posix() + ("/" if is_dir else "")
-                if spec.match_file(sub):
-                    return True
-            return False
+            with contextlib.suppress(OSError):
+                lines = gitignore.read_text(encoding="utf-8", errors="replace").splitlines()
+                ignores.append((here, _spec(lines)))
+        # Keep only the ignore specs of this directory and its ancestors (the walk is depth-first).
+        ignores = [(base, spec) for base, spec in ignores if base == here or base in here.parents]
+        ignored = functools.partial(_ignored, found=found, excluded=excluded, active=list(ignores))
 
         keep = []
         for d in sorted(dirnames):
@@ -103,8 +105,26 @@ def discover(root: Path, out: Collector, exclude: Iterable[str] = ()) -> Discove
                     out.skip(found.rel(full), "symlink to something that is not a file")
                     continue
             found.files.append(full)
-        del rel_dir
     return found
+
+
+def _ignored(
+    path: Path,
+    is_dir: bool,
+    *,
+    found: Discovery,
+    excluded: pathspec.PathSpec,
+    active: list[tuple[Path, pathspec.PathSpec]],
+) -> bool:
+    """True when ``--exclude`` or a .gitignore of this directory or an ancestor matches ``path``."""
+    rel = found.rel(path) + ("/" if is_dir else "")
+    if excluded.match_file(rel):
+        return True
+    for base, spec in active:
+        sub = path.relative_to(base).as_posix() + ("/" if is_dir else "")
+        if spec.match_file(sub):
+            return True
+    return False
 
 
 def read_text(path: Path, rel: str, out: Collector, max_bytes: int = DEFAULT_MAX_BYTES) -> str | None:
@@ -115,7 +135,11 @@ def read_text(path: Path, rel: str, out: Collector, max_bytes: int = DEFAULT_MAX
         out.skip(rel, f"cannot read: {exc.strerror or exc}")
         return None
     if size > max_bytes:
-        out.skip(rel, f"{size / 1e6:.1f} MB, larger than the {max_bytes / 1e6:.0f} MB limit (raise it with --max-file-size)")
+        out.skip(
+            rel,
+            f"{size / 1e6:.1f} MB, larger than the {max_bytes / 1e6:.0f} MB limit "
+            "(raise it with --max-file-size)",
+        )
         return None
     try:
         with path.open("rb") as fh:

@@ -25,7 +25,18 @@ _HOST_VAR = re.compile(
     r"BOOTSTRAP_SERVERS|URL|URI|URLS|DSN|NODES|CONTACT_POINTS|SERVICE_HOST)$",
     re.IGNORECASE,
 )
-_OWN_TOKENS = {"LISTEN", "BIND", "PUBLIC", "EXTERNAL", "ADVERTISED", "REDIRECT", "CALLBACK", "ORIGIN", "ORIGINS", "CORS"}
+_OWN_TOKENS = {
+    "LISTEN",
+    "BIND",
+    "PUBLIC",
+    "EXTERNAL",
+    "ADVERTISED",
+    "REDIRECT",
+    "CALLBACK",
+    "ORIGIN",
+    "ORIGINS",
+    "CORS",
+}
 _OWN_NAMES = {"BASE_URL", "SITE_URL", "SERVER_NAME", "HOSTNAME", "HOST", "ADDR", "SERVER_HOST"}
 _LABEL = re.compile(r"^[a-z0-9]([a-z0-9-]*[a-z0-9])?$")
 _PRIVATE_TLDS = {
@@ -81,8 +92,7 @@ def candidates(var: EnvVar) -> list[Candidate]:
             if host:
                 found.append(Candidate(host, "hostvar", shown))
         return found
-    m = _HOSTPORT.match(value)
-    if m:
+    if _HOSTPORT.match(value):
         host = _host_of(value)
         if host:
             found.append(Candidate(host, "hostport", shown))
@@ -123,7 +133,9 @@ class Resolver:
     """Name resolution as each platform's DNS does it."""
 
     compose: dict[tuple[str, str], Component] = field(default_factory=dict)  # (project, host) -> component
-    k8s_services: dict[tuple[str, str], list[Component]] = field(default_factory=dict)  # (ns, svc) -> selected
+    k8s_services: dict[tuple[str, str], list[Component]] = field(
+        default_factory=dict
+    )  # (ns, svc) -> selected
     k8s_workloads: dict[tuple[str, str], Component] = field(default_factory=dict)  # (ns, name) -> component
     namespaces: set[str] = field(default_factory=set)
 
@@ -133,7 +145,11 @@ class Resolver:
             target = self.compose.get((src.group or "", host))
             if target is None and "." in host:
                 target = self.compose.get((src.group or "", host.split(".", 1)[0]))
-            return ([target], 1.0, "") if target else ([], 0.0, f"no service or alias {host!r} in Compose project {src.group}")
+            return (
+                ([target], 1.0, "")
+                if target
+                else ([], 0.0, f"no service or alias {host!r} in Compose project {src.group}")
+            )
         ns = src.namespace or "default"
         name = host
         for suffix in (".svc.cluster.local", ".svc"):
@@ -184,7 +200,9 @@ class EdgeBuilder:
         key = (src.name, host, str(source))
         if key not in self._unresolved_seen:
             self._unresolved_seen.add(key)
-            self.unresolved.append(Unresolved(**{"from": src.name, "host": host, "reason": reason, "source": source}))
+            self.unresolved.append(
+                Unresolved(**{"from": src.name, "host": host, "reason": reason, "source": source})
+            )
 
     def external(self, host: str, source: Source) -> Component:
         comp = self.externals.get(host)
@@ -231,7 +249,11 @@ def infer_env(components: Iterable[Component], resolver: Resolver, builder: Edge
                     src = var.source or comp.source
                     shown = _mask_userinfo(cand.text)
                     where = f" (from ConfigMap {var.from_config})" if var.from_config else ""
-                    reason = (f"{var.name}: {shown}" if var.name.startswith("argument ") else f"env {var.name}={shown}") + where
+                    reason = (
+                        f"{var.name}: {shown}"
+                        if var.name.startswith("argument ")
+                        else f"env {var.name}={shown}"
+                    ) + where
                     targets, factor, note = resolver.resolve(comp, cand.host)
                     base = CONFIDENCE[cand.how] - (0.05 if var.from_config else 0.0)
                     if targets:
@@ -247,7 +269,9 @@ def infer_env(components: Iterable[Component], resolver: Resolver, builder: Edge
                             builder.add(comp, t, ev)
                     elif is_public_dns(cand.host) and cand.how in ("url", "hostvar"):
                         ext = builder.external(cand.host, src)
-                        builder.add(comp, ext, Evidence(reason=reason, kind="env", confidence=base, source=src))
+                        builder.add(
+                            comp, ext, Evidence(reason=reason, kind="env", confidence=base, source=src)
+                        )
                     elif cand.how in ("url", "hostvar") or "-" in cand.host or "." not in cand.host:
                         if cand.host == comp.name.rsplit("/", 1)[-1] or cand.host in comp.aliases:
                             continue

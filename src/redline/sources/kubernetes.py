@@ -21,6 +21,7 @@ from redline.model import (
     Placement,
     Port,
     Probe,
+    Provenance,
     Resources,
     SecurityContext,
     Source,
@@ -30,7 +31,7 @@ from redline.model import (
 from redline.model.units import parse_bytes, parse_cpu, parse_percent
 from redline.sources.diagnostics import Reader
 from redline.sources.engines import classify, split_image
-from redline.sources.yamlio import LineDict, LineList
+from redline.sources.yamlio import LineDict
 
 WORKLOAD_KINDS = {
     "Deployment",
@@ -81,7 +82,9 @@ class KubeRead:
 
 def is_kubernetes(doc: Any) -> bool:
     """A document with string ``apiVersion`` and ``kind`` is a Kubernetes object."""
-    return isinstance(doc, dict) and isinstance(doc.get("apiVersion"), str) and isinstance(doc.get("kind"), str)
+    return (
+        isinstance(doc, dict) and isinstance(doc.get("apiVersion"), str) and isinstance(doc.get("kind"), str)
+    )
 
 
 def read(docs: list[Any], r: Reader, out: KubeRead) -> int:
@@ -192,7 +195,14 @@ def _workload(
     component_kind, engine, reason = classify(name, main_image)
 
     replicas: int | None
-    if kind in ("Deployment", "StatefulSet", "ReplicaSet", "ReplicationController", "DeploymentConfig", "Rollout"):
+    if kind in (
+        "Deployment",
+        "StatefulSet",
+        "ReplicaSet",
+        "ReplicationController",
+        "DeploymentConfig",
+        "Rollout",
+    ):
         replicas = r.int(spec, "replicas")
         if replicas is None and "replicas" not in spec:
             replicas = 1  # the API server's default, stated by the schema; not a guess
@@ -233,13 +243,19 @@ def _workload(
         update_strategy=_strategy(spec, kind, r),
         placement=_placement(pod, r),
         restart_policy=r.str(pod, "restartPolicy"),
-        termination_grace_s=r.unit(pod, "terminationGracePeriodSeconds", float) if "terminationGracePeriodSeconds" in pod else None,
+        termination_grace_s=r.unit(pod, "terminationGracePeriodSeconds", float)
+        if "terminationGracePeriodSeconds" in pod
+        else None,
         host_network=r.bool(pod, "hostNetwork"),
         host_pid=r.bool(pod, "hostPID"),
         volumes=volumes,
         service_account=r.str(pod, "serviceAccountName"),
         cron=_cron(doc, kind, spec, r),
     )
+    if replicas == 1 and "replicas" not in spec and kind != "Pod":
+        component.provenance["replicas"] = Provenance(
+            source=source, origin="platform default (replicas not set)"
+        )
     if kind == "Service":  # Knative: min/max scale annotations are its autoscaling
         tann = r.strmap(tmeta, "annotations")
         lo = tann.get("autoscaling.knative.dev/minScale") or tann.get("autoscaling.knative.dev/min-scale")
@@ -267,7 +283,7 @@ def _container(raw: LineDict, init: bool, r: Reader, env_from: list[EnvFrom]) ->
     tag = digest = None
     if image:
         _, tag, digest = split_image(image)
-    ports = []
+    ports: list[Port] = []
     for p in r.list(raw, "ports"):
         if not isinstance(p, LineDict):
             continue
@@ -296,7 +312,9 @@ def _container(raw: LineDict, init: bool, r: Reader, env_from: list[EnvFrom]) ->
         if vf:
             skr, cmr, fr = r.map(vf, "secretKeyRef"), r.map(vf, "configMapKeyRef"), r.map(vf, "fieldRef")
             if skr:
-                env.append(EnvVar(name=ename, secret_ref=f"{r.str(skr, 'name')}/{r.str(skr, 'key')}", source=src))
+                env.append(
+                    EnvVar(name=ename, secret_ref=f"{r.str(skr, 'name')}/{r.str(skr, 'key')}", source=src)
+                )
             elif cmr:
                 cm, key = r.str(cmr, "name") or "", r.str(cmr, "key")
                 env.append(EnvVar(name=ename, config_ref=f"{cm}/{key}", source=src))
@@ -307,9 +325,7 @@ def _container(raw: LineDict, init: bool, r: Reader, env_from: list[EnvFrom]) ->
                 env.append(EnvVar(name=ename, source=src))
         else:
             value = e.get("value")
-            env.append(
-                EnvVar(name=ename, value=None if value is None else _scalar_str(value), source=src)
-            )
+            env.append(EnvVar(name=ename, value=None if value is None else _scalar_str(value), source=src))
     for ef in r.list(raw, "envFrom"):
         if not isinstance(ef, LineDict):
             continue
@@ -317,7 +333,9 @@ def _container(raw: LineDict, init: bool, r: Reader, env_from: list[EnvFrom]) ->
         for key, kind in (("configMapRef", "ConfigMap"), ("secretRef", "Secret")):
             ref = r.map(ef, key)
             if ref and r.str(ref, "name"):
-                env_from.append(EnvFrom(name, kind, r.str(ref, "name") or "", None, None, prefix, r.src(ef, key)))
+                env_from.append(
+                    EnvFrom(name, kind, r.str(ref, "name") or "", None, None, prefix, r.src(ef, key))
+                )
     lifecycle = r.map(raw, "lifecycle")
     command = [str(x) for x in r.list(raw, "command")] + [str(x) for x in r.list(raw, "args")]
     return Container(
@@ -435,7 +453,15 @@ def _volumes(pod: LineDict, containers: list[Container], r: Reader) -> tuple[lis
             host = r.str(r.map(v, "hostPath"), "path")
         mount, ro = mounts.get(vname, (None, None))
         volumes.append(
-            Volume(name=vname, type=vtype, claim=claim, host_path=host, mount_path=mount, read_only=ro, source=r.src(v))
+            Volume(
+                name=vname,
+                type=vtype,
+                claim=claim,
+                host_path=host,
+                mount_path=mount,
+                read_only=ro,
+                source=r.src(v),
+            )
         )
     return volumes, claims
 
@@ -468,7 +494,7 @@ def _placement(pod: LineDict, r: Reader) -> Placement | None:
         level = "preferred"
     keys = [r.str(s, "topologyKey") or "?" for s in spread if isinstance(s, LineDict)]
     return Placement(
-        anti_affinity=level,  # type: ignore[arg-type]
+        anti_affinity=level,
         topology_spread=keys,
         node_selector=nodesel,
         source=Source(file=r.file, line=(affinity or spread or pod).line),
@@ -498,7 +524,8 @@ def _cron(doc: LineDict, kind: str, spec: LineDict, r: Reader) -> CronSpec | Non
 def hpa_of(obj: K8sObject) -> tuple[str | None, str | None, Autoscaling]:
     """(target kind, target name, autoscaling facts) of an HPA object (v1 and v2)."""
     spec = obj.spec
-    ref = spec.get("scaleTargetRef") if isinstance(spec.get("scaleTargetRef"), dict) else {}
+    raw_ref = spec.get("scaleTargetRef")
+    ref: dict[str, Any] = raw_ref if isinstance(raw_ref, dict) else {}
     target_cpu: float | None = None
     metrics: list[str] = []
     if isinstance(spec.get("targetCPUUtilizationPercentage"), int | float):

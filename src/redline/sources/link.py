@@ -73,7 +73,11 @@ class KubeIndex:
     def select(self, namespace: str, selector: Any) -> list[Component]:
         if not isinstance(selector, dict) or not selector:
             return []
-        exact = selector.get("matchLabels") if "matchLabels" in selector or "matchExpressions" in selector else selector
+        exact = (
+            selector.get("matchLabels")
+            if "matchLabels" in selector or "matchExpressions" in selector
+            else selector
+        )
         pool = self.by_ns.get(namespace, [])
         if isinstance(exact, dict) and exact:
             lists = [self.postings.get((namespace, str(k), str(v)), []) for k, v in exact.items()]
@@ -120,7 +124,11 @@ def link(index: KubeIndex, out: Collector) -> None:
                 )
         elif obj.kind == "NetworkPolicy":
             pod_selector = spec.get("podSelector")
-            if isinstance(pod_selector, dict) and not pod_selector.get("matchLabels") and not pod_selector.get("matchExpressions"):
+            if (
+                isinstance(pod_selector, dict)
+                and not pod_selector.get("matchLabels")
+                and not pod_selector.get("matchExpressions")
+            ):
                 selected = [w.component for w in index.by_ns.get(obj.namespace, [])]  # {} selects every pod
             else:
                 selected = index.select(obj.namespace, pod_selector)
@@ -184,7 +192,8 @@ def ingress_backends(spec: dict[str, Any]) -> list[str]:
     backend(spec.get("defaultBackend") or spec.get("backend"))
     for rule in spec.get("rules") or []:
         if isinstance(rule, dict):
-            http = rule.get("http") if isinstance(rule.get("http"), dict) else {}
+            raw_http = rule.get("http")
+            http: dict[str, Any] = raw_http if isinstance(raw_http, dict) else {}
             for path in http.get("paths") or []:
                 if isinstance(path, dict):
                     backend(path.get("backend"))

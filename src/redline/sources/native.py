@@ -63,24 +63,37 @@ Duration = Annotated[
     float,
     _unit(parse_duration),
     Field(gt=0),
-    WithJsonSchema({"anyOf": [{"type": "number", "exclusiveMinimum": 0}, {"type": "string", "examples": ["12ms", "2s"]}]}),
+    WithJsonSchema(
+        {"anyOf": [{"type": "number", "exclusiveMinimum": 0}, {"type": "string", "examples": ["12ms", "2s"]}]}
+    ),
 ]
 Fraction = Annotated[
     float,
     _unit(parse_percent),
-    WithJsonSchema({"anyOf": [{"type": "number", "minimum": 0, "maximum": 100}, {"type": "string", "examples": ["99.9%"]}]}),
+    WithJsonSchema(
+        {
+            "anyOf": [
+                {"type": "number", "minimum": 0, "maximum": 100},
+                {"type": "string", "examples": ["99.9%"]},
+            ]
+        }
+    ),
 ]
 Rate = Annotated[
     float,
     _unit(parse_rate),
     Field(ge=0),
-    WithJsonSchema({"anyOf": [{"type": "number", "minimum": 0}, {"type": "string", "examples": ["300", "18000/min"]}]}),
+    WithJsonSchema(
+        {"anyOf": [{"type": "number", "minimum": 0}, {"type": "string", "examples": ["300", "18000/min"]}]}
+    ),
 ]
 GrowthFactor = Annotated[
     float,
     BeforeValidator(_growth),
     Field(gt=0),
-    WithJsonSchema({"anyOf": [{"type": "number", "exclusiveMinimum": 0}, {"type": "string", "examples": ["10x"]}]}),
+    WithJsonSchema(
+        {"anyOf": [{"type": "number", "exclusiveMinimum": 0}, {"type": "string", "examples": ["10x"]}]}
+    ),
 ]
 
 
@@ -98,9 +111,13 @@ class CallSpec(_Spec):
     backoff: bool | None = None
     jitter: bool | None = None
     circuit_breaker: bool | None = None
-    parallel: bool | None = Field(default=None, description="issued in parallel with the other parallel calls")
+    parallel: bool | None = Field(
+        default=None, description="issued in parallel with the other parallel calls"
+    )
     pool: str | None = Field(default=None, description="the connection pool (see `pools`) the call uses")
-    failure_rate: Fraction | None = Field(default=None, description="share of attempts that fail and are retried")
+    failure_rate: Fraction | None = Field(
+        default=None, description="share of attempts that fail and are retried"
+    )
     protocol: str | None = None
 
 
@@ -128,10 +145,22 @@ class ComponentSpec(_Spec):
     engine: str | None = None
     replicas: int | None = Field(default=None, ge=0)
     workers: int | None = Field(default=None, ge=1, description="requests one replica serves concurrently")
-    service_time: Duration | None = Field(default=None, description="mean time a request holds a worker, excluding downstream calls")
-    service_time_scv: float | None = Field(default=None, ge=0, description="squared coefficient of variation of service time")
-    async_: bool | None = Field(default=None, alias="async", description="workers are not held while downstream calls run")
+    service_time: Duration | None = Field(
+        default=None, description="mean time a request holds a worker, excluding downstream calls"
+    )
+    service_time_scv: float | None = Field(
+        default=None, ge=0, description="squared coefficient of variation of service time"
+    )
+    async_: bool | None = Field(
+        default=None, alias="async", description="workers are not held while downstream calls run"
+    )
     cache_hit_ratio: Fraction | None = None
+    read_ratio: Fraction | None = Field(
+        default=None, description="share of a datastore's requests that are reads"
+    )
+    read_replicas: int | None = Field(
+        default=None, ge=0, description="replicas serving reads only (datastores)"
+    )
     availability: Fraction | None = None
     zones: int | None = Field(default=None, ge=1)
     cost: CostSpec | None = None
@@ -170,7 +199,9 @@ class NativeFile(_Spec):
     slo: SloSpec | None = None
     entrypoints: list[EntrypointSpec] = Field(default_factory=list)
     growth: GrowthSpec | None = None
-    defaults: dict[str, Any] = Field(default_factory=dict, description="defaults for engines (availability per kind, cost, ...)")
+    defaults: dict[str, Any] = Field(
+        default_factory=dict, description="defaults for engines (availability per kind, cost, ...)"
+    )
     components: dict[str, ComponentSpec | None] = Field(default_factory=dict)
 
 
@@ -216,13 +247,18 @@ def parse(data: Any, rel: str, out: Collector) -> NativeFile | None:
 
 def apply(system: System, spec: NativeFile, data: LineDict, rel: str, out: Collector) -> None:
     """Overlay a validated redline.yaml onto the scanned system."""
+
     def src(*path: int | str) -> Source:
         return Source(file=rel, line=_line_at(data, path))
 
     if spec.name:
         system.name = spec.name
     if spec.slo:
-        latency = {k: v for k, v in (spec.slo.latency.model_dump() if spec.slo.latency else {}).items() if v is not None}
+        latency = {
+            k: v
+            for k, v in (spec.slo.latency.model_dump() if spec.slo.latency else {}).items()
+            if v is not None
+        }
         system.slo = SLO(availability=spec.slo.availability, latency_s=latency, source=src("slo"))
     if spec.growth and spec.growth.factor is not None:
         system.growth = Growth(factor=spec.growth.factor, source=src("growth"))
@@ -237,7 +273,9 @@ def apply(system: System, spec: NativeFile, data: LineDict, rel: str, out: Colle
             comp = Component(
                 name=name,
                 kind=cspec.kind or Kind.SERVICE,
-                kind_reason="stated in redline.yaml" if cspec.kind else "default (not stated in redline.yaml)",
+                kind_reason="stated in redline.yaml"
+                if cspec.kind
+                else "default (not stated in redline.yaml)",
                 engine=cspec.engine,
                 platform="redline",
                 source=src("components", name),
@@ -246,8 +284,12 @@ def apply(system: System, spec: NativeFile, data: LineDict, rel: str, out: Colle
             by_name[name] = comp
             matches = [comp]
         elif len(matches) > 1:
-            out.warn(rel, src("components", name).line,
-                     f"component {name!r} matches {len(matches)} components ({', '.join(c.name for c in matches)}); applied to all")
+            out.warn(
+                rel,
+                src("components", name).line,
+                f"component {name!r} matches {len(matches)} components "
+                f"({', '.join(c.name for c in matches)}); applied to all",
+            )
         resolved[name] = matches
         for comp in matches:
             _apply_component(comp, cspec, src, name)
@@ -259,10 +301,18 @@ def apply(system: System, spec: NativeFile, data: LineDict, rel: str, out: Colle
             for comp in resolved[name]:
                 if not targets:
                     system.unresolved.append(
-                        Unresolved(**{"from": comp.name, "host": call.to,
-                                      "reason": f"redline.yaml: call to {call.to!r}, a component defined nowhere", "source": where})
+                        Unresolved(
+                            **{
+                                "from": comp.name,
+                                "host": call.to,
+                                "reason": f"redline.yaml: call to {call.to!r}, a component defined nowhere",
+                                "source": where,
+                            }
+                        )
                     )
-                    out.warn(rel, where.line, f"components.{name}.calls[{i}]: {call.to!r} is not a known component")
+                    out.warn(
+                        rel, where.line, f"components.{name}.calls[{i}]: {call.to!r} is not a known component"
+                    )
                     continue
                 target = _closest(comp, targets)
                 _apply_call(system, comp, target, call, where)
@@ -271,10 +321,18 @@ def apply(system: System, spec: NativeFile, data: LineDict, rel: str, out: Colle
         matches = _match(system, ep.component)
         where = src("entrypoints", i)
         if len(matches) != 1:
-            problem = "no component" if not matches else f"{len(matches)} components ({', '.join(c.name for c in matches)})"
-            out.skip(rel, f"redline.yaml: entrypoints[{i}]: {ep.component!r} names {problem}", line=where.line)
+            problem = (
+                "no component"
+                if not matches
+                else f"{len(matches)} components ({', '.join(c.name for c in matches)})"
+            )
+            out.skip(
+                rel, f"redline.yaml: entrypoints[{i}]: {ep.component!r} names {problem}", line=where.line
+            )
             continue
-        system.entrypoints.append(Entrypoint(name=ep.name, component=matches[0].name, rps=ep.rps, source=where))
+        system.entrypoints.append(
+            Entrypoint(name=ep.name, component=matches[0].name, rps=ep.rps, source=where)
+        )
 
 
 def _match(system: System, name: str) -> list[Component]:
@@ -299,6 +357,8 @@ _FIELDS = {
     "service_time_scv": "service_time_scv",
     "async_": "async_",
     "cache_hit_ratio": "cache_hit_ratio",
+    "read_ratio": "read_ratio",
+    "read_replicas": "read_replicas",
     "availability": "availability",
 }
 
@@ -320,7 +380,11 @@ def _apply_component(comp: Component, cspec: ComponentSpec, src: Any, name: str)
         if key == "kind":
             comp.kind_reason = "stated in redline.yaml"
     if cspec.cost is not None:
-        comp.cost = Cost(replica_hour=cspec.cost.replica_hour, currency=cspec.cost.currency, source=src("components", name, "cost"))
+        comp.cost = Cost(
+            replica_hour=cspec.cost.replica_hour,
+            currency=cspec.cost.currency,
+            source=src("components", name, "cost"),
+        )
     if cspec.zones is not None:
         placement = comp.placement or Placement()
         placement.zones = cspec.zones
@@ -333,12 +397,15 @@ def _apply_component(comp: Component, cspec: ComponentSpec, src: Any, name: str)
             name=old_auto.name if old_auto else None,
             min_replicas=a.min if a.min is not None else (old_auto.min_replicas if old_auto else None),
             max_replicas=a.max if a.max is not None else (old_auto.max_replicas if old_auto else None),
-            target_cpu_utilization=a.target_cpu if a.target_cpu is not None else (old_auto.target_cpu_utilization if old_auto else None),
+            target_cpu_utilization=a.target_cpu
+            if a.target_cpu is not None
+            else (old_auto.target_cpu_utilization if old_auto else None),
             metrics=old_auto.metrics if old_auto else [],
             source=src("components", name, "autoscaling"),
         )
         comp.provenance["autoscaling"] = Provenance(
-            source=src("components", name, "autoscaling"), origin="redline.yaml",
+            source=src("components", name, "autoscaling"),
+            origin="redline.yaml",
             overrode=f"HPA {old_auto.source}" if old_auto and old_auto.source else None,
         )
     for i, p in enumerate(cspec.pools):
@@ -350,11 +417,24 @@ def _apply_call(system: System, comp: Component, target: Component, call: CallSp
     if edge is None:
         edge = Edge(**{"from": comp.name, "to": target.name})
         system.edges.append(edge)
-    edge.evidence.insert(0, Evidence(reason=f"redline.yaml calls {call.to}", kind="declared", confidence=1.0, source=where))
+    edge.evidence.insert(
+        0, Evidence(reason=f"redline.yaml calls {call.to}", kind="declared", confidence=1.0, source=where)
+    )
     edge.confidence = 1.0
     edge.startup_only = False
     edge.source = where
-    for field in ("protocol", "count", "timeout", "retries", "backoff", "jitter", "circuit_breaker", "parallel", "pool", "failure_rate"):
+    for field in (
+        "protocol",
+        "count",
+        "timeout",
+        "retries",
+        "backoff",
+        "jitter",
+        "circuit_breaker",
+        "parallel",
+        "pool",
+        "failure_rate",
+    ):
         value = getattr(call, field)
         if value is not None:
             setattr(edge, "timeout_s" if field == "timeout" else field, value)

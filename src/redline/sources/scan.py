@@ -106,14 +106,17 @@ def scan(
             (rel for d, rel in optional.items() if d in p.path.parents), None
         )
         if component_of is not None:
-            out.skip(p.rel, f"part of the kustomize Component {component_of}, an opt-in feature not in the base system")
+            out.skip(
+                p.rel,
+                f"part of the kustomize Component {component_of}, an opt-in feature not in the base system",
+            )
             continue
         if not p.docs:
             continue
         first = p.docs[0]
-        if (compose.is_compose_name(p.path.name) and isinstance(first, LineDict) and "apiVersion" not in first) or (
-            compose.looks_like_compose(first)
-        ):
+        if (
+            compose.is_compose_name(p.path.name) and isinstance(first, LineDict) and "apiVersion" not in first
+        ) or (compose.looks_like_compose(first)):
             compose_files.append(compose.ComposeFile(p.path, p.rel, first))
             continue
         k8s_docs = [d for d in p.docs if kubernetes.is_kubernetes(d)]
@@ -123,7 +126,9 @@ def scan(
                 n = kubernetes.read(k8s_docs, Reader(p.rel, out), kube)
             except Exception as exc:  # a reader bug must cost one file, never the scan
                 del kube.workloads[before_w:], kube.objects[before_o:]
-                out.skip(p.rel, f"internal error while reading ({type(exc).__name__}: {exc}); please report it")
+                out.skip(
+                    p.rel, f"internal error while reading ({type(exc).__name__}: {exc}); please report it"
+                )
                 continue
             ns = kust_ns.get(p.path) or next((v for d, v in kust_ns.items() if d in p.path.parents), None)
             if ns:
@@ -131,11 +136,14 @@ def scan(
             system.files.append(FileRead(**{"file": p.rel, "as": "kubernetes", "objects": n}))
             others = len([d for d in p.docs if d is not None]) - len(k8s_docs)
             if others:
-                out.warn(p.rel, None, f"{others} document(s) in this file are not Kubernetes objects; ignored")
+                out.warn(
+                    p.rel, None, f"{others} document(s) in this file are not Kubernetes objects; ignored"
+                )
             continue
         out.skip(p.rel, _not_ours(first))
 
     components: list[Component] = []
+
     # Compose projects.
     def load_other(target: Path) -> LineDict | None:
         return compose.load_compose_doc(target, max_file_bytes)
@@ -145,17 +153,24 @@ def scan(
     planned = {f.path for plan in compose.plan_projects(compose_files) for f in plan}
     for f in compose_files:
         if f.path not in planned:
-            out.skip(f.rel, "a Compose add-on (its services extend the main file's; used with `-f`): opt-in, not merged")
+            out.skip(
+                f.rel,
+                "a Compose add-on (its services extend the main file's; used with `-f`): opt-in, not merged",
+            )
     for plan in compose.plan_projects(compose_files):
         if plan[0].path in included:
             continue  # a part of the project that includes it, not a project of its own
         try:
             project = compose.assemble(plan, found.root, out, load_other)
         except Exception as exc:  # a reader bug must cost one project, never the scan
-            out.skip(plan[0].rel, f"internal error while reading ({type(exc).__name__}: {exc}); please report it")
+            out.skip(
+                plan[0].rel, f"internal error while reading ({type(exc).__name__}: {exc}); please report it"
+            )
             continue
         for f in plan:
-            system.files.append(FileRead(**{"file": f.rel, "as": "compose", "objects": len(f.doc.get("services") or {})}))
+            system.files.append(
+                FileRead(**{"file": f.rel, "as": "compose", "objects": len(f.doc.get("services") or {})})
+            )
         if project is not None:
             projects.append(project)
     compose_by_project: dict[str, list[Component]] = {}
@@ -167,7 +182,10 @@ def scan(
         try:
             comps = compose.components(project, found.root, out)
         except Exception as exc:
-            out.skip(project.files[0], f"internal error while reading ({type(exc).__name__}: {exc}); please report it")
+            out.skip(
+                project.files[0],
+                f"internal error while reading ({type(exc).__name__}: {exc}); please report it",
+            )
             continue
         compose_by_project[project.name] = comps
         components.extend(comps)
@@ -196,7 +214,9 @@ def scan(
     for obj in objects:
         resolver.namespaces.add(obj.namespace)
         if obj.kind == "Service":
-            resolver.k8s_services[(obj.namespace, obj.name)] = [by_name[n] for n in obj.selects if n in by_name]
+            resolver.k8s_services[(obj.namespace, obj.name)] = [
+                by_name[n] for n in obj.selects if n in by_name
+            ]
     for c in k8s_components:
         resolver.namespaces.add(c.namespace or "default")
         resolver.k8s_workloads[(c.namespace or "default", c.name.rsplit("/", 1)[-1])] = c
@@ -209,17 +229,25 @@ def scan(
             if src is None:
                 continue
             if dst is None:
-                builder.unresolved_ref(src, target, f"{reason}: no such service in Compose project {project.name}", source)
+                builder.unresolved_ref(
+                    src, target, f"{reason}: no such service in Compose project {project.name}", source
+                )
                 continue
-            builder.add(src, dst, Evidence(reason=reason, kind=how, confidence=CONFIDENCE[how], source=source))  # type: ignore[arg-type]
+            evidence = Evidence(reason=reason, kind=how, confidence=CONFIDENCE[how], source=source)
+            builder.add(src, dst, evidence)
     infer_env(components, resolver, builder)
     for comp, obj in ingress_pairs:
         for svc in obj.refs:
-            for target in resolver.k8s_services.get((obj.namespace, svc), []):
+            for backend in resolver.k8s_services.get((obj.namespace, svc), []):
                 builder.add(
                     comp,
-                    target,
-                    Evidence(reason=f"Ingress {obj.name} routes to Service {svc}", kind="ingress", confidence=CONFIDENCE["ingress"], source=obj.source),
+                    backend,
+                    Evidence(
+                        reason=f"Ingress {obj.name} routes to Service {svc}",
+                        kind="ingress",
+                        confidence=CONFIDENCE["ingress"],
+                        source=obj.source,
+                    ),
                 )
     components.extend(builder.externals.values())
     system.components = components
@@ -259,7 +287,7 @@ def _parse(text: str, rel: str, out: Collector) -> list[Any]:
         line_text = lines[exc.line - 1] if exc.line and exc.line <= len(lines) else ""
         if "{{" in text and "}}" in text:
             reason = "Go/Helm template, not plain YAML: render it (`helm template`) and scan the output"
-        elif "%{" in text or "${" in line_text and "directive" in reason:
+        elif "%{" in text or ("${" in line_text and "directive" in reason):
             reason = "Terraform template syntax (%{ }), not plain YAML: scan the rendered file instead"
         elif "\t" in line_text:
             reason += " (a tab character on this line: YAML forbids tabs for indentation)"
@@ -335,7 +363,12 @@ def _report_dups(dups: Counter[tuple[str, str]], out: Collector) -> None:
     for (folder, first), items in grouped.items():
         total = sum(n for _, n in items)
         where = items[0][0] if len(items) == 1 else f"{folder}/ ({len(items)} files)"
-        out.warn(where, None, f"{total} object(s) already defined in {first} (same kind, namespace and name); kept the first definition")
+        out.warn(
+            where,
+            None,
+            f"{total} object(s) already defined in {first} (same kind, namespace and name); "
+            "kept the first definition",
+        )
 
 
 def _ingress_components(objects: list[K8sObject]) -> list[tuple[Component, K8sObject]]:
@@ -343,21 +376,23 @@ def _ingress_components(objects: list[K8sObject]) -> list[tuple[Component, K8sOb
     result = []
     for o in objects:
         if o.kind == "Ingress":
-            result.append((
-                Component(
-                    name=f"ingress/{o.name}",
-                    kind=Kind.GATEWAY,
-                    kind_reason="Kubernetes Ingress",
-                    platform="kubernetes",
-                    group=o.namespace,
-                    namespace=o.namespace,
-                    workload="Ingress",
-                    annotations=o.annotations,
-                    source=o.source,
-                    exposure=[f"Ingress {o.name}"],
-                ),
-                o,
-            ))
+            result.append(
+                (
+                    Component(
+                        name=f"ingress/{o.name}",
+                        kind=Kind.GATEWAY,
+                        kind_reason="Kubernetes Ingress",
+                        platform="kubernetes",
+                        group=o.namespace,
+                        namespace=o.namespace,
+                        workload="Ingress",
+                        annotations=o.annotations,
+                        source=o.source,
+                        exposure=[f"Ingress {o.name}"],
+                    ),
+                    o,
+                )
+            )
     return result
 
 
@@ -395,7 +430,8 @@ def _helm(found: Discovery, out: Collector, render: bool) -> tuple[set[Path], li
         if helm is None:
             out.skip(
                 rel,
-                f"Helm chart ({len(templates)} templates) not rendered: run `helm template {rel}` and scan the output",
+                f"Helm chart ({len(templates)} templates) not rendered: "
+                f"run `helm template {rel}` and scan the output",
             )
             continue
         try:

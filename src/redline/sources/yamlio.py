@@ -76,10 +76,10 @@ class Tagged:
     value: Any
 
 
-class _Loader(_BaseLoader):  # type: ignore[misc,valid-type]
+class _Loader(_BaseLoader):
     """SafeLoader that builds LineDict/LineList and tolerates unknown tags."""
 
-    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> LineDict:  # type: ignore[override]
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> LineDict:
         if not isinstance(node, yaml.MappingNode):
             raise yaml.constructor.ConstructorError(
                 None, None, f"expected a mapping, found {node.id}", node.start_mark
@@ -93,7 +93,10 @@ class _Loader(_BaseLoader):  # type: ignore[misc,valid-type]
                 hash(key)
             except TypeError:
                 raise yaml.constructor.ConstructorError(
-                    "while constructing a mapping", node.start_mark, "found unhashable key", key_node.start_mark
+                    "while constructing a mapping",
+                    node.start_mark,
+                    "found unhashable key",
+                    key_node.start_mark,
                 ) from None
             result[key] = self.construct_object(value_node, deep=True)
             result.key_lines[key] = key_node.start_mark.line + 1
@@ -114,7 +117,7 @@ class _Loader(_BaseLoader):  # type: ignore[misc,valid-type]
         elif isinstance(node, yaml.SequenceNode):
             value = self.construct_yaml_seq_lines(node)
         else:
-            value = self.construct_scalar(node)  # type: ignore[arg-type]
+            value = self.construct_scalar(node)
         return Tagged(tag_suffix if tag_suffix.startswith("!") else f"!{tag_suffix}", value)
 
     def construct_undefined_lenient(self, node: yaml.Node) -> Tagged:
@@ -124,7 +127,7 @@ class _Loader(_BaseLoader):  # type: ignore[misc,valid-type]
 _Loader.add_constructor("tag:yaml.org,2002:map", _Loader.construct_yaml_map_lines)
 _Loader.add_constructor("tag:yaml.org,2002:seq", _Loader.construct_yaml_seq_lines)
 _Loader.add_multi_constructor("!", lambda loader, suffix, node: loader.construct_tagged("!" + suffix, node))
-_Loader.add_constructor(None, _Loader.construct_undefined_lenient)  # type: ignore[arg-type]
+_Loader.add_constructor(None, _Loader.construct_undefined_lenient)
 
 
 def _check_node(root: yaml.Node) -> None:

@@ -33,6 +33,17 @@ def _replicated_platform(c: Component) -> bool:
     return c.platform in ("kubernetes", "redline")
 
 
+def _label(c: Component) -> str:
+    """``key: value`` of a pod label for selector snippets: the workload's own label when known."""
+    for key in ("app", "app.kubernetes.io/name", "name"):
+        if key in c.labels:
+            return f"{key}: {c.labels[key]}"
+    if c.labels:
+        key, value = sorted(c.labels.items())[0]
+        return f"{key}: {value}"
+    return f"app: {c.name}"
+
+
 def _percent_or_int(value: int | str | None, replicas: int, *, round_up: bool) -> int | None:
     """Resolve an int-or-percent field the way the Deployment controller does."""
     if value is None:
@@ -129,7 +140,7 @@ class SingleReplicaService(Rule):
                 fix=(
                     f"# {c.workload or 'Deployment'} {c.name}\nspec:\n  replicas: 2\n---\n"
                     f"apiVersion: policy/v1\nkind: PodDisruptionBudget\nmetadata: {{name: {c.name}}}\n"
-                    f"spec:\n  maxUnavailable: 1\n  selector: {{matchLabels: {{app: {c.name}}}}}"
+                    f"spec:\n  maxUnavailable: 1\n  selector: {{matchLabels: {{{_label(c)}}}}}"
                 ),
                 tradeoff=(
                     "One more pod's CPU and memory (about 2x this service's cost); the service must be "
@@ -381,7 +392,6 @@ class MissingDisruptionBudget(Rule):
                 continue
             if c.disruption_budgets or ctx.objects_selecting(c.name, "PodDisruptionBudget"):
                 continue
-            label = next(iter(sorted(c.labels.items())), ("app", c.name))
             file, line = ctx.where(c)
             yield self.finding(
                 component=c.name,
@@ -396,7 +406,7 @@ class MissingDisruptionBudget(Rule):
                 fix=(
                     "apiVersion: policy/v1\nkind: PodDisruptionBudget\n"
                     f"metadata: {{name: {c.name}}}\nspec:\n  maxUnavailable: 1\n"
-                    f"  selector: {{matchLabels: {{{label[0]}: {label[1]}}}}}"
+                    f"  selector: {{matchLabels: {{{_label(c)}}}}}"
                 ),
                 tradeoff="Drains evict one pod at a time and take longer; no runtime cost.",
             )
@@ -543,7 +553,6 @@ class ReplicasNotSpread(Rule):
             p = c.placement
             if p is not None and (p.anti_affinity or p.topology_spread):
                 continue
-            label = next(iter(sorted(c.labels.items())), ("app", c.name))
             file, line = ctx.where(c)
             yield self.finding(
                 component=c.name,
@@ -561,7 +570,7 @@ class ReplicasNotSpread(Rule):
                     "spec:\n  template:\n    spec:\n      topologySpreadConstraints:\n      - maxSkew: 1\n"
                     "        topologyKey: topology.kubernetes.io/zone\n "
                     "       whenUnsatisfiable: ScheduleAnyway\n"
-                    f"        labelSelector: {{matchLabels: {{{label[0]}: {label[1]}}}}}"
+                    f"        labelSelector: {{matchLabels: {{{_label(c)}}}}}"
                 ),
                 tradeoff=(
                     "Strict spreading (DoNotSchedule) can leave pods Pending when a zone is full; "

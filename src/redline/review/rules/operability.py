@@ -38,7 +38,7 @@ def _k8s_services(ctx: Context) -> Iterator[Component]:
 
 def _selected_by_service(ctx: Context, c: Component) -> list[str]:
     """Names of the Kubernetes Services that route to ``c``."""
-    return [o.name for o in ctx.system.objects if o.kind == "Service" and c.name in o.selects]
+    return [o.name for o in ctx.objects_selecting(c.name, "Service")]
 
 
 def _receives_traffic(ctx: Context, c: Component) -> bool:
