@@ -191,3 +191,25 @@ def test_list_kind_and_names_shared_by_two_namespaces(tmp_path: Path) -> None:
     system = redline.scan(tmp_path)
     assert sorted(c.name for c in system.components) == ["blue/api", "green/api"]
     assert all("api" in c.aliases for c in system.components)
+
+
+def test_kustomization_lists_decide_what_is_read(tmp_path: Path) -> None:
+    base = tmp_path / "base"
+    comp = tmp_path / "components" / "extra"
+    base.mkdir()
+    comp.mkdir(parents=True)
+    (base / "kustomization.yaml").write_text(
+        "resources: [api.yaml]\nnamespace: shop\npatches: [{path: p.yaml}]\n"
+    )
+    (base / "api.yaml").write_text(deploy("api"))
+    (base / "debug.yaml").write_text(deploy("debug"))  # beside the kustomization, not listed
+    (comp / "kustomization.yaml").write_text("kind: Component\nresources: [extra.yaml]\n")
+    (comp / "extra.yaml").write_text(deploy("extra"))
+    system = redline.scan(tmp_path)
+    assert [c.name for c in system.components] == ["api"]
+    api = system.component("api")
+    assert api is not None and api.namespace == "shop"  # the kustomization's namespace
+    reasons = {s.file: s.reason for s in system.skipped}
+    assert "not listed in base/kustomization.yaml" in reasons["base/debug.yaml"]
+    assert "opt-in" in reasons["components/extra/extra.yaml"]
+    assert any("patches not applied" in w.message for w in system.warnings)

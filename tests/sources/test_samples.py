@@ -28,13 +28,15 @@ def test_online_boutique_base_manifests() -> None:
         "currencyservice",
         "emailservice",
         "frontend",
-        "loadgenerator",
         "paymentservice",
         "productcatalogservice",
         "recommendationservice",
         "redis-cart",
         "shippingservice",
     }
+    # kustomization.yaml lists every file but loadgenerator.yaml: `kubectl apply -k` leaves it out.
+    skipped = {s.file: s.reason for s in system.skipped}
+    assert "not listed in kustomization.yaml" in skipped["loadgenerator.yaml"]
     e = edges(system)
     # frontend.yaml env *_SERVICE_ADDR, checkoutservice.yaml env, cartservice.yaml REDIS_ADDR
     assert {
@@ -45,12 +47,11 @@ def test_online_boutique_base_manifests() -> None:
         ("checkoutservice", "emailservice"),
         ("recommendationservice", "productcatalogservice"),
         ("cartservice", "redis-cart"),
-        ("loadgenerator", "frontend"),
     } <= e
     # Nothing invented: paymentservice, emailservice, adservice, currencyservice call nobody.
     for leaf in ("paymentservice", "emailservice", "adservice", "currencyservice", "redis-cart"):
         assert not [x for x in e if x[0] == leaf]
-    assert len(e) == 16
+    assert len(e) == 15
     (unresolved,) = system.unresolved
     assert (unresolved.from_, unresolved.host) == ("frontend", "shoppingassistantservice")
     assert unresolved.source.file == "frontend.yaml" and unresolved.source.line == 83

@@ -98,3 +98,21 @@ def namespaces(kustomizations: list[Kustomization]) -> dict[Path, str]:
             for res in k.resources:
                 result.setdefault(res, k.namespace)
     return result
+
+
+def unlisted_files(kustomizations: list[Kustomization], files: list[Path]) -> dict[Path, str]:
+    """YAML files that sit beside a kustomization.yaml but that no kustomization lists.
+
+    ``kubectl apply -k`` deploys only what a kustomization lists, so a manifest left out of the list
+    (Online Boutique's loadgenerator.yaml) is not part of the system that directory describes.
+    """
+    listed: set[Path] = set()
+    for k in kustomizations:
+        listed.update(k.resources)
+    governed = {k.path.parent: k.rel for k in kustomizations if not k.is_component}
+    result: dict[Path, str] = {}
+    for f in files:
+        owner = governed.get(f.parent)
+        if owner is not None and f.name not in KUSTOMIZATION_NAMES and f.resolve() not in listed:
+            result[f] = owner
+    return result

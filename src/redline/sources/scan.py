@@ -97,6 +97,7 @@ def scan(
         else:
             rest.append(p)
     optional = kustomize.component_files(kusts)
+    unlisted = kustomize.unlisted_files(kusts, [p.path for p in rest])
     kust_ns = kustomize.namespaces(kusts)
 
     kube = kubernetes.KubeRead()
@@ -105,6 +106,9 @@ def scan(
         component_of = optional.get(p.path) or next(
             (rel for d, rel in optional.items() if d in p.path.parents), None
         )
+        if p.path in unlisted:
+            out.skip(p.rel, f"not listed in {unlisted[p.path]}: `kubectl apply -k` leaves it out")
+            continue
         if component_of is not None:
             out.skip(
                 p.rel,
@@ -132,7 +136,7 @@ def scan(
                 continue
             ns = kust_ns.get(p.path) or next((v for d, v in kust_ns.items() if d in p.path.parents), None)
             if ns:
-                _set_namespace(kube, before_w, before_o, ns, p)
+                _set_namespace(kube, before_w, before_o, ns)
             system.files.append(FileRead(**{"file": p.rel, "as": "kubernetes", "objects": n}))
             others = len([d for d in p.docs if d is not None]) - len(k8s_docs)
             if others:
@@ -307,23 +311,12 @@ def _not_ours(doc: Any) -> str:
     return "YAML, but not a mapping: not Kubernetes, Compose, kustomize or redline.yaml"
 
 
-def _set_namespace(kube: kubernetes.KubeRead, before_w: int, before_o: int, ns: str, p: _Parsed) -> None:
-    """Put objects a kustomization namespaces into that namespace (only where the file did not say)."""
+def _set_namespace(kube: kubernetes.KubeRead, before_w: int, before_o: int, ns: str) -> None:
+    """Put a kustomization's objects in its ``namespace:``, as kustomize does (it overrides the files')."""
     for w in kube.workloads[before_w:]:
-        raw_ns = _declared_ns(p, w.component.name)
-        if raw_ns is None:
-            w.component.namespace = w.component.group = ns
+        w.component.namespace = w.component.group = ns
     for o in kube.objects[before_o:]:
-        if _declared_ns(p, o.name) is None:
-            o.namespace = ns
-
-
-def _declared_ns(p: _Parsed, name: str) -> str | None:
-    for d in p.docs:
-        if isinstance(d, dict) and isinstance(d.get("metadata"), dict) and d["metadata"].get("name") == name:
-            ns = d["metadata"].get("namespace")
-            return ns if isinstance(ns, str) else None
-    return None
+        o.namespace = ns
 
 
 def _dedupe_workloads(items: list[kubernetes.Workload], out: Collector) -> list[kubernetes.Workload]:
