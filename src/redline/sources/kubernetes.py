@@ -187,7 +187,7 @@ def _workload(
         for raw in r.list(pod, key):
             if isinstance(raw, LineDict):
                 containers.append(_container(raw, init, r, env_from))
-    pod_security = _security(r.map(pod, "securityContext"), r)
+    pod_security = _security(r.map(pod, "securityContext"), r, r.src(pod, "securityContext"))
     for c in containers:
         c.security = _merge_security(pod_security, c.security)
 
@@ -346,11 +346,11 @@ def _container(raw: LineDict, init: bool, r: Reader, env_from: list[EnvFrom]) ->
         init=init,
         ports=ports,
         env=env,
-        readiness=_probe(r.map(raw, "readinessProbe"), r),
-        liveness=_probe(r.map(raw, "livenessProbe"), r),
-        startup=_probe(r.map(raw, "startupProbe"), r),
-        resources=_resources(r.map(raw, "resources"), r),
-        security=_security(r.map(raw, "securityContext"), r),
+        readiness=_probe(r.map(raw, "readinessProbe"), r, r.src(raw, "readinessProbe")),
+        liveness=_probe(r.map(raw, "livenessProbe"), r, r.src(raw, "livenessProbe")),
+        startup=_probe(r.map(raw, "startupProbe"), r, r.src(raw, "startupProbe")),
+        resources=_resources(r.map(raw, "resources"), r, r.src(raw, "resources")),
+        security=_security(r.map(raw, "securityContext"), r, r.src(raw, "securityContext")),
         pre_stop=bool(r.map(lifecycle, "preStop")) if lifecycle else None,
         command=command,
         source=r.src(raw),
@@ -363,7 +363,7 @@ def _scalar_str(value: Any) -> str:
     return str(value)
 
 
-def _probe(raw: LineDict, r: Reader) -> Probe | None:
+def _probe(raw: LineDict, r: Reader, source: Source) -> Probe | None:
     if not raw:
         return None
     common = {
@@ -371,7 +371,7 @@ def _probe(raw: LineDict, r: Reader) -> Probe | None:
         "period_s": r.unit(raw, "periodSeconds", float),
         "timeout_s": r.unit(raw, "timeoutSeconds", float),
         "failure_threshold": r.int(raw, "failureThreshold"),
-        "source": Source(file=r.file, line=raw.line),
+        "source": source,
     }
     if "httpGet" in raw:
         h = r.map(raw, "httpGet")
@@ -386,7 +386,7 @@ def _probe(raw: LineDict, r: Reader) -> Probe | None:
     return None
 
 
-def _resources(raw: LineDict, r: Reader) -> Resources | None:
+def _resources(raw: LineDict, r: Reader, source: Source) -> Resources | None:
     if not raw:
         return None
     req, lim = r.map(raw, "requests"), r.map(raw, "limits")
@@ -395,11 +395,11 @@ def _resources(raw: LineDict, r: Reader) -> Resources | None:
         cpu_limit=r.unit(lim, "cpu", parse_cpu),
         memory_request=r.unit(req, "memory", parse_bytes),
         memory_limit=r.unit(lim, "memory", parse_bytes),
-        source=Source(file=r.file, line=raw.line),
+        source=source,
     )
 
 
-def _security(raw: LineDict, r: Reader) -> SecurityContext | None:
+def _security(raw: LineDict, r: Reader, source: Source | None = None) -> SecurityContext | None:
     if not raw:
         return None
     caps = r.map(raw, "capabilities")
@@ -410,7 +410,7 @@ def _security(raw: LineDict, r: Reader) -> SecurityContext | None:
         allow_privilege_escalation=r.bool(raw, "allowPrivilegeEscalation"),
         read_only_root_filesystem=r.bool(raw, "readOnlyRootFilesystem"),
         capabilities_add=[str(c) for c in r.list(caps, "add")],
-        source=Source(file=r.file, line=raw.line),
+        source=source or Source(file=r.file, line=raw.line),
     )
 
 
