@@ -46,7 +46,7 @@ class U(FastHttpUser):
 
 
 def sh(cmd: list[str], **kw: object) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(cmd, capture_output=True, text=True, **kw)  # type: ignore[call-overload,no-any-return]
+    return subprocess.run(cmd, capture_output=True, text=True, **kw)  # type: ignore[call-overload]
 
 
 def install(skip: bool) -> None:
@@ -99,6 +99,16 @@ def start_nginx(tmp: Path) -> tuple[subprocess.Popen[bytes], str]:
     return proc, f"http://127.0.0.1:{port}"
 
 
+def stop_nginx(proc: subprocess.Popen[bytes]) -> None:
+    """SIGTERM to the master (fast shutdown); SIGKILL would orphan the worker process."""
+    proc.terminate()
+    try:
+        proc.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+
+
 def start_stall() -> tuple[subprocess.Popen[str], str]:
     proc = subprocess.Popen(
         ["taskset", "-c", "1", sys.executable, str(SERVERS), "stall", "--max-seconds", "900"],
@@ -119,10 +129,10 @@ def wait_port(port: int) -> None:
     raise RuntimeError(f"port {port} never opened")
 
 
-def measured(cmd: list[str], timeout: float) -> tuple[str, float]:
+def measured(cmd: list[str], timeout: float, env: dict[str, str] | None = None) -> tuple[str, float]:
     """Run a client pinned to core 0; returns (stdout+stderr, client CPU seconds incl. children)."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    proc = sh(["taskset", "-c", "0", *cmd], timeout=timeout)
+    proc = sh(["taskset", "-c", "0", *cmd], timeout=timeout, env=env)
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
     return proc.stdout + "\n" + proc.stderr, cpu
@@ -195,6 +205,15 @@ def run_locust(url: str, conns: int, secs: float, pct: str = "99") -> tuple[int,
     return n, p, "locust -f locustfile.py (FastHttpUser, constant(0)) " + " ".join(cmd[3:9])
 
 
+PYC = Path(tempfile.gettempdir()) / "redline-bench-pyc"
+
+
+def redline_env() -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    env["PYTHONPYCACHEPREFIX"] = str(PYC)
+    return env
+
+
 def run_redline(
     url: str, conns: int, secs: float, pct: str = "99", extra: list[str] | None = None
 ) -> tuple[int, float | None, str]:
@@ -212,7 +231,7 @@ def run_redline(
         "json",
         "--quiet",
     ]
-    out, _ = measured(cmd, secs + 60)
+    out, _ = measured(cmd, secs + 60, env=redline_env())
     doc = json.loads(out[: out.rindex("}") + 1])
     key = {"99": "p99", "90": "p90"}[pct]
     return int(doc["requests"]), float(doc["latency_ms"][key]), "redline load URL " + " ".join(args)
@@ -221,41 +240,64 @@ def run_redline(
 TOOLS = {"redline": run_redline, "wrk": run_wrk, "hey": run_hey, "ab": run_ab, "locust": run_locust}
 
 
-def throughput(url: str, conns: int, secs: float, trials: int) -> list[dict[str, object]]:
-    rows = []
-    for name, fn in TOOLS.items():
-        per_cpu, p99s, reqs, cmd = [], [], [], ""
-        for _ in range(trials):
+def throughput(url: str, conns: int, secs: float, trials: int, tools: list[str]) -> list[dict[str, object]]:
+    """Median of ``trials`` per tool; trials interleaved tool by tool after one warm-up run each."""
+    results: dict[str, dict[str, list[float]]] = {t: {"per_cpu": [], "rps": [], "p99": []} for t in tools}
+    cmds: dict[str, str] = {}
+    broken: set[str] = set()
+    for trial in range(trials + 1):
+        for name in tools:
+            if name in broken:
+                continue
             before = resource.getrusage(resource.RUSAGE_CHILDREN)
             try:
-                n, p99, cmd = fn(url, conns, secs)
+                n, p99, cmds[name] = TOOLS[name](url, conns, min(secs, 2) if trial == 0 else secs)
             except Exception as exc:  # a missing peer must not hide the others
                 print(f"{name}: {exc}", file=sys.stderr)
-                break
+                broken.add(name)
+                continue
             after = resource.getrusage(resource.RUSAGE_CHILDREN)
+            if trial == 0:
+                continue  # warm-up: page cache, bytecode cache, nginx's first connections
             cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
-            per_cpu.append(n / cpu if cpu > 0 else 0.0)
-            reqs.append(n / secs)
+            r = results[name]
+            r["per_cpu"].append(n / cpu if cpu > 0 else 0.0)
+            r["rps"].append(n / secs)
             if p99 is not None:
-                p99s.append(p99)
-        if per_cpu:
+                r["p99"].append(p99)
+    rows = []
+    for name in tools:
+        r = results[name]
+        if r["per_cpu"]:
             rows.append(
                 {
                     "tool": name,
-                    "req_per_cpu_s": statistics.median(per_cpu),
-                    "rps": statistics.median(reqs),
-                    "p99_ms": statistics.median(p99s) if p99s else None,
-                    "trials": len(per_cpu),
-                    "all_req_per_cpu_s": [round(x) for x in per_cpu],
-                    "cmd": cmd,
+                    "seconds": secs,
+                    "req_per_cpu_s": statistics.median(r["per_cpu"]),
+                    "rps": statistics.median(r["rps"]),
+                    "p99_ms": statistics.median(r["p99"]) if r["p99"] else None,
+                    "trials": len(r["per_cpu"]),
+                    "all_req_per_cpu_s": [round(x) for x in r["per_cpu"]],
+                    "cmd": cmds[name],
                 }
             )
     return rows
 
 
+def fixed_cost(url: str, conns: int, trials: int) -> dict[str, object]:
+    """CPU of a redline run that sends one request: start-up, imports, fork, merge and exit."""
+    cpus = []
+    for _ in range(trials):
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
+        run_redline(url, conns, 1, extra=["--users", str(conns), "--workers", "1", "--max-requests", "1"])
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        cpus.append((after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime))
+    return {"cpu_s": statistics.median(cpus), "all_cpu_s": [round(c, 3) for c in cpus]}
+
+
 def stall(conns: int) -> list[dict[str, object]]:
     proc, url = start_stall()
-    rows = []
+    rows: list[dict[str, object]] = []
     try:
         for name, fn in TOOLS.items():
             try:
@@ -278,9 +320,33 @@ def stall(conns: int) -> list[dict[str, object]]:
     return rows
 
 
+def print_table(rows: list[dict[str, object]], conns: int, secs: float, trials: int) -> None:
+    wrk = next((r["req_per_cpu_s"] for r in rows if r["tool"] == "wrk"), None)
+    loc = next((r["req_per_cpu_s"] for r in rows if r["tool"] == "locust"), None)
+    print(
+        f"\n### Throughput per client CPU-second ({conns} connections, "
+        f"{secs:g}s × {trials} trials interleaved, median)\n"
+    )
+    print(
+        "| tool | req / client CPU-s | req/s | × wrk | × locust | p99 reported (ms) | per trial | command |"
+    )
+    print("|---|---:|---:|---:|---:|---:|---|---|")
+    for r in rows:
+        v = float(r["req_per_cpu_s"])  # type: ignore[arg-type]
+        xw = f"{v / float(wrk):.2f}" if wrk else "-"  # type: ignore[arg-type]
+        xl = f"{v / float(loc):.1f}" if loc else "-"  # type: ignore[arg-type]
+        p99 = f"{r['p99_ms']:.2f}" if r["p99_ms"] is not None else "-"
+        trials_s = ", ".join(f"{x:,}" for x in r["all_req_per_cpu_s"])  # type: ignore[attr-defined]
+        rps = float(r["rps"])  # type: ignore[arg-type]
+        print(f"| {r['tool']} | {v:,.0f} | {rps:,.0f} | {xw} | {xl} | {p99} | {trials_s} | `{r['cmd']}` |")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--seconds", type=float, default=5)
+    ap.add_argument(
+        "--long-seconds", type=float, nargs="*", default=[15], help="extra redline-vs-wrk run lengths"
+    )
     ap.add_argument("--trials", type=int, default=3)
     ap.add_argument("--connections", type=int, default=50)
     ap.add_argument("--stall-connections", type=int, default=10)
@@ -291,25 +357,34 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         nginx, base = start_nginx(Path(tmp))
         try:
-            rows = throughput(base + "/small.txt", args.connections, args.seconds, args.trials)
+            url = base + "/small.txt"
+            rows = throughput(url, args.connections, args.seconds, args.trials, list(TOOLS))
+            long_rows = {
+                secs: throughput(url, args.connections, secs, args.trials, ["redline", "wrk"])
+                for secs in args.long_seconds
+            }
+            fixed = fixed_cost(url, args.connections, args.trials)
         finally:
-            nginx.kill()
-            nginx.wait()
+            stop_nginx(nginx)
     stall_rows = stall(args.stall_connections)
-    wrk = next((r["req_per_cpu_s"] for r in rows if r["tool"] == "wrk"), None)
-    loc = next((r["req_per_cpu_s"] for r in rows if r["tool"] == "locust"), None)
+    print_table(rows, args.connections, args.seconds, args.trials)
+    for secs, lrows in long_rows.items():
+        print_table(lrows, args.connections, secs, args.trials)
     print(
-        f"\n### Throughput per client CPU-second ({args.connections} connections, "
-        f"{args.seconds:g}s × {args.trials} trials, median)\n"
+        f"\nredline fixed cost (a 1-request run: interpreter, imports, fork, merge, exit): "
+        f"{fixed['cpu_s']:.3f} CPU-s (median of {args.trials}: {fixed['all_cpu_s']})"
     )
-    print("| tool | req / client CPU-s | req/s | × wrk | × locust | p99 reported (ms) | command |")
-    print("|---|---:|---:|---:|---:|---:|---|")
-    for r in rows:
-        v = float(r["req_per_cpu_s"])  # type: ignore[arg-type]
-        xw = f"{v / float(wrk):.2f}" if wrk else "-"  # type: ignore[arg-type]
-        xl = f"{v / float(loc):.1f}" if loc else "-"  # type: ignore[arg-type]
-        p99 = f"{r['p99_ms']:.2f}" if r["p99_ms"] is not None else "-"
-        print(f"| {r['tool']} | {v:,.0f} | {float(r['rps']):,.0f} | {xw} | {xl} | {p99} | `{r['cmd']}` |")  # type: ignore[arg-type]
+    for secs, lrows in [(args.seconds, rows), *long_rows.items()]:
+        red = next((r for r in lrows if r["tool"] == "redline"), None)
+        wrk = next((r for r in lrows if r["tool"] == "wrk"), None)
+        if red and wrk:
+            per = float(red["req_per_cpu_s"])  # type: ignore[arg-type]
+            cpu = float(red["rps"]) * secs / per  # type: ignore[arg-type]
+            net = float(red["rps"]) * secs / max(cpu - float(fixed["cpu_s"]), 1e-9)  # type: ignore[arg-type]
+            print(
+                f"{secs:g}s: redline without the fixed cost ≈ {net:,.0f} req/CPU-s = "
+                f"{net / float(wrk['req_per_cpu_s']):.2f}× wrk (informational; the table counts all CPU)"  # type: ignore[arg-type]
+            )
     print("\n### Stall test (1 s stall every 5 s, 10 s run; the truth at a constant rate: p90 ≈ 500 ms)\n")
     print("| tool | p90 reported (ms) | requests | command |")
     print("|---|---:|---:|---|")
@@ -317,7 +392,8 @@ def main() -> None:
         p90 = f"{r['p90_ms']:.1f}" if r["p90_ms"] is not None else "-"
         print(f"| {r['tool']} | {p90} | {r['requests']} | `{r['cmd']}` |")
     if args.json:
-        args.json.write_text(json.dumps({"throughput": rows, "stall": stall_rows}, indent=1))
+        doc = {"throughput": rows, "long": long_rows, "fixed_cost": fixed, "stall": stall_rows}
+        args.json.write_text(json.dumps(doc, indent=1))
 
 
 if __name__ == "__main__":

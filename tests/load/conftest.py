@@ -100,11 +100,63 @@ http {{
         proc.wait(timeout=5)
 
 
+@pytest.fixture(scope="session")
+def tls_cert(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """A self-signed certificate for 127.0.0.1 made at test time: (cert.pem, key.pem)."""
+    d = tmp_path_factory.mktemp("tls")
+    cert, key = d / "cert.pem", d / "key.pem"
+    try:
+        _self_signed_cryptography(cert, key)
+    except ImportError:
+        openssl = ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2"]
+        names = ["-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1"]
+        subprocess.run(
+            [*openssl, *names, "-keyout", str(key), "-out", str(cert)],
+            check=True,
+            capture_output=True,
+        )
+    return cert, key
+
+
+def _self_signed_cryptography(cert_path: Path, key_path: Path) -> None:
+    import datetime
+    import ipaddress
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
+    now = datetime.datetime.now(datetime.UTC)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(hours=1))
+        .not_valid_after(now + datetime.timedelta(days=2))
+        .add_extension(
+            x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]), False
+        )
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .sign(key, hashes.SHA256())
+    )
+    key_path.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+        )
+    )
+    cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+
+
 class Server:
-    def __init__(self, proc: subprocess.Popen[str], port: int) -> None:
+    def __init__(self, proc: subprocess.Popen[str], port: int, scheme: str = "http") -> None:
         self.proc = proc
         self.port = port
-        self.url = f"http://127.0.0.1:{port}/"
+        self.url = f"{scheme}://127.0.0.1:{port}/"
 
     def kill(self) -> None:
         if self.proc.poll() is None:
@@ -126,7 +178,7 @@ def server() -> Iterator[Callable[..., Server]]:
         assert proc.stdout is not None
         line = proc.stdout.readline().strip()
         assert line.startswith("PORT "), line
-        srv = Server(proc, int(line.split()[1]))
+        srv = Server(proc, int(line.split()[1]), "https" if "--certfile" in args else "http")
         started.append(srv)
         return srv
 

@@ -13,6 +13,8 @@ Prints ``PORT <n>`` on stdout once listening. Modes:
 * ``reset``: reads the request, then closes with an RST (SO_LINGER 0).
 * ``status``: answers with ``--status``.
 
+``--certfile``/``--keyfile`` serve HTTPS instead (any mode).
+
 Also used by ``bench/load_bench.py`` for the stall comparison.
 """
 
@@ -22,6 +24,7 @@ import argparse
 import asyncio
 import contextlib
 import socket
+import ssl
 import struct
 import sys
 import time
@@ -87,7 +90,9 @@ class Handler(asyncio.Protocol):
             self.transport.write(payload)
 
 
-async def serve(mode: str, port: int, delay: float, status: int, period: float, stall: float) -> None:
+async def serve(
+    mode: str, port: int, delay: float, status: int, period: float, stall: float, tls: ssl.SSLContext | None
+) -> None:
     loop = asyncio.get_running_loop()
     t0 = time.monotonic()
     server = await loop.create_server(
@@ -96,6 +101,7 @@ async def serve(mode: str, port: int, delay: float, status: int, period: float, 
         port,
         backlog=4096,
         reuse_address=True,
+        ssl=tls,
     )
     sys.stdout.write(f"PORT {server.sockets[0].getsockname()[1]}\n")
     sys.stdout.flush()
@@ -112,7 +118,13 @@ def main() -> None:
     ap.add_argument("--period", type=float, default=5.0)
     ap.add_argument("--stall", type=float, default=1.0)
     ap.add_argument("--max-seconds", type=float, default=600.0, help="exit by itself after this long")
+    ap.add_argument("--certfile", help="serve HTTPS with this certificate (PEM)")
+    ap.add_argument("--keyfile", help="private key of --certfile (PEM)")
     args = ap.parse_args()
+    tls = None
+    if args.certfile:
+        tls = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        tls.load_cert_chain(args.certfile, args.keyfile)
     try:
         import uvloop
 
@@ -122,7 +134,8 @@ def main() -> None:
 
     async def bounded() -> None:
         await asyncio.wait_for(
-            serve(args.mode, args.port, args.delay, args.status, args.period, args.stall), args.max_seconds
+            serve(args.mode, args.port, args.delay, args.status, args.period, args.stall, tls),
+            args.max_seconds,
         )
 
     with contextlib.suppress(TimeoutError, KeyboardInterrupt):

@@ -451,3 +451,40 @@ def test_html_report_is_self_contained(nginx: str, tmp_path: Path) -> None:
     assert "<script" not in text and "src=" not in text and "<link" not in text
     assert "Latency percentiles per second" in text and "p95&lt;1s" in text
     assert doc["target"] in text
+
+
+# --- HTTPS: verified by default ----------------------------------------------------------------------
+def test_https_untrusted_certificate_fails_clearly(server, tls_cert) -> None:
+    cert, key = tls_cert
+    srv = server("ok", "--certfile", str(cert), "--keyfile", str(key))
+    assert srv.url.startswith("https://")
+    code, doc, stderr = run_json(srv.url, "--rate", "20", "--arrival", "uniform", "--duration", "1s")
+    assert code == 3  # no response at all: every handshake was refused by our own verification
+    assert doc["error_kinds"]["tls_error"] == doc["requests"] == 20
+    assert "CERTIFICATE_VERIFY_FAILED" in doc["error_examples"]["tls_error"]
+    assert "tls_error" in stderr and "--insecure" in stderr and "--cacert" in stderr
+
+
+@pytest.mark.parametrize("trust", ["--insecure", "--cacert"])
+def test_https_runs_when_trusted(server, tls_cert, trust: str) -> None:
+    cert, key = tls_cert
+    srv = server("ok", "--certfile", str(cert), "--keyfile", str(key))
+    args = [trust] if trust == "--insecure" else [trust, str(cert)]
+    code, doc, _ = run_json(srv.url, "--users", "4", "--duration", "1s", "--workers", "1", *args)
+    assert code == 0, doc["error_examples"]
+    assert doc["requests"] > 50 and doc["errors"] == 0
+    assert doc["status_codes"] == {"200": doc["requests"]}
+
+
+# --- several processes: the merge adds up --------------------------------------------------------------
+def test_closed_model_two_workers_merge_exactly(nginx: str) -> None:
+    code, doc, _ = run_json(f"{nginx}/", "--users", "8", "--workers", "2", "--duration", "2s")
+    assert code == 0
+    assert doc["workers"] == 2 and doc["generator"]["max_connections_used"] == 8
+    per = doc["generator"]["per_worker"]
+    assert [w["worker"] for w in per] == [0, 1] and all(w["requests"] > 100 for w in per)
+    assert sum(w["requests"] for w in per) == doc["requests"]
+    assert sum(w["sent"] for w in per) == doc["sent"] == doc["requests"]  # closed: nothing left over
+    assert sum(r["requests"] for r in doc["series"]) == doc["requests"]
+    assert sum(doc["status_codes"].values()) == doc["requests"]
+    assert sum(c for _, c in doc["latency_histogram"]) == doc["requests"]

@@ -14,7 +14,7 @@ from redline.load.histogram import Histogram
 from redline.load.http import RequestTemplate, TargetError, parse_target, render
 from redline.load.schedule import Arrivals, Plan, ScheduleError, parse_stages, profile_plan
 from redline.load.thresholds import Observed, ThresholdError, evaluate, parse_threshold
-from redline.load.units import parse_duration
+from redline.model.units import parse_duration
 
 QS = (50, 90, 95, 99, 99.9)
 

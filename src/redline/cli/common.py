@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import NoReturn
+from typing import TYPE_CHECKING, NoReturn
 
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from redline.model import System
-from redline.sources.scan import ScanError, scan
+if TYPE_CHECKING:
+    from redline.model import System
 
 EXIT_OK = 0
 EXIT_GATE = 1  # a gate failed: findings at or above --fail-on, a breached threshold or SLO
@@ -58,6 +58,8 @@ def load_system(
     quiet: bool = False,
 ) -> System:
     """Scan ``path``, with a progress bar on a terminal; exit 2 when it is unusable or nothing is read."""
+    from redline.sources.scan import ScanError, scan  # imported on use: `redline load` never needs it
+
     show = not quiet and stderr.is_terminal
     try:
         if show:

@@ -8,7 +8,6 @@ from pathlib import Path
 import typer
 
 from redline.cli.common import EXIT_GATE, check_format, emit, fail, load_system, stdout
-from redline.model.units import UnitError, parse_rate
 
 FORMATS = ("text", "json", "html")
 
@@ -53,6 +52,8 @@ def forecast_command(
     target_rps: float | None = None
     if rps is not None:
         try:
+            from redline.model.units import UnitError, parse_rate
+
             target_rps = parse_rate(rps)
         except UnitError as exc:
             fail(f"--rps: {exc}")

@@ -7,27 +7,27 @@ Exit codes: 0 thresholds passed (or none given), 1 a threshold was breached, 2 u
 from __future__ import annotations
 
 import json
+import os
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 from rich.console import Console
-from rich.live import Live
-from rich.table import Table
-from rich.text import Text
 
-from redline.load import EXIT_USAGE, ConfigError, LoadConfig, LoadResult, Progress, run
-from redline.load.units import parse_duration
+if TYPE_CHECKING:
+    from rich.live import Live
+
+    from redline.load import LoadResult, Progress
+
+# The load engine (numpy, httptools, multiprocessing...) is imported when `load` runs, not when the
+# root app registers this command, so other commands do not pay for it.
 
 
 def _duration(value: str | None, name: str) -> float | None:
-    if value is None:
-        return None
-    try:
-        return parse_duration(value)
-    except ValueError as exc:
-        raise ConfigError(f"{name}: {exc}") from None
+    from redline.load.config import parse_duration_option
+
+    return parse_duration_option(value, name) if value is not None else None
 
 
 class _LiveView:
@@ -38,6 +38,9 @@ class _LiveView:
         self.live: Live | None = None
 
     def __call__(self, p: Progress) -> None:
+        from rich.live import Live
+        from rich.text import Text
+
         target = f"{p.target_rps:,.0f}" if p.target_rps is not None else "closed"
         text = Text.assemble(
             ("load ", "bold"),
@@ -65,6 +68,9 @@ class _LiveView:
 
 
 def _render_text(result: LoadResult, console: Console) -> None:
+    from rich.table import Table
+    from rich.text import Text
+
     d = result.data
     console.print(Text(d["note"], style="dim"))
     head = Table(show_header=False, box=None, pad_edge=False)
@@ -145,7 +151,12 @@ def load_command(
     max_duration: str = typer.Option("1h", "--max-duration", help="Hard cap on the run length."),
     slo: list[str] = typer.Option([], "--slo", help="Threshold, e.g. 'p95<200ms', 'errors<0.1%', 'rps>500'."),
     abort_on_fail: bool = typer.Option(False, "--abort-on-fail", help="Stop as soon as a threshold fails."),
-    insecure: bool = typer.Option(False, "--insecure", "-k", help="Do not verify TLS certificates."),
+    insecure: bool = typer.Option(
+        False, "--insecure", "-k", help="HTTPS: do not verify the server's certificate (verified by default)."
+    ),
+    cacert: Path | None = typer.Option(
+        None, "--cacert", help="HTTPS: also trust this CA or certificate (PEM file), e.g. a self-signed one."
+    ),
     seed: int | None = typer.Option(None, "--seed", help="Random seed for Poisson arrivals."),
     out: Path | None = typer.Option(None, "--out", help="results.json, rewritten every second."),
     html: Path | None = typer.Option(None, "--html", help="Self-contained HTML report."),
@@ -153,6 +164,12 @@ def load_command(
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No live progress."),
 ) -> None:
     """Load-test an HTTP endpoint honestly (open model by default: latency from intended send time)."""
+    # redline load never uses BLAS; OpenBLAS would start a thread pool on numpy's import (~50 ms of
+    # CPU) that a forked worker cannot use anyway. An explicit setting by the user wins.
+    if "numpy" not in sys.modules:
+        os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+    from redline.load import EXIT_USAGE, ConfigError, LoadConfig, run
+
     err = Console(stderr=True)
     try:
         if fmt not in ("text", "json"):
@@ -181,6 +198,7 @@ def load_command(
             thresholds=slo,
             abort_on_fail=abort_on_fail,
             insecure=insecure,
+            ca_cert=cacert,
             seed=seed,
             out=out,
         )

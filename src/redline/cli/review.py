@@ -17,9 +17,6 @@ from rich.table import Table
 from rich.text import Text
 
 from redline.cli.common import emit, fail, load_system, stderr, stdout
-from redline.review.docs import all_docs, parse_doc, render_rules_markdown, rule_markdown
-from redline.review.engine import ConfigError, load_config, review
-from redline.review.rule import REGISTRY
 
 
 class ReviewFormat(StrEnum):
@@ -71,6 +68,8 @@ def review_command(
     the failure story, a fix and its trade-off. Exit 0 when nothing is at or above --fail-on (default
     high), 1 otherwise, 2 on a usage or input error.
     """
+    from redline.review.engine import ConfigError, load_config, review  # on use: keeps start-up light
+
     if not path.exists():
         fail(f"{path}: no such file or directory")
     try:
@@ -116,6 +115,9 @@ def rules_command(
     format: RulesFormat = typer.Option(RulesFormat.TABLE, "--format", "-f", help="table, json or markdown."),
 ) -> None:
     """List the review rules, or document one."""
+    from redline.review.docs import all_docs, parse_doc, render_rules_markdown, rule_markdown
+    from redline.review.rule import REGISTRY
+
     if code is not None:
         key = code.strip().upper()
         if key not in REGISTRY:

@@ -8,8 +8,6 @@ from pathlib import Path
 import typer
 
 from redline.cli.common import check_format, emit, load_system, stdout
-from redline.report import graph, scan_json, scan_text
-from redline.sources.native import json_schema
 
 FORMATS = ("text", "json", "mermaid", "dot")
 
@@ -36,6 +34,8 @@ def scan_command(
     inferred from, references that point at nothing, and the files skipped with the reason.
     Exit 0 when anything was read; 2 on a usage error or when nothing could be read.
     """
+    from redline.report import graph, scan_json, scan_text  # on use: keeps start-up light
+
     check_format(format, FORMATS)
     system = load_system(path, overlay=overlay, exclude=exclude, max_file_mb=max_file_size, quiet=quiet)
     if format == "json":
@@ -61,6 +61,8 @@ def schema_command(
     VS Code (YAML extension): add `# yaml-language-server: $schema=redline.schema.json` at the top of
     redline.yaml after `redline schema -o redline.schema.json`.
     """
+    from redline.sources.native import json_schema
+
     emit(json.dumps(json_schema(), indent=2) + "\n", output)
 
 

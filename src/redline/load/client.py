@@ -35,7 +35,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from httptools import HttpParserError, HttpParserUpgrade, HttpResponseParser  # type: ignore[attr-defined]
+from httptools import HttpParserError, HttpParserUpgrade, HttpResponseParser
 
 from redline.load.http import Prepared
 
@@ -68,11 +68,14 @@ STATUS_SLOTS = 1000  # llhttp accepts three-digit status codes only
 class Tally:
     """What happened during one flush interval (about a second).
 
-    ``status`` is a list indexed by status code (cheaper per response than a dict); ``lag`` stays
-    empty in the closed model, where every request's schedule lag is 0 by definition.
+    Kept minimal for the hot path: a response appends its latency and service time and bumps its
+    status slot (a list indexed by status code is cheaper than a dict). ``done`` is derived
+    (responses + requests that ended without one) and ``sent`` is filled in by
+    :meth:`Engine.take_tally`. ``lag`` stays empty in the closed model, where every request's
+    schedule lag is 0 by definition.
     """
 
-    __slots__ = ("done", "errors", "lag", "lat", "sent", "status", "svc")
+    __slots__ = ("errors", "failed", "lag", "lat", "sent", "status", "svc")
 
     def __init__(self) -> None:
         self.lat: list[float] = []
@@ -80,12 +83,22 @@ class Tally:
         self.lag: list[float] = []
         self.status: list[int] = [0] * STATUS_SLOTS
         self.errors: dict[str, int] = {}
+        self.failed = 0  # requests that ended without an HTTP response (reset, timeout, ...)
         self.sent = 0
-        self.done = 0
+
+    @property
+    def done(self) -> int:
+        return len(self.lat) + self.failed
 
     def error(self, kind: str) -> None:
+        """A request ended without a response."""
         self.errors[kind] = self.errors.get(kind, 0) + 1
-        self.done += 1
+        self.failed += 1
+
+    def bad_status(self, status: int) -> None:
+        """A response whose status the request did not expect (already counted as a response)."""
+        kind = HTTP_5XX if status >= 500 else HTTP_4XX if status >= 400 else UNEXPECTED
+        self.errors[kind] = self.errors.get(kind, 0) + 1
 
     def status_counts(self) -> dict[int, int]:
         return {code: n for code, n in enumerate(self.status) if n}
@@ -107,6 +120,7 @@ class EngineConfig:
     closed: bool
     think: float
     end_after: float  # closed model: stop dispatching after this many seconds
+    ca_file: str | None = None  # extra CA bundle (PEM) to trust, e.g. a test server's self-signed cert
 
 
 class _Req:
@@ -119,10 +133,6 @@ class _Req:
         self.head = 1 if p.head else 0
         exp = p.expect
         self.ok = tuple((code in exp) if exp is not None else code < 400 for code in range(STATUS_SLOTS))
-
-
-def _status_error(status: int) -> str:
-    return HTTP_5XX if status >= 500 else HTTP_4XX if status >= 400 else UNEXPECTED
 
 
 _IDLE = 2  # Conn.mode when no request is in flight (0: normal request, 1: HEAD request)
@@ -218,25 +228,21 @@ class Conn(asyncio.Protocol):
         t.lat.append(now - self.intended)
         t.svc.append(now - self.sent)
         t.status[status] += 1
-        if req.ok[status]:
-            t.done += 1
-        else:
-            t.error(_status_error(status))
+        if not req.ok[status]:
+            t.bad_status(status)
         if not parser.should_keep_alive():
             self._done_closing(now)
             return
-        if eng.fast and not eng.pending:
+        if eng.fast and now < eng.end_at and not eng.pending and eng.dispatched < eng.max_requests:
             # Closed model, no think time: this user's next request goes out now, on this connection.
-            if eng.dispatched < eng.max_requests and now < eng.end_at and not eng.stopping:
-                eng.dispatched += 1
-                t.sent += 1
-                nxt = next(eng.cycle)
-                self.req = nxt
-                self.mode = nxt.head
-                self.intended = self.sent = now
-                self.fresh = True
-                self.transport.write(nxt.raw)
-                return
+            eng.dispatched += 1
+            nxt = next(eng.cycle)
+            self.req = nxt
+            self.mode = nxt.head
+            self.intended = self.sent = now
+            self.fresh = True
+            self.transport.write(nxt.raw)
+            return
         self.req = None
         self.mode = _IDLE
         self.fresh = True
@@ -275,7 +281,11 @@ class Conn(asyncio.Protocol):
         self._finish_other(status, b"\r\nconnection: close" in head or head.startswith(b"http/1.0"))
 
     def _finish_other(self, status: int, close: bool) -> None:
-        """Record a response completed outside httptools (HEAD, or a body ended by EOF)."""
+        """Record a response completed outside httptools (HEAD, or a body ended by EOF).
+
+        The bookkeeping is :meth:`on_message_complete`'s, which inlines it because it runs for
+        every response (a shared helper would cost a Python call per request).
+        """
         req = self.req
         assert req is not None
         now = _now()
@@ -284,10 +294,8 @@ class Conn(asyncio.Protocol):
         t.lat.append(now - self.intended)
         t.svc.append(now - self.sent)
         t.status[status] += 1
-        if req.ok[status]:
-            t.done += 1
-        else:
-            t.error(_status_error(status))
+        if not req.ok[status]:
+            t.bad_status(status)
         if close:
             self._done_closing(now)
         else:
@@ -333,6 +341,7 @@ class Engine:
         self.connecting = 0
         self.pending: deque[tuple[float, _Req]] = deque()  # (intended, request)
         self.dispatched = 0
+        self._reported = 0  # ``dispatched`` at the last :meth:`take_tally`
         self.max_requests = cfg.max_requests
         self.fast = cfg.closed and cfg.think <= 0
         self.stopping = False
@@ -347,6 +356,13 @@ class Engine:
         self.max_conns_seen = 0
         self.connect_errors: dict[str, str] = {}  # error kind -> first message seen (for the report)
 
+    def take_tally(self) -> Tally:
+        """Hand over what was measured since the last call and start a new interval."""
+        t, self.tally = self.tally, Tally()
+        t.sent = self.dispatched - self._reported
+        self._reported = self.dispatched
+        return t
+
     # ---- scheduling -------------------------------------------------------------------------
     def start(self, loop: asyncio.AbstractEventLoop, t0: float) -> None:
         self._loop = loop
@@ -355,6 +371,8 @@ class Engine:
         self._idle_event = asyncio.Event()
         if self.cfg.tls:
             self._ssl = ssl.create_default_context()
+            if self.cfg.ca_file:
+                self._ssl.load_verify_locations(cafile=self.cfg.ca_file)
             if self.cfg.insecure:
                 self._ssl.check_hostname = False
                 self._ssl.verify_mode = ssl.CERT_NONE
@@ -412,10 +430,8 @@ class Engine:
 
     def dispatch(self, intended: float, now: float) -> None:
         self.dispatched += 1
-        t = self.tally
-        t.sent += 1
         if not self.cfg.closed:
-            t.lag.append(now - intended)
+            self.tally.lag.append(now - intended)
         req = next(self.cycle)
         if self.idle:
             self.idle.pop().send(req, intended)
@@ -553,6 +569,7 @@ class Engine:
     def stop(self) -> None:
         """Stop dispatching; what is in flight may still finish (see :meth:`drain`)."""
         self.stopping = True
+        self.end_at = -1.0  # the closed model's fast path checks only this
         if self._timer is not None:
             self._timer.cancel()
             self._timer = None

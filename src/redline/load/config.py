@@ -19,7 +19,7 @@ from redline.load.http import Prepared, RequestTemplate, Target, parse_header, p
 from redline.load.scenario import Scenario, expand, load_scenario, uses_variables
 from redline.load.schedule import PROFILES, Plan, Stage, parse_stages, profile_plan
 from redline.load.thresholds import Threshold, parse_threshold
-from redline.load.units import parse_duration
+from redline.model.units import parse_duration
 
 DEFAULT_RATE = 100.0
 DEFAULT_DURATION = 10.0
@@ -32,6 +32,14 @@ _MAX_MIX = 200_000
 
 class ConfigError(ValueError):
     """A usage error; the CLI prints it on one line and exits 2."""
+
+
+def parse_duration_option(value: str, option: str) -> float:
+    """A duration given to ``option`` (e.g. ``--duration 30s``), or :class:`ConfigError` naming it."""
+    try:
+        return parse_duration(value)
+    except ValueError as exc:
+        raise ConfigError(f"{option}: {exc}") from None
 
 
 class LoadConfig(BaseModel):
@@ -58,6 +66,7 @@ class LoadConfig(BaseModel):
     thresholds: list[str] = Field(default_factory=list)
     abort_on_fail: bool = False
     insecure: bool = False
+    ca_cert: Path | None = None
     seed: int | None = None
     out: Path | None = None
 
@@ -129,6 +138,8 @@ def prepare(cfg: LoadConfig) -> RunPlan:
         ("--max-duration", cfg.max_duration),
     ):
         _positive(name, val)
+    if cfg.ca_cert is not None and not cfg.ca_cert.is_file():
+        raise ConfigError(f"--cacert: file not found: {cfg.ca_cert}")
     if cfg.think < 0:
         raise ConfigError("--think must be >= 0")
     if cfg.max_requests < 1:

@@ -65,6 +65,7 @@ class Aggregate:
         self.last_closed = -1
         self.inflight: dict[int, int] = {}
         self.conns: dict[int, int] = {}
+        self.per_worker: dict[int, list[int]] = {}  # worker -> [sent, requests]
 
     @property
     def error_count(self) -> int:
@@ -89,6 +90,9 @@ class Aggregate:
         self.requests += msg["done"]
         _add_counts(self.errors, msg["errors"])
         _add_counts(self.status, msg["status"])
+        mine = self.per_worker.setdefault(msg["worker"], [0, 0])
+        mine[0] += msg["sent"]
+        mine[1] += msg["done"]
         self.inflight[msg["worker"]] = msg["inflight"]
         self.conns[msg["worker"]] = msg["conns"]
 

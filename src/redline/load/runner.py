@@ -172,6 +172,7 @@ def run(config: LoadConfig | RunPlan, on_progress: Callable[[Progress], None] | 
             closed=rp.model == "closed",
             think=cfg.think,
             end_after=rp.duration,
+            ca_file=str(cfg.ca_cert) if cfg.ca_cert is not None else None,
         )
         seed = None if cfg.seed is None else cfg.seed * 1000 + i
         specs.append(
@@ -400,6 +401,10 @@ class _RunState:
             "lag_limit_ms": LAG_LIMIT_MS,
             "unfinished": sum(int(w.get("unfinished", 0)) for w in self.worker_results),
             "max_connections_used": sum(int(w.get("max_connections", 0)) for w in self.worker_results),
+            "per_worker": [
+                {"worker": i, "sent": sent, "requests": done}
+                for i, (sent, done) in sorted(self.agg.per_worker.items())
+            ],
         }
         thresholds = evaluate(rp.thresholds, self._observed(elapsed)) if final else []
         if self.bp is not None:
@@ -417,6 +422,11 @@ class _RunState:
         gating = [r for r in thresholds if r.get("gates", True)]
         doc["passed"] = all(bool(r["passed"]) for r in gating) if final else None
         doc["drift"] = self.agg.drift()
+        examples: dict[str, str] = {}
+        for w in self.worker_results:
+            for kind, text in w.get("connect_errors", {}).items():
+                examples.setdefault(kind, text)
+        doc["error_examples"] = examples
         doc["worker_errors"] = [e.strip().splitlines()[-1] for e in self.worker_errors]
         doc["series"] = self.agg.series
         doc["latency_histogram"] = [[round(v / 1000, 4), c] for v, c in self.agg.latency.nonzero()]
@@ -447,5 +457,13 @@ class _RunState:
                 f"the load generator fell behind its schedule (lag p99 {doc['schedule_lag_ms']['p99']} ms > "
                 f"{LAG_LIMIT_MS:g} ms): the server got less load than asked; latency still counts the delay"
             )
+        for kind, text in doc["error_examples"].items():
+            hint = ""
+            if kind == "tls_error" and "CERTIFICATE_VERIFY_FAILED" in text:
+                hint = (
+                    " (the server's certificate is not trusted: --cacert FILE trusts it, "
+                    "--insecure/-k skips verification)"
+                )
+            messages.append(f"{kind}: {text}{hint}")
         messages += [f"worker error: {e}" for e in doc["worker_errors"]]
         return LoadResult(doc, self.agg.latency, code, messages)

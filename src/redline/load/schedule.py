@@ -17,7 +17,7 @@ import math
 import random
 from dataclasses import dataclass
 
-from redline.load.units import parse_duration
+from redline.model.units import parse_duration, parse_rate
 
 PROFILES = ("baseline", "stress", "spike", "soak", "breakpoint")
 
@@ -75,8 +75,8 @@ def parse_stages(text: str) -> tuple[Stage, ...]:
         if not sep:
             raise ScheduleError(f"bad stage {part!r} in --stages: expected DURATION:RATE, e.g. 30s:100")
         try:
-            dur = parse_duration(dur_s)
-            rate = float(rate_s)
+            dur = parse_duration(dur_s.strip())
+            rate = parse_rate(rate_s.strip())
         except ValueError as exc:
             raise ScheduleError(f"bad stage {part!r} in --stages: {exc}") from None
         if not math.isfinite(rate) or rate < 0:

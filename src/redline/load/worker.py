@@ -79,7 +79,7 @@ async def _run(spec: WorkerSpec, queue: Any, stop: Any, t0: float) -> dict[str, 
 
     def flush() -> None:
         nonlocal second
-        tally, eng.tally = eng.tally, Tally()
+        tally = eng.take_tally()
         msg = tally_message(spec.index, second, tally, eng.in_flight(), len(eng.conns), spec.plan is None)
         queue.put(("tick", msg))
         second += 1
@@ -117,6 +117,7 @@ async def _run(spec: WorkerSpec, queue: Any, stop: Any, t0: float) -> dict[str, 
         "unfinished": eng.unfinished,
         "dispatched": eng.dispatched,
         "max_connections": eng.max_conns_seen,
+        "connect_errors": eng.connect_errors,
         "interrupted": interrupted,
     }
 

@@ -16,4 +16,13 @@ from __future__ import annotations
 from redline.review.engine import ConfigError, Report, ReviewConfig, load_config, review
 from redline.review.rule import Category, Finding, Severity
 
-__all__ = ["Category", "ConfigError", "Finding", "Report", "ReviewConfig", "Severity", "load_config", "review"]
+__all__ = [
+    "Category",
+    "ConfigError",
+    "Finding",
+    "Report",
+    "ReviewConfig",
+    "Severity",
+    "load_config",
+    "review",
+]
