@@ -181,3 +181,13 @@ def test_redline_yaml_errors_name_file_and_line(tmp_path: Path) -> None:
     assert any(line == 4 and "workers" in r for line, r in reasons)
     assert any(line == 6 and "count" in r for line, r in reasons)
     assert any(line == 7 and "replicsa" in r for line, r in reasons)
+
+
+def test_a_rejected_redline_yaml_is_reported_by_every_command(tmp_path: Path) -> None:
+    (tmp_path / "svc.yaml").write_text(GOOD)
+    (tmp_path / "redline.yaml").write_text("entrypoints: [{name: web, component: api, rps: -5}]\n")
+    for command in ("scan", "review", "forecast"):
+        proc = _cli(command, str(tmp_path))
+        assert "Traceback" not in proc.stderr
+        assert "redline.yaml:1: entrypoints.0.rps: a rate cannot be negative" in proc.stderr, command
+        assert "not applied" in proc.stderr

@@ -20,7 +20,7 @@ EXIT_USAGE = 2  # bad arguments, unreadable input, nothing could be read
 stdout = Console(soft_wrap=False, highlight=False)
 if not stdout.is_terminal:  # pipes and CI logs: wide enough that tables do not fold every path
     stdout = Console(soft_wrap=False, highlight=False, width=160)
-stderr = Console(stderr=True, highlight=False)
+stderr = Console(stderr=True, highlight=False, soft_wrap=True)  # messages are lines: never fold them
 
 
 def fail(message: str, code: int = EXIT_USAGE) -> NoReturn:
@@ -88,6 +88,12 @@ def load_system(
             system = scan(path, overlay=overlay, exclude=exclude or [], max_file_bytes=int(max_file_mb * 1e6))
     except ScanError as exc:
         fail(str(exc))
+    # A rejected redline.yaml silently changes every answer downstream: say so, loudly, with the line.
+    for s in system.skipped:
+        if s.reason.startswith("redline.yaml"):
+            where = f"{s.file}:{s.line}" if s.line else s.file
+            reason = s.reason.removeprefix("redline.yaml: ")
+            stderr.print(f"redline: warning: {where}: {reason} (the file was not applied)", markup=False)
     if not system.files:
         reasons = "; ".join(f"{s.file}: {s.reason}" for s in system.skipped[:3])
         fail(
