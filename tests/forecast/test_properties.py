@@ -72,3 +72,22 @@ def test_more_replicas_never_raise_latency(net: Network, f: float, data: st.Data
     (base_q, base_dt), (more_q, more_dt) = _p(net, f), _p(net, f, more)
     for a, b in zip(base_q, more_q, strict=True):
         assert b <= a + 2 * max(base_dt, more_dt)
+
+
+def test_a_station_without_traffic_still_sees_its_saturated_callee() -> None:
+    # Found by test_more_load_never_lowers_latency: c1 gets no traffic but calls c2, which c0's traffic
+    # saturates. c1's response time (what a request to it would see) must not drop to its bare service
+    # time when c2 saturates: it becomes unbounded, like c2's.
+    spec = {
+        "entrypoints": [{"name": "e", "component": "c0", "rps": 30}],
+        "components": {
+            "c0": {"replicas": 1, "workers": 1, "service_time": 0.001, "calls": [{"to": "c2"}]},
+            "c1": {"replicas": 1, "workers": 1, "service_time": 0.015625, "calls": [{"to": "c2"}]},
+            "c2": {"replicas": 1, "workers": 1, "service_time": 0.015625},
+        },
+    }
+    net = compile_system(make_system(spec))
+    calm, saturated = evaluate(net, 1.0), evaluate(net, 3.0)
+    c1 = net.names.index("c1")
+    assert calm.lam[c1] == 0 and np.isfinite(calm.r_mean[c1]) and calm.r_mean[c1] > 0.015625
+    assert math.isinf(saturated.r_mean[net.names.index("c2")]) and math.isinf(saturated.r_mean[c1])

@@ -151,13 +151,14 @@ def test_sockshop_compose_only_user_db() -> None:
 
 
 def test_fastapi_db_single_instance_for_backend() -> None:
-    # compose.yml: backend's DATABASE_URL points at db (postgres:18), and depends_on db.
+    # compose.yml: backend's DATABASE_URL points at db (postgres:18), and depends_on db; requests reach
+    # backend through the Traefik `proxy` (router label traefik.http.routers.backend-http.rule).
     report = _review("full-stack-fastapi-template")
     av002 = [f for f in report.findings if f.rule == "AV002"]
     assert len(av002) == 1
     f = av002[0]
     assert f.component is not None and f.component.rsplit("/", 1)[-1] == "db"
-    assert "postgres" in f.message and "backend" in f.message
+    assert "postgres" in f.message and "(proxy)" in f.message
     assert f.severity == Severity.HIGH  # compose caps at high: the host is a SPOF of its own
 
 

@@ -140,3 +140,21 @@ def test_urls_in_command_arguments_are_references(tmp_path: Path) -> None:
     (edge,) = system.edges
     assert (edge.from_, edge.to) == ("carts", "carts-db")
     assert edge.evidence[0].reason.startswith("argument -Dspring.data.mongodb.uri")
+
+
+def test_traefik_router_labels_are_routes(tmp_path: Path) -> None:
+    write(
+        tmp_path,
+        {
+            "compose.yaml": (
+                "services:\n  proxy:\n    image: traefik:3.6\n    ports: ['80:80']\n"
+                "  api:\n    image: x/api\n    labels:\n      - traefik.enable=true\n"
+                "      - traefik.http.routers.api.rule=Host(`api.example.com`)\n"
+                "  hidden:\n    image: x/hidden\n    labels: {traefik.enable: 'false', traefik.http.routers.h.rule: 'Host(`h`)'}\n"
+            )
+        },
+    )
+    system = redline.scan(tmp_path)
+    (edge,) = system.edges
+    assert (edge.from_, edge.to) == ("proxy", "api")
+    assert edge.evidence[0].kind == "ingress" and "traefik.http.routers.api.rule" in edge.evidence[0].reason

@@ -200,8 +200,10 @@ def evaluate(
         svc = net.service[stations]
         svar = net.scv[stations] * svc**2
         lam_l = lam[stations]
-        # A held caller is blocked by an unbounded callee only if it has traffic to send there.
+        # A held caller is blocked by an unbounded callee only if it has traffic to send there; a station
+        # with no traffic is not blocked, but a request it did get would still wait without bound.
         held = net.held[stations]
+        d_inf_any = d_inf.copy()
         d_inf &= lam_l > 0
         hm = svc + np.where(held, d_mean, 0.0)
         hv = svar + np.where(held, d_var, 0.0)
@@ -216,13 +218,13 @@ def evaluate(
         wql = np.where(own_unstable, 0.0, wql)
         cw = np.where(pw > 0, wql / np.where(pw > 0, pw, 1.0), 0.0)
         wvar = 2.0 * pw * cw**2 - wql**2
-        inf_l = own_unstable | d_inf
+        inf_l = own_unstable | d_inf_any
         hold[stations] = np.where(held & d_inf, np.inf, hm)
         hold_scv[stations] = scv_h
         rho[stations] = np.where(held & d_inf, np.inf, rl)
         p_wait[stations] = pw
         wq[stations] = np.where(own_unstable, np.inf, wql)
-        down[stations] = np.where(d_inf, np.inf, d_mean)
+        down[stations] = np.where(d_inf_any, np.inf, d_mean)
         r_mean[stations] = np.where(inf_l, np.inf, wql + svc + d_mean)
         r_var[stations] = np.where(inf_l, np.inf, np.maximum(wvar, 0.0) + svar + d_var)
         unstable[stations] = own_unstable

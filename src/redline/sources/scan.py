@@ -240,6 +240,7 @@ def scan(
             evidence = Evidence(reason=reason, kind=how, confidence=CONFIDENCE[how], source=source)
             builder.add(src, dst, evidence)
     infer_env(components, resolver, builder)
+    _traefik_routes(compose_by_project, builder)
     for comp, obj in ingress_pairs:
         for svc in obj.refs:
             for backend in resolver.k8s_services.get((obj.namespace, svc), []):
@@ -278,6 +279,28 @@ def scan(
     system.warnings = out.warnings
     system.skipped = out.skipped
     return system
+
+
+def _traefik_routes(projects: dict[str, list[Component]], builder: EdgeBuilder) -> None:
+    """Traefik routes requests to Compose services by their labels, not by any env var: a
+    ``traefik.http.routers.<name>.rule`` label makes the project's Traefik a caller of that service."""
+    for comps in projects.values():
+        proxies = [c for c in comps if c.engine == "traefik"]
+        if not proxies:
+            continue
+        for c in comps:
+            if c.labels.get("traefik.enable", "true").lower() == "false":
+                continue
+            rules = sorted(
+                k for k in c.labels if k.startswith("traefik.http.routers.") and k.endswith(".rule")
+            )
+            if not rules:
+                continue
+            reason = f"Traefik router label {rules[0]}={c.labels[rules[0]]}"
+            for proxy in proxies:
+                builder.add(
+                    proxy, c, Evidence(reason=reason, kind="ingress", confidence=0.9, source=c.source)
+                )
 
 
 def _parse(text: str, rel: str, out: Collector) -> list[Any]:
