@@ -288,6 +288,19 @@ def test_dsb_redis_cluster_setup_is_one_shot() -> None:
         assert not {c for c in components(rel, code) if c and "cluster-setup" in c}, code
 
 
+def test_dsb_redis_cluster_setup_is_not_a_cache() -> None:
+    # socialNetwork/docker-compose-sharding.yml:41-48 social-graph-redis-cluster-setup uses `image: redis`
+    # only to run /scripts/setup_redis_cluster.sh; social-graph-service waits for it with
+    # service_completed_successfully (line 16). It is no single-instance cache (AV002), and a drifting
+    # client image is not a datastore's on-disk format jumping versions (OP007 stays medium).
+    rel = "deathstarbench/socialNetwork/docker-compose-sharding.yml"
+    assert not {c for c in components(rel, "AV002") if c and "cluster-setup" in c}
+    setups = [f for f in run(rel, "OP007") if f.component and "cluster-setup" in f.component]
+    assert len(setups) == 3 and all(f.severity is Severity.MEDIUM for f in setups)
+    # The redis servers themselves (line 30, `image: redis`, 5 replicas) are still caches.
+    assert {f.severity for f in run(rel, "OP007") if f.component == "social-graph-redis"} == {Severity.HIGH}
+
+
 def test_dsb_has_no_secrets() -> None:
     for rel in ("deathstarbench/socialNetwork/docker-compose.yml", "deathstarbench/hotelReservation"):
         for code in ("SE001", "SE002", "SE003", "SE004"):
@@ -308,6 +321,19 @@ def test_petclinic_untagged_images() -> None:
 def test_retail_dummy_aws_key_is_not_a_secret() -> None:
     # src/cart/docker-compose.yml:21-22 AWS_ACCESS_KEY_ID=key, AWS_SECRET_ACCESS_KEY=dummy (DynamoDB local).
     assert run("retail-store-sample-app/src/cart/docker-compose.yml", "SE001") == []
+
+
+def test_retail_tracing_overlay_is_not_a_project() -> None:
+    # src/app/docker-compose.tracing.yml says "Apply on top of docker-compose.yml and compose.override.yaml";
+    # its ui, catalog, cart, checkout and orders (lines 49-74) carry only env, no image or build. The main
+    # file defines them through `include:`, so they are the same services, not a project `app-tracing`
+    # whose imageless services have no restart policy.
+    for rel in ("retail-store-sample-app/src/app", "retail-store-sample-app"):
+        assert not [c.name for c in system(rel).components if "tracing" in c.name], rel
+        assert run(rel, "OP012") == [], rel
+        skipped = {s.file: s.reason for s in system(rel).skipped}
+        tracing = next(r for f, r in skipped.items() if f.endswith("docker-compose.tracing.yml"))
+        assert "add-on" in tracing
 
 
 def test_retail_opensearch_published() -> None:

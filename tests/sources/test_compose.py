@@ -158,3 +158,43 @@ def test_traefik_router_labels_are_routes(tmp_path: Path) -> None:
     (edge,) = system.edges
     assert (edge.from_, edge.to) == ("proxy", "api")
     assert edge.evidence[0].kind == "ingress" and "traefik.http.routers.api.rule" in edge.evidence[0].reason
+
+
+def test_addon_over_an_included_service_is_not_a_project(tmp_path: Path) -> None:
+    # The main file defines `api` only through `include:`; the tracing file adds env to it, with no image.
+    write(
+        tmp_path,
+        {
+            "app/compose.yaml": "include:\n  - ../api/compose.yaml\n",
+            "api/compose.yaml": "services:\n  api:\n    image: shop/api:1\n    restart: always\n",
+            "app/docker-compose.tracing.yml": (
+                "services:\n  api:\n    environment: {OTEL: 'on'}\n"
+                "  jaeger:\n    image: jaegertracing/all-in-one:1.57\n"
+            ),
+        },
+    )
+    system = redline.scan(tmp_path / "app")
+    assert [c.name for c in system.components] == ["api"]
+    assert any(s.file == "docker-compose.tracing.yml" and "add-on" in s.reason for s in system.skipped)
+
+
+def test_one_shot_with_a_datastore_image_is_not_a_datastore(tmp_path: Path) -> None:
+    write(
+        tmp_path,
+        {
+            "compose.yaml": (
+                "services:\n"
+                "  cache:\n    image: redis:7\n"
+                "  cache-setup:\n    image: redis:7\n    entrypoint: /scripts/cluster.sh\n"
+                "    depends_on: {cache: {condition: service_started}}\n"
+                "  api:\n    image: shop/api:1\n"
+                "    depends_on: {cache-setup: {condition: service_completed_successfully}}\n"
+            ),
+        },
+    )
+    system = redline.scan(tmp_path)
+    setup, cache = system.component("cache-setup"), system.component("cache")
+    assert setup is not None and cache is not None
+    assert setup.kind == Kind.SERVICE and setup.engine is None
+    assert "service_completed_successfully" in setup.kind_reason
+    assert cache.kind == Kind.CACHE and cache.engine == "redis"

@@ -28,6 +28,7 @@ from redline.model import (
     Component,
     Container,
     EnvVar,
+    Kind,
     Port,
     Probe,
     Provenance,
@@ -124,16 +125,16 @@ class Project:
 def is_addon(f: ComposeFile, main: ComposeFile) -> bool:
     """A file that adds to the main file's services (used with ``-f main -f addon``), not a system of its own.
 
-    Its mark: a service also defined in the main file, given here without an image or build (a fragment
-    such as a logging driver or an extra env var).
+    Its mark: a service given here without an image, a build or an ``extends`` (a fragment such as a
+    logging driver or an extra env var). Compose refuses to run such a service on its own, so the file
+    only makes sense laid over the main project, which may define that service itself, in its override
+    file, or in a file it pulls in with ``include:`` (so the name is not looked up in the main file).
     """
     services = f.doc.get("services")
-    base = main.doc.get("services")
-    if not isinstance(services, dict) or not isinstance(base, dict):
+    if not isinstance(services, dict) or not isinstance(main.doc, dict):
         return False
     return any(
-        name in base and isinstance(svc, dict) and "image" not in svc and "build" not in svc
-        for name, svc in services.items()
+        isinstance(svc, dict) and not {"image", "build", "extends"} & set(svc) for svc in services.values()
     )
 
 
@@ -422,11 +423,34 @@ def _apply_extends(project: Project, root: Path, out: Collector, loader: Any) ->
 def components(project: Project, root: Path, out: Collector) -> list[Component]:
     """One component per service of an assembled project."""
     result = []
+    one_shot = _run_to_completion(project)
     for name, svc in project.services.items():
         rel = project.service_files.get(name, project.files[0])
         r = Reader(rel, out)
-        result.append(_component(name, svc, project, r, root, out))
+        comp = _component(name, svc, project, r, root, out)
+        waiter = one_shot.get(name)
+        if waiter and comp.kind in (Kind.DATASTORE, Kind.CACHE, Kind.QUEUE):
+            # `redis-cli --cluster create`, `mongo --eval rs.initiate()`: the datastore's image used as a
+            # client by a run-once setup step, not the datastore itself.
+            comp.kind, comp.engine = Kind.SERVICE, None
+            comp.kind_reason = (
+                f"runs to completion (`{waiter}` waits for it with service_completed_successfully); "
+                f"its image {comp.image} is used as a client"
+            )
+        result.append(comp)
     return result
+
+
+def _run_to_completion(project: Project) -> dict[str, str]:
+    """Services another service waits for with ``condition: service_completed_successfully``: one-shots
+    (service -> the first service that waits for it)."""
+    out: dict[str, str] = {}
+    for name, svc in project.services.items():
+        deps = _as_map(svc.get("depends_on") or {})
+        for target, spec in deps.items() if isinstance(deps, dict) else []:
+            if isinstance(spec, dict) and spec.get("condition") == "service_completed_successfully":
+                out.setdefault(str(target), name)
+    return out
 
 
 def _component(
