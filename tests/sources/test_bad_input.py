@@ -191,3 +191,18 @@ def test_a_rejected_redline_yaml_is_reported_by_every_command(tmp_path: Path) ->
         assert "Traceback" not in proc.stderr
         assert "redline.yaml:1: entrypoints.0.rps: a rate cannot be negative" in proc.stderr, command
         assert "not applied" in proc.stderr
+
+
+def test_scan_restores_the_garbage_collector_state(tmp_path: Path) -> None:
+    import gc
+
+    (tmp_path / "svc.yaml").write_text(GOOD)
+    assert gc.isenabled()
+    redline.scan(tmp_path)
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        redline.scan(tmp_path)
+        assert not gc.isenabled()  # a caller that paused it keeps it paused
+    finally:
+        gc.enable()

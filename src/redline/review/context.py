@@ -246,8 +246,21 @@ class Context:
         Startup-only edges (Compose ``depends_on``) are followed unless ``runtime_only``: they usually
         mirror a runtime call. Use :meth:`depends_only_at_startup` to qualify the evidence.
         """
-        reach = self._runtime_reach if runtime_only else self._reach
-        return [ep for ep in self.entrypoints if ep == name or name in reach.get(ep, frozenset())]
+        index = self._runtime_dependents if runtime_only else self._dependents
+        deps = index.get(name, [])
+        if not self.is_entrypoint(name):
+            return list(deps)
+        members = {*deps, name}
+        return [ep for ep in self.entrypoints if ep in members]
+
+    @cached_property
+    def _dependents(self) -> dict[str, list[str]]:
+        """Component -> entry points that reach it, in entry-point order (inverted once, asked per rule)."""
+        return _invert(self.entrypoints, self._reach)
+
+    @cached_property
+    def _runtime_dependents(self) -> dict[str, list[str]]:
+        return _invert(self.entrypoints, self._runtime_reach)
 
     def depends_only_at_startup(self, entrypoint: str, name: str) -> bool:
         """True when ``entrypoint`` reaches ``name`` only through a startup-ordering edge."""
@@ -400,3 +413,11 @@ class Context:
 
     def names(self, items: Iterable[str]) -> str:
         return ", ".join(f"`{i}`" for i in items)
+
+
+def _invert(entrypoints: list[str], reach: dict[str, frozenset[str]]) -> dict[str, list[str]]:
+    out: dict[str, list[str]] = {}
+    for ep in entrypoints:
+        for name in reach.get(ep, frozenset()):
+            out.setdefault(name, []).append(ep)
+    return out

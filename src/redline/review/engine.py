@@ -31,6 +31,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 import redline.review.rules  # noqa: F401  (registers the catalog)
+from redline._gc import paused_gc
 from redline.model import System
 from redline.review.context import Context
 from redline.review.rule import REGISTRY, Finding, Rule, Severity
@@ -329,6 +330,11 @@ def selected_rules(config: ReviewConfig) -> list[type[Rule]]:
 
 def review(system: System, config: ReviewConfig | None = None) -> Report:
     """Review ``system``: run the selected rules, drop suppressed findings, sort worst first."""
+    with paused_gc():  # the scanned model is a large heap: full collector passes over it cost more than rules
+        return _review(system, config)
+
+
+def _review(system: System, config: ReviewConfig | None) -> Report:
     cfg = config or ReviewConfig()
     ctx = Context(system, thresholds={k: v for k, v in cfg.thresholds.items() if v is not None})
     sup = _Suppressions(system)

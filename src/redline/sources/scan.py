@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from redline._gc import paused_gc
 from redline.model import Component, Evidence, FileRead, K8sObject, Kind, System
 from redline.sources import compose, kubernetes, kustomize, native
 from redline.sources.diagnostics import Collector, Reader
@@ -53,6 +54,26 @@ def scan(
     ``overlay`` names a redline.yaml to apply instead of the one at the root of ``path``.
     Raises :class:`ScanError` only when ``path`` itself is unusable.
     """
+    with paused_gc():
+        return _scan(
+            path,
+            overlay=overlay,
+            exclude=exclude,
+            max_file_bytes=max_file_bytes,
+            render_helm=render_helm,
+            progress=progress,
+        )
+
+
+def _scan(
+    path: str | Path,
+    *,
+    overlay: str | Path | None,
+    exclude: Iterable[str],
+    max_file_bytes: int,
+    render_helm: bool,
+    progress: Progress | None,
+) -> System:
     root = Path(path)
     if not root.exists():
         raise ScanError(f"{path}: no such file or directory")

@@ -91,7 +91,7 @@ class NoAutoscaling(Rule):
                 continue
             if c.autoscaling is not None or c.name in keda:
                 continue
-            if any(c.name in o.selects for o in ctx.objects("HorizontalPodAutoscaler")):
+            if ctx.objects_selecting(c.name, "HorizontalPodAutoscaler"):
                 continue
             n = ctx.replicas(c)
             base = Severity.MEDIUM if ctx.is_entrypoint(c.name) else self.severity
