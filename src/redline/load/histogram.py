@@ -51,8 +51,9 @@ def sparse_from_values(values_us: Sequence[float], scale: float = 1.0) -> tuple[
     arr = np.asarray(values_us, dtype=np.float64)
     if scale != 1.0:
         arr = arr * scale
-    uniq, counts = np.unique(bucket_indices(arr), return_counts=True)
-    return (uniq.tolist(), counts.tolist()), float(arr.min()), float(arr.max())
+    counts = np.bincount(bucket_indices(arr))  # O(n); np.unique sorts (~2x the time at 80k values)
+    nonzero = np.flatnonzero(counts)
+    return (nonzero.tolist(), counts[nonzero].tolist()), float(arr.min()), float(arr.max())
 
 
 class Histogram:

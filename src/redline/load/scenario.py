@@ -29,12 +29,14 @@ Every error names the file and, for YAML, the line, because a scenario is edited
 from __future__ import annotations
 
 import csv
+import functools
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import yaml
+if TYPE_CHECKING:
+    import yaml
 
 from redline.load.http import RequestTemplate, parse_header
 
@@ -56,17 +58,24 @@ class Scenario:
     load: dict[str, Any] = field(default_factory=dict)
 
 
-class _LineLoader(yaml.SafeLoader):
-    """SafeLoader that remembers the line of every mapping (for error messages)."""
+@functools.cache
+def _line_loader() -> type[yaml.SafeLoader]:
+    """A SafeLoader that remembers the line of every mapping (for error messages).
 
+    Built on first use: PyYAML costs ~10 ms to import and most runs name no scenario file.
+    """
+    import yaml
 
-def _construct_mapping(loader: _LineLoader, node: yaml.MappingNode) -> dict[str, Any]:
-    mapping: dict[str, Any] = dict(loader.construct_mapping(node, deep=True))  # type: ignore[arg-type]
-    mapping[_LINE] = node.start_mark.line + 1
-    return mapping
+    class _LineLoader(yaml.SafeLoader):
+        pass
 
+    def _construct_mapping(loader: yaml.SafeLoader, node: yaml.MappingNode) -> dict[str, Any]:
+        mapping: dict[str, Any] = dict(loader.construct_mapping(node, deep=True))  # type: ignore[arg-type]
+        mapping[_LINE] = node.start_mark.line + 1
+        return mapping
 
-_LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+    _LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+    return _LineLoader
 
 
 def load_scenario(path: Path) -> Scenario:
@@ -77,8 +86,10 @@ def load_scenario(path: Path) -> Scenario:
         raise ScenarioError(f"scenario file not found: {path}") from None
     except (OSError, UnicodeDecodeError) as exc:
         raise ScenarioError(f"cannot read scenario file {path}: {exc}") from None
+    import yaml
+
     try:
-        doc = yaml.load(text, Loader=_LineLoader)
+        doc = yaml.load(text, Loader=_line_loader())
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"{path}:{mark.line + 1}" if mark is not None else str(path)
