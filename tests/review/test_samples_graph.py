@@ -11,6 +11,7 @@ from functools import cache
 from pathlib import Path
 
 import pytest
+from tests.conftest import OB_SERVICES as ONLINE_BOUTIQUE_SERVICES
 
 from redline.review.engine import Report, ReviewConfig, review
 from redline.review.rule import Finding, Severity
@@ -40,17 +41,7 @@ def _by(report: Report, code: str) -> dict[str, Finding]:
 # ------------------------------------------------------------------ Online Boutique (kubernetes-manifests)
 
 OB = "online-boutique/kubernetes-manifests"
-OB_SERVICES = {
-    "adservice",
-    "cartservice",
-    "checkoutservice",
-    "currencyservice",
-    "emailservice",
-    "paymentservice",
-    "productcatalogservice",
-    "recommendationservice",
-    "shippingservice",
-}
+OB_SERVICES = set(ONLINE_BOUTIQUE_SERVICES) - {"frontend"}  # the services behind the frontend
 
 
 def test_ob_entrypoint_is_frontend_not_loadgenerator() -> None:

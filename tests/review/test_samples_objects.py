@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 from objrules_helpers import SAMPLES, check
+from tests.conftest import OB_SERVICES as ONLINE_BOUTIQUE_SERVICES
 
 from redline.model import System
 from redline.review.rule import Finding, Severity
@@ -32,18 +33,7 @@ SOCK_COMPOSE = "sock-shop/deploy/docker-compose/docker-compose.yml"
 FASTAPI = "full-stack-fastapi-template"
 PETCLINIC = "spring-petclinic-microservices"
 
-OB_SERVICES = {
-    "adservice",
-    "cartservice",
-    "checkoutservice",
-    "currencyservice",
-    "emailservice",
-    "frontend",
-    "paymentservice",
-    "productcatalogservice",
-    "recommendationservice",
-    "shippingservice",
-}
+OB_SERVICES = set(ONLINE_BOUTIQUE_SERVICES)
 
 
 @cache
