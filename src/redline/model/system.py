@@ -311,12 +311,35 @@ class Unresolved(_Model):
     source: Source
 
 
+class SkipKind(StrEnum):
+    """Why something was not read, which decides whether a gate may pass without it.
+
+    * ``unreadable``: it should have been read and could not be (a parse error, bad encoding, a file too
+      large, an internal error, a rejected redline.yaml). A gate must not pass silently over it.
+    * ``not-rendered``: part of the system that needs a renderer redline could not run (a Helm chart
+      with no renderer). Also part of the system, also gating.
+    * ``ignored``: deliberately left out, as the platform would (opt-in kustomize Components and Compose
+      add-ons, files a kustomization does not list, YAML that is not infrastructure, symlinked folders).
+      Listed, never gating.
+    """
+
+    UNREADABLE = "unreadable"
+    NOT_RENDERED = "not-rendered"
+    IGNORED = "ignored"
+
+    @property
+    def gates(self) -> bool:
+        """Whether a gate (review, forecast) must fail unless the user accepts the gap."""
+        return self is not SkipKind.IGNORED
+
+
 class Skipped(_Model):
     """A file, or part of one, that was not read, and why."""
 
     file: str
     line: int | None = None
     reason: str
+    kind: SkipKind = SkipKind.UNREADABLE
 
 
 class FileRead(_Model):

@@ -10,7 +10,7 @@ from __future__ import annotations
 import builtins
 from typing import Any
 
-from redline.model import Diagnostic, Skipped, Source
+from redline.model import Diagnostic, SkipKind, Skipped, Source
 from redline.model.units import UnitError
 from redline.sources.yamlio import LineDict, LineList
 
@@ -25,8 +25,12 @@ class Collector:
     def warn(self, file: str, line: int | None, message: str) -> None:
         self.warnings.append(Diagnostic(file=file, line=line, message=message))
 
-    def skip(self, file: str, reason: str, line: int | None = None) -> None:
-        self.skipped.append(Skipped(file=file, line=line, reason=reason))
+    def skip(
+        self, file: str, reason: str, line: int | None = None, kind: SkipKind = SkipKind.UNREADABLE
+    ) -> None:
+        """Record that ``file`` (or a part of it from ``line``) was not read; ``kind`` says whether a gate
+        may pass without it (see :class:`~redline.model.SkipKind`)."""
+        self.skipped.append(Skipped(file=file, line=line, reason=reason, kind=kind))
 
 
 class Reader:

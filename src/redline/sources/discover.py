@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pathspec
 
+from redline.model import SkipKind
 from redline.sources.diagnostics import Collector
 
 YAML_SUFFIXES = (".yaml", ".yml")
@@ -81,7 +82,11 @@ def discover(root: Path, out: Collector, exclude: Iterable[str] = ()) -> Discove
             if d in PRUNE_DIRS:
                 continue
             if full.is_symlink():
-                out.skip(found.rel(full), "symlink to a directory: not followed (it could loop)")
+                out.skip(
+                    found.rel(full),
+                    "symlink to a directory: not followed (it could loop)",
+                    kind=SkipKind.IGNORED,
+                )
                 continue
             if ignored(full, True):
                 continue
@@ -157,6 +162,6 @@ def read_text(path: Path, rel: str, out: Collector, max_bytes: int = DEFAULT_MAX
         out.skip(rel, f"not UTF-8 text (byte 0x{data[exc.start]:02x})", line=line)
         return None
     if not text.strip():
-        out.skip(rel, "empty file")
+        out.skip(rel, "empty file", kind=SkipKind.IGNORED)
         return None
     return text

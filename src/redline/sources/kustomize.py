@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from redline.model import SkipKind
 from redline.sources.diagnostics import Collector
 
 KUSTOMIZATION_NAMES = ("kustomization.yaml", "kustomization.yml", "Kustomization")
@@ -60,7 +61,7 @@ def read(doc: Any, path: Path, rel: str, out: Collector) -> Kustomization | None
             if not isinstance(item, str):
                 continue
             if "://" in item or item.startswith(("github.com/", "git@")):
-                out.skip(rel, f"remote kustomize resource {item} not fetched")
+                out.skip(rel, f"remote kustomize resource {item} not fetched", kind=SkipKind.NOT_RENDERED)
                 continue
             k.resources.append((path.parent / item).resolve())
     for item in doc.get("components") or [] if isinstance(doc.get("components"), list) else []:

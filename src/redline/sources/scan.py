@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from redline._gc import paused_gc
-from redline.model import Component, Evidence, FileRead, K8sObject, Kind, System
+from redline.model import Component, Evidence, FileRead, K8sObject, Kind, SkipKind, System
 from redline.sources import compose, kubernetes, kustomize, native
 from redline.sources.diagnostics import Collector, Reader
 from redline.sources.discover import DEFAULT_MAX_BYTES, Discovery, discover, read_text
@@ -128,12 +128,17 @@ def _scan(
             (rel for d, rel in optional.items() if d in p.path.parents), None
         )
         if p.path in unlisted:
-            out.skip(p.rel, f"not listed in {unlisted[p.path]}: `kubectl apply -k` leaves it out")
+            out.skip(
+                p.rel,
+                f"not listed in {unlisted[p.path]}: `kubectl apply -k` leaves it out",
+                kind=SkipKind.IGNORED,
+            )
             continue
         if component_of is not None:
             out.skip(
                 p.rel,
                 f"part of the kustomize Component {component_of}, an opt-in feature not in the base system",
+                kind=SkipKind.IGNORED,
             )
             continue
         if not p.docs:
@@ -165,7 +170,7 @@ def _scan(
                     p.rel, None, f"{others} document(s) in this file are not Kubernetes objects; ignored"
                 )
             continue
-        out.skip(p.rel, _not_ours(first))
+        out.skip(p.rel, _not_ours(first), kind=SkipKind.IGNORED)
 
     components: list[Component] = []
 
@@ -181,6 +186,7 @@ def _scan(
             out.skip(
                 f.rel,
                 "a Compose add-on (its services extend the main file's; used with `-f`): opt-in, not merged",
+                kind=SkipKind.IGNORED,
             )
     for plan in compose.plan_projects(compose_files):
         if plan[0].path in included:
@@ -469,6 +475,7 @@ def _helm(found: Discovery, out: Collector, render: bool) -> tuple[set[Path], li
                 rel,
                 f"Helm chart ({len(templates)} templates) not rendered: "
                 f"run `helm template {rel}` and scan the output",
+                kind=SkipKind.NOT_RENDERED,
             )
             continue
         try:
