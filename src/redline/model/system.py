@@ -318,6 +318,9 @@ class SkipKind(StrEnum):
       large, an internal error, a rejected redline.yaml). A gate must not pass silently over it.
     * ``not-rendered``: part of the system that needs a renderer redline could not run (a Helm chart
       with no renderer). Also part of the system, also gating.
+    * ``rejected``: a configuration value redline was given and refused (a redline.yaml field of the
+      wrong type or out of range). Only that value is dropped, but every command exits 2: the user
+      asked for something that is not being done.
     * ``ignored``: deliberately left out, as the platform would (opt-in kustomize Components and Compose
       add-ons, files a kustomization does not list, YAML that is not infrastructure, symlinked folders).
       Listed, never gating.
@@ -325,6 +328,7 @@ class SkipKind(StrEnum):
 
     UNREADABLE = "unreadable"
     NOT_RENDERED = "not-rendered"
+    REJECTED = "rejected"
     IGNORED = "ignored"
 
     @property

@@ -61,23 +61,24 @@ def _finite(value: float, text: object) -> float:
     return value
 
 
-def parse_duration(value: object, *, default_unit: str = "s", allow_zero: bool = True) -> float:
+def parse_duration(value: object, *, default_unit: str | None = "s", allow_zero: bool = True) -> float:
     """Parse a duration into seconds.
 
-    Accepts numbers (in ``default_unit``), ``"12ms"``, ``"12 ms"``, ``"0.012s"``, ``"1m30s"`` (Go style,
+    Accepts numbers (in ``default_unit``; with ``default_unit=None`` a bare number other than 0 is
+    ambiguous and refused, so ``200`` never silently means 200 s to one reader and 200 ms to another), ``"12ms"``, ``"12 ms"``, ``"0.012s"``, ``"1m30s"`` (Go style,
     as Kubernetes and Istio write them) and ``"1.5h"``. Negative durations are rejected; zero only when
     ``allow_zero``.
     """
     if isinstance(value, bool):
         raise UnitError(f"expected a duration such as 500ms or 2s, got {value!r}")
     if isinstance(value, int | float):
-        seconds = float(value) * _DURATION_UNITS[default_unit]
+        seconds = _bare_duration(float(value), value, default_unit)
     elif isinstance(value, str):
         text = value.strip()
         if not text:
             raise UnitError("expected a duration such as 500ms or 2s, got an empty string")
         if re.fullmatch(_NUM, text):
-            seconds = float(text) * _DURATION_UNITS[default_unit]
+            seconds = _bare_duration(float(text), value, default_unit)
         else:
             pos, seconds = 0, 0.0
             for match in _DURATION_PART.finditer(text):
@@ -100,6 +101,17 @@ def parse_duration(value: object, *, default_unit: str = "s", allow_zero: bool =
     if seconds == 0 and not allow_zero:
         raise UnitError(f"a duration must be greater than zero: {value!r}")
     return seconds
+
+
+def _bare_duration(number: float, value: object, default_unit: str | None) -> float:
+    """A number written without a unit: in ``default_unit``, or refused when there is none (0 is 0)."""
+    if default_unit is None:
+        if number == 0:
+            return 0.0
+        raise UnitError(
+            f"{value!r} has no unit, and a bare number is ambiguous here: write {value}ms or {value}s"
+        )
+    return number * _DURATION_UNITS[default_unit]
 
 
 def parse_percent(value: object) -> float:
