@@ -2,9 +2,28 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, settings
+
+# Property tests: deterministic by default ("ci": the same examples on every run and every machine, so a
+# failure reproduces and a pass means the same thing twice); HYPOTHESIS_PROFILE=long runs a randomized
+# search by hand (docs/forecast.md, "Tests"). Settings a test states itself (max_examples in tests/load,
+# tests/review; tests/fuzz's own CI settings) take precedence over the profile's.
+settings.register_profile(
+    "ci",
+    derandomize=True,
+    database=None,
+    max_examples=40,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow],
+)
+settings.register_profile(
+    "long", max_examples=2000, deadline=None, suppress_health_check=[HealthCheck.too_slow], print_blob=True
+)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 REPO = Path(__file__).resolve().parents[1]
 EXAMPLES = REPO / "examples"

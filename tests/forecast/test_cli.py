@@ -96,3 +96,74 @@ def test_example_shop(app: typer.Typer) -> None:
     web = data["entrypoints"][0]
     assert web["bottleneck"] and web["saturation_rps"] > web["rps"]
     assert data["cost"]["known"] and data["cost"]["monthly_after"] >= data["cost"]["monthly_before"]
+
+
+INFERRED = """\
+services:
+  web:
+    image: nginx:1.27
+    ports: ["80:80"]
+    environment:
+      API_URL: http://api:8080
+  api:
+    image: example/api
+"""
+CAPACITY = "defaults: {workers: 8, service_time: 10ms}\n"
+
+
+def _inferred(tmp_path: Path) -> Path:
+    (tmp_path / "compose.yaml").write_text(INFERRED)
+    (tmp_path / "redline.yaml").write_text(CAPACITY)
+    return tmp_path
+
+
+def test_inferred_entry_points_without_rps_say_what_to_pass(app: typer.Typer, tmp_path: Path) -> None:
+    result = CliRunner().invoke(app, ["forecast", str(_inferred(tmp_path)), "-q"])
+    assert result.exit_code == 2
+    out = " ".join(result.output.split())
+    assert (
+        "no entry point states its rps: none is stated in redline.yaml, and the inferred ones (web) have no "
+        "rate; pass --rps N (split evenly over them), --entrypoint web=N, or state `entrypoints:` with rps "
+        "in redline.yaml"
+    ) in out
+    assert "inferred: web: published port 80:80 (compose.yaml:4)" in out
+
+
+def test_inferred_entry_points_take_rps_from_the_option(app: typer.Typer, tmp_path: Path) -> None:
+    args = ["forecast", str(_inferred(tmp_path)), "--rps", "40", "-f", "json", "-q"]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    assert [(e["name"], e["rps"]) for e in data["entrypoints"]] == [("web", 40.0)]
+    assert "entry points not stated, inferred: web: published port 80:80 (compose.yaml:4)" in data["warnings"]
+
+
+def test_entrypoint_option_sets_rates_by_name(app: typer.Typer, tmp_path: Path) -> None:
+    args = ["forecast", str(_inferred(tmp_path)), "--entrypoint", "web=30", "--entrypoint", "api=600/min"]
+    result = CliRunner().invoke(app, [*args, "-f", "json", "-q"])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    assert [(e["name"], e["rps"]) for e in data["entrypoints"]] == [("web", 30.0), ("api", 10.0)]
+
+
+def test_entrypoint_option_usage_errors(app: typer.Typer, tmp_path: Path) -> None:
+    path = str(_inferred(tmp_path))
+    for args, message in [
+        (["--entrypoint", "web"], "--entrypoint must be NAME=RPS, such as frontend=300; got 'web'"),
+        (["--entrypoint", "web=fast"], "--entrypoint web: "),
+        (["--entrypoint", "web=1", "--entrypoint", "web=2"], "--entrypoint web given twice"),
+        (["--entrypoint", "nowhere=5"], "--entrypoint nowhere: no entry point or component of that name"),
+    ]:
+        result = CliRunner().invoke(app, ["forecast", path, "-q", *args])
+        assert result.exit_code == 2, args
+        assert message in " ".join(result.output.split()), (args, result.output)
+
+
+def test_empty_graph_is_a_forecast_warning(app: typer.Typer, tmp_path: Path) -> None:
+    (tmp_path / "compose.yaml").write_text(INFERRED.replace("      API_URL: http://api:8080\n", "").replace(
+        "    environment:\n", ""))  # fmt: skip
+    (tmp_path / "redline.yaml").write_text(CAPACITY)
+    result = CliRunner().invoke(app, ["forecast", str(tmp_path), "--rps", "5", "-f", "json", "-q"])
+    assert result.exit_code == 0, result.output
+    (warning,) = [w for w in json.loads(result.output)["warnings"] if "runtime calls" in w]
+    assert warning.startswith("2 components, 0 runtime calls: ")

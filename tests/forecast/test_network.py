@@ -140,19 +140,28 @@ def test_startup_only_edges_used_only_without_runtime_calls() -> None:
     ("patch", "message"),
     [
         ({"calls": [{"to": "nope"}]}, "test.yaml:2: a calls unknown component 'nope'"),
-        ({"replicas": 0}, "replicas must be at least 1"),
-        ({"workers": -1}, "workers must be at least 1"),
-        ({"service_time": -0.1}, "service_time must be positive"),
-        ({"calls": [{"to": "b", "count": 0}]}, "count must be positive"),
-        ({"cache_hit_ratio": 1.5}, "cache_hit_ratio"),
-        ({"calls": [{"to": "b", "retries": 1, "failure_rate": 1.0}]}, "failure_rate"),
+        ({"replicas": 0}, "test.yaml:1: a: replicas must lie in [1, 1,000,000] (got 0)"),
+        ({"workers": -1}, "test.yaml:1: a: workers must lie in [1, 1,000,000] (got -1)"),
+        (
+            {"service_time": -0.1},
+            "test.yaml:1: a: service_time must be a finite number in (0, 86,400] (got -0.1)",
+        ),
+        (
+            {"calls": [{"to": "b", "count": 0}]},
+            "test.yaml:2: a -> b: count must be positive, at most 10,000 (got 0.0)",
+        ),
+        ({"cache_hit_ratio": 1.5}, "test.yaml:1: a: cache_hit_ratio must lie in [0, 1] (got 1.5)"),
+        (
+            {"calls": [{"to": "b", "retries": 1, "failure_rate": 1.0}]},
+            "test.yaml:2: a -> b: failure_rate must lie in [0, 1) (got 1.0)",
+        ),
     ],
 )
 def test_bad_input_is_a_clear_error(patch: dict[str, Any], message: str) -> None:
     spec = _one(a={"service_time": 0.001, **patch}, b={"service_time": 0.001})
     with pytest.raises(ForecastInputError) as err:
         forecast(make_system(spec))
-    assert any(message in p for p in err.value.problems), err.value.problems
+    assert err.value.problems == [message]
 
 
 def test_cycle_is_reported_with_sources() -> None:

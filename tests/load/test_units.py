@@ -125,7 +125,7 @@ def test_thresholds_parse_and_evaluate() -> None:
     obs = Observed(lat, lat, requests=100, errors=1, seconds=2.0)
     ths = [
         parse_threshold(t)
-        for t in ("p50<2ms", "p95<200ms", "p99<1s", "errors<0.1%", "rps>40", "service_p90<=5", "max<400ms")
+        for t in ("p50<2ms", "p95<200ms", "p99<1s", "errors<0.1%", "rps>40", "service_p90<=5ms", "max<400ms")
     ]
     res = {r["threshold"]: r["passed"] for r in evaluate(ths, obs)}
     assert res == {
@@ -134,7 +134,7 @@ def test_thresholds_parse_and_evaluate() -> None:
         "p99<1s": True,
         "errors<0.1%": False,
         "rps>40": True,
-        "service_p90<=5": True,
+        "service_p90<=5ms": True,
         "max<400ms": True,
     }
     assert parse_threshold("p99.9<1s").percentile == 99.9

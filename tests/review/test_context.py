@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from redline.model import Component, Edge, Entrypoint, Evidence, Kind, Source, System
+from redline.model import Component, Edge, Entrypoint, Evidence, K8sObject, Kind, Source, System
 from redline.review.context import Context
 from redline.review.rule import Severity
 
@@ -47,9 +47,12 @@ def test_stated_entrypoints_win() -> None:
 
 
 def test_roots_stand_in_when_nothing_is_exposed() -> None:
-    system = System(components=[comp("a"), comp("b")], edges=[edge("a", "b")])
+    # A root with a (ClusterIP) Service stands in; without one nothing can send it a request.
+    service = K8sObject(kind="Service", name="a", source=SRC, selects=["a"])
+    system = System(components=[comp("a"), comp("b")], edges=[edge("a", "b")], objects=[service])
     ctx = Context(system)
     assert ctx.entrypoints == ["a"] and ctx.entrypoints_inferred_from_roots
+    assert Context(System(components=[comp("a"), comp("b")], edges=[edge("a", "b")])).entrypoints == []
 
 
 def test_startup_only_reachability_is_qualified() -> None:

@@ -260,3 +260,157 @@ def test_mask_never_reveals_more_than_two_characters(secret: str) -> None:
     hit = classify_value("DB_PASSWORD", secret)
     if hit is not None and hit.reason != "credentials in a URL":
         assert secret not in hit.shown
+
+
+# ------------------------------------------------------------------ secrets on command lines, probes, Secrets
+
+
+def _pin(path: Path, code: str) -> list[tuple[str | None, str | None, int | None, Severity, str]]:
+    return [(f.component, f.file, f.line, f.severity, f.message) for f in findings(path, code)]
+
+
+def test_secret_in_arguments_kubernetes_args() -> None:
+    assert _pin(FIXTURES / "SE017" / "positive.yaml", "SE017") == [
+        (
+            "cache",
+            "positive.yaml",
+            11,  # the container
+            Severity.HIGH,
+            "container `redis` of `cache` passes a credential on its command line: `--requirepass Fi****`",
+        )
+    ]
+    (f,) = findings(FIXTURES / "SE017" / "positive.yaml", "SE017")
+    assert '"--requirepass", "$(REQUIREPASS)"' in f.fix and "secretKeyRef" in f.fix
+    assert "Fixture-Redis-Pw-17" not in _text(f)
+
+
+def test_secret_in_arguments_compose_string_command() -> None:
+    (f,) = findings(FIXTURES / "SE017" / "positive_compose.yaml", "SE017")
+    assert (f.component, f.file, f.line, f.severity) == ("api", "positive_compose.yaml", 2, Severity.HIGH)
+    assert f.message == (
+        "container `api` of `api` passes a credential on its command line: `--db-password=Fi****`, "
+        "`amqp://app:****@mq:5672/`"
+    )
+    assert '"--db-password=${DB_PASSWORD}"' in f.fix
+    assert "Fixture-Db-Pw-17" not in _text(f) and "Fixture-Mq-Pw-17" not in _text(f)
+
+
+def test_secret_in_probe_kubernetes_exec_curl() -> None:
+    assert _pin(FIXTURES / "SE018" / "positive.yaml", "SE018") == [
+        (
+            "api",
+            "positive.yaml",
+            13,  # livenessProbe:
+            Severity.HIGH,
+            "the liveness probe of container `api` in `api` carries a credential: `-fsu admin:****`",
+        )
+    ]
+    (f,) = findings(FIXTURES / "SE018" / "positive.yaml", "SE018")
+    assert "curl -fsu admin:$PROBE_SECRET http://localhost:8080/health" in f.fix
+
+
+def test_secret_in_probe_compose_healthcheck_redis_cli() -> None:
+    assert _pin(FIXTURES / "SE018" / "positive_compose.yaml", "SE018") == [
+        (
+            "cache",
+            "positive_compose.yaml",
+            4,
+            Severity.HIGH,
+            "the healthcheck in `cache` carries a credential: `-a Fi****`",
+        )
+    ]
+    (f,) = findings(FIXTURES / "SE018" / "positive_compose.yaml", "SE018")
+    assert "redis-cli -a $$PROBE_SECRET ping" in f.fix and "Fixture-Redis-Pw-18" not in _text(f)
+
+
+def test_committed_secret_decodes_data_and_skips_names() -> None:
+    """`username` (app) names a login; `password` is base64 of Fixture-Secret-19; stringData is plaintext."""
+    assert _pin(FIXTURES / "SE019" / "positive.yaml", "SE019") == [
+        (
+            None,
+            "positive.yaml",
+            8,
+            Severity.HIGH,
+            "Secret `db` commits 2 values to the repository: `password`, `api-token`",
+        )
+    ]
+    (f,) = findings(FIXTURES / "SE019" / "positive.yaml", "SE019")
+    assert "Fixture-Secret-19" not in _text(f) and "Rml4dHVy" not in _text(f)
+    assert "kind: ExternalSecret" in f.fix and "secretKey: password" in f.fix
+
+
+def test_committed_secret_default_password_said_so() -> None:
+    assert _pin(FIXTURES / "SE019" / "positive_default.yaml", "SE019") == [
+        (
+            None,
+            "positive_default.yaml",
+            7,
+            Severity.HIGH,
+            "Secret `rabbitmq` commits 1 value to the repository: `RABBITMQ_DEFAULT_PASS` "
+            "(a well-known default password)",
+        )
+    ]
+
+
+def test_new_secret_rules_are_silent_on_references_and_placeholders() -> None:
+    for code in ("SE017", "SE018", "SE019"):
+        for path in sorted((FIXTURES / code).glob("negative*")):
+            assert findings(path, code) == [], path
+
+
+def _sample_findings(
+    rel: str, codes: tuple[str, ...]
+) -> list[tuple[str, str | None, str | None, int | None, str]]:
+    from tests.conftest import samples_dir
+
+    from redline.review.engine import ReviewConfig, review
+    from redline.sources.scan import scan
+
+    report = review(scan(samples_dir(rel)), ReviewConfig(select=list(codes)))
+    return [(f.rule, f.component, f.file, f.line, f.message) for f in report.findings]
+
+
+def test_samples_sock_shop_grafana_import_posts_with_admin_admin() -> None:
+    """Read at deploy/kubernetes/manifests-monitoring/23-grafana-import-dash-batch.yaml: the container
+    (line 28) runs a script that POSTs to http://admin:admin@grafana/api/datasources and
+    .../dashboards/import. Nothing else in sock-shop carries a credential on a command line or probe,
+    and it commits no Secret."""
+    assert _sample_findings("sock-shop", ("SE017", "SE018", "SE019")) == [
+        (
+            "SE017",
+            "grafana-import-dashboards",
+            "deploy/kubernetes/manifests-monitoring/23-grafana-import-dash-batch.yaml",
+            28,
+            "container `grafana-import-dashboards` of `grafana-import-dashboards` passes a credential on its "
+            "command line: `http://admin:****@grafana/api/datasources`, "
+            "`http://admin:****@grafana/api/dashboards/import`",
+        )
+    ]
+
+
+@pytest.mark.parametrize(
+    "rel",
+    [
+        "retail-store-sample-app",
+        "online-boutique",
+        "full-stack-fastapi-template",
+        "deathstarbench",
+        "spring-petclinic-microservices",
+    ],
+)
+def test_samples_without_secrets_on_command_lines(rel: str) -> None:
+    """retail-store's catalog healthcheck runs `mysqladmin ... -p${DB_PASSWORD}`: a reference, not reported."""
+    assert _sample_findings(rel, ("SE017", "SE018", "SE019")) == []
+
+
+def test_samples_retail_catalog_db_healthcheck_passes_a_reference() -> None:
+    """The negative above is meaningful: the healthcheck is read, and its password is `${DB_PASSWORD}`."""
+    from tests.conftest import samples_dir
+
+    from redline.sources.scan import scan
+
+    system = scan(samples_dir("retail-store-sample-app"))
+    (db,) = [c for c in system.components if c.name == "catalog-db"]
+    assert db.healthcheck is not None and db.healthcheck.command is not None
+    assert db.healthcheck.command[-1] == "-p${DB_PASSWORD}"
+    assert str(db.healthcheck.source) == "src/catalog/docker-compose.yml:54"

@@ -123,16 +123,19 @@ def test_sockshop_front_end_single_replica_entrypoint() -> None:
 
 def test_sockshop_user_db_dependents_only_where_known() -> None:
     # Only the user Deployment names its database in env (`mongo=user-db:27017`); the other services find
-    # theirs in code, so redline must not claim who depends on carts-db & co.
+    # theirs in code, so redline must not claim who depends on carts-db & co.: they are single
+    # instances all the same, reported with their callers unknown.
     av002 = _by(_review(SOCK_K8S), "AV002")
-    assert set(av002) == {"user-db"}
+    assert set(av002) == {"user-db", "carts-db", "catalogue-db", "orders-db", "rabbitmq", "session-db"}
     assert "(user)" in av002["user-db"].message
+    assert "callers unknown" in av002["carts-db"].message and "(user)" not in av002["carts-db"].message
     assert "0 of" not in " ".join(f.message for f in _review(SOCK_K8S).findings)
 
 
 def test_sockshop_compose_only_user_db() -> None:
     av002 = _by(_review("sock-shop/deploy/docker-compose/docker-compose.yml"), "AV002")
-    assert set(av002) == {"user-db"}
+    assert set(av002) == {"user-db", "carts-db", "catalogue-db", "orders-db", "rabbitmq"}
+    assert [n for n, f in av002.items() if "callers unknown" not in f.message] == ["user-db"]
     # Compose: replica rules do not apply.
     codes = {f.rule for f in _review("sock-shop/deploy/docker-compose/docker-compose.yml").findings}
     assert "AV001" not in codes and "AV003" not in codes
@@ -186,9 +189,10 @@ def test_hotel_reservation_mongodb_known_from_depends_on() -> None:
 
 
 def test_social_network_post_storage_entrypoint() -> None:
-    # post-storage-service publishes 10002:9090 and depends_on post-storage-mongodb.
+    # post-storage-service publishes 10002:9090 (a debug port: nginx-thrift and media-frontend, the
+    # published gateway and front end, are the doors) and depends_on post-storage-mongodb.
     report = _review("deathstarbench/socialNetwork/docker-compose.yml")
-    assert "post-storage-service" in report.entrypoints
+    assert report.entrypoints == ["media-frontend", "nginx-thrift"]
     assert "jaeger-agent" not in report.entrypoints
     f = _by(report, "AV002")["post-storage-mongodb"]
     assert "post-storage-service" in f.message and "depends_on" in f.message

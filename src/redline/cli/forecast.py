@@ -4,19 +4,70 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 
-from redline.cli.common import EXIT_GATE, check_format, emit, fail, load_system, stdout
+from redline.cli.common import (
+    ALLOW_SKIPPED_HELP,
+    ROOT_HELP,
+    check_format,
+    check_output,
+    check_plot_dir,
+    emit,
+    emit_or_print,
+    exit_code,
+    fail,
+    load_system,
+    report_gaps,
+)
+
+if TYPE_CHECKING:
+    from redline.forecast.result import Forecast
+    from redline.model import System
 
 FORMATS = ("text", "json", "html")
 
 
+#: Largest accepted --growth factor: beyond it the queueing numbers mean nothing and only cost time.
+MAX_GROWTH = 1e6
+
+
 def _growth(text: str) -> float:
     match = re.fullmatch(r"\s*(\d+(?:\.\d*)?|\.\d+)\s*[x×X]?\s*", text)
-    if not match or float(match.group(1)) <= 0:
-        fail(f"--growth must be a positive factor such as 10x or 1.5; got {text!r}")
+    if not match or not 0 < float(match.group(1)) <= MAX_GROWTH:
+        fail(f"--growth must be a positive factor up to {MAX_GROWTH:,.0f}x, such as 10x or 1.5; got {text!r}")
     return float(match.group(1))
+
+
+def _target_rps(rps: str | None) -> float | None:
+    if rps is None:
+        return None
+    from redline.model.units import UnitError, parse_rate
+
+    try:
+        return parse_rate(rps)
+    except UnitError as exc:
+        fail(f"--rps: {exc}")
+
+
+def _entry_rates(items: list[str]) -> dict[str, float]:
+    """``--entrypoint NAME=RPS`` options as {name: rps}; a malformed one or a name given twice is exit 2."""
+    from redline.model.units import UnitError, parse_rate
+
+    rates: dict[str, float] = {}
+    for item in items:
+        name, sep, rate = item.partition("=")
+        name = name.strip()
+        if not sep or not name:
+            fail(f"--entrypoint must be NAME=RPS, such as frontend=300; got {item!r}")
+        if name in rates:
+            fail(f"--entrypoint {name} given twice")
+        try:
+            rates[name] = parse_rate(rate)
+        except UnitError as exc:
+            fail(f"--entrypoint {name}: {exc}")
+    return rates
 
 
 def forecast_command(
@@ -24,6 +75,12 @@ def forecast_command(
     rps: str | None = typer.Option(None, "--rps", help="Target total load, e.g. 3000 or 2k/s (current mix)."),
     growth: str | None = typer.Option(
         None, "--growth", help="Target as a multiple of current load, e.g. 10x."
+    ),
+    entrypoint: list[str] = typer.Option(
+        [],
+        "--entrypoint",
+        help="NAME=RPS (repeatable): forecast these entry points (or components) at these rates, "
+        "instead of the stated or inferred ones.",
     ),
     format: str = typer.Option("text", "--format", "-f", help="text, json or html."),
     plot: Path | None = typer.Option(
@@ -37,28 +94,30 @@ def forecast_command(
         True, "--fail-on-breach/--no-fail-on-breach", help="Exit 1 when the target load breaches the SLO."
     ),
     strict: bool = typer.Option(False, "--strict", help="Refuse (exit 2) when any service time is unstated."),
+    allow_skipped: bool = typer.Option(False, "--allow-skipped", help=ALLOW_SKIPPED_HELP),
+    root: Path | None = typer.Option(None, "--root", help=ROOT_HELP),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar."),
 ) -> None:
     """Forecast latency percentiles, saturation, replicas, availability and cost at current and target load.
 
     An open queueing network over the call graph (M/M/c per replica set, held workers, pools), with
-    percentiles from composed distributions. Everything defaulted is listed under assumptions.
+    percentiles from composed distributions. Everything defaulted is listed under assumptions; files that
+    could not be read are listed first.
     Exit 0 ok; 1 when the target load saturates or breaches a latency SLO (unless --no-fail-on-breach);
-    2 on usage or input errors.
+    2 on usage or input errors, when a file was not read (unless --allow-skipped) or a redline.yaml value
+    was refused; 70 on an internal error.
     """
     check_format(format, FORMATS)
     if rps is not None and growth is not None:
         fail("--rps and --growth are alternatives: pass one")
-    target_rps: float | None = None
-    if rps is not None:
-        try:
-            from redline.model.units import UnitError, parse_rate
-
-            target_rps = parse_rate(rps)
-        except UnitError as exc:
-            fail(f"--rps: {exc}")
+    target_rps = _target_rps(rps)
+    rates = _entry_rates(entrypoint)
     factor = _growth(growth) if growth is not None else None
-    system = load_system(path, overlay=overlay, quiet=quiet)
+    check_output(output)
+    check_plot_dir(plot)
+    allow = allow_skipped or _config_allows(path)
+    system = load_system(path, overlay=overlay, quiet=quiet, root=root)
+    report_gaps(system, allow=allow, command="forecast")
     if strict:
         missing = [c.name for c in system.components if c.service_time_s is None]
         if missing:
@@ -67,36 +126,53 @@ def forecast_command(
     from redline.forecast import ForecastInputError, forecast
 
     try:
-        result = forecast(system, rps=target_rps, growth=factor, curves=format == "html" or plot is not None)
+        result = forecast(
+            system,
+            rps=target_rps,
+            growth=factor,
+            curves=format == "html" or plot is not None,
+            entrypoints=rates or None,
+        )
     except ForecastInputError as exc:
         fail("cannot forecast this system:\n  " + "\n  ".join(exc.problems))
 
-    from redline.report import forecast_html, forecast_text
+    from redline.report import forecast_html, forecast_json, forecast_text
 
     if plot is not None:
-        try:
-            plot.mkdir(parents=True, exist_ok=True)
-            (plot / "forecast.html").write_text(forecast_html.render(result), encoding="utf-8")
-            for e in result.entrypoints:
-                if e.name in result.curves:
-                    safe = re.sub(r"[^A-Za-z0-9_.-]+", "_", e.name)
-                    (plot / f"latency-{safe}.svg").write_text(forecast_html.latency_svg(result, e.name))
-            (plot / "utilization.svg").write_text(forecast_html.utilization_svg(result))
-        except OSError as exc:
-            fail(f"cannot write plots to {plot}: {exc.strerror or exc}")
+        _write_plots(result, system, plot)
     if format == "json":
-        emit(result.model_dump_json(indent=2) + "\n", output)
+        emit(forecast_json.render(result, system.skipped), output)
     elif format == "html":
-        emit(forecast_html.render(result), output)
-    elif output is not None:
-        from rich.console import Console
-
-        with output.open("w", encoding="utf-8") as fh:
-            forecast_text.render(result, Console(file=fh, width=160, soft_wrap=False))
+        emit(forecast_html.render(result, system.skipped), output)
     else:
-        forecast_text.render(result, stdout)
-    if fail_on_breach and result.breached:
-        raise typer.Exit(EXIT_GATE)
+        emit_or_print(lambda c: forecast_text.render(result, c, system.skipped), output, 160)
+    breached = fail_on_breach and result.breached
+    raise typer.Exit(exit_code(system, gate_failed=breached, gaps_gate=True, allow=allow))
+
+
+def _config_allows(path: Path) -> bool:
+    """``allow_skipped`` from the redline.toml / pyproject.toml review reads (a bad file is exit 2)."""
+    from redline.review.engine import ConfigError, load_config
+
+    try:
+        return load_config(path).allow_skipped
+    except ConfigError as exc:
+        fail(str(exc))
+
+
+def _write_plots(result: Forecast, system: System, plot: Path) -> None:
+    from redline.report import forecast_html
+
+    try:
+        plot.mkdir(parents=True, exist_ok=True)
+        (plot / "forecast.html").write_text(forecast_html.render(result, system.skipped), encoding="utf-8")
+        for e in result.entrypoints:
+            if e.name in result.curves:
+                safe = re.sub(r"[^A-Za-z0-9_.-]+", "_", e.name)
+                (plot / f"latency-{safe}.svg").write_text(forecast_html.latency_svg(result, e.name))
+        (plot / "utilization.svg").write_text(forecast_html.utilization_svg(result))
+    except OSError as exc:
+        fail(f"cannot write plots to {plot}: {exc.strerror or exc}")
 
 
 def register(app: typer.Typer) -> None:

@@ -77,11 +77,31 @@ def _render_text(result: LoadResult, console: Console) -> None:
     head.add_row("target", d["target"])
     model = d["model"] + (f" · {d['profile']}" if d["profile"] else "")
     head.add_row("model", model + (f" · {d['users']} users" if d["users"] else f" · {d['arrival']} arrivals"))
-    head.add_row("requests", f"{d['requests']:,} in {d['elapsed_s']:g}s = {d['rps']:,.1f}/s")
+    head.add_row(
+        "requests",
+        f"{d['requests']:,} finished, {d['responses']:,} answered in {d['elapsed_s']:g}s = {d['rps']:,.1f}/s",
+    )
+    ns = d["not_sent"]
+    if ns["total"]:
+        head.add_row(
+            "not sent",
+            f"{ns['total']:,} (waited past the timeout for a connection {ns['wait_timeout']:,}, "
+            f"queue full {ns['queue_full']:,})",
+        )
     rate = d["error_rate"]
     kinds = ", ".join(f"{k} {v}" for k, v in d["error_kinds"].items() if v)
     head.add_row("errors", f"{d['errors']:,}" + (f" ({rate:.2%}: {kinds})" if d["errors"] else ""))
     console.print(head)
+    if not d["responses"]:
+        console.print("latency: no responses, nothing to measure")
+    else:
+        console.print(_percentile_table(d))
+    _render_outcome(d, console)
+
+
+def _percentile_table(d: dict[str, Any]) -> Any:
+    from rich.table import Table
+
     table = Table(title=None, show_lines=False)
     table.add_column("ms")
     for key in ("p50", "p90", "p95", "p99", "p999", "max"):
@@ -93,8 +113,16 @@ def _render_text(result: LoadResult, console: Console) -> None:
     ):
         if d["model"] == "closed" and key == "latency_ms":
             label = "latency (closed model)"
-        table.add_row(label, *(f"{d[key][k]:,.2f}" for k in ("p50", "p90", "p95", "p99", "p999", "max")))
-    console.print(table)
+        table.add_row(label, *(_ms(d[key][k]) for k in ("p50", "p90", "p95", "p99", "p999", "max")))
+    return table
+
+
+def _ms(value: float | None) -> str:
+    return "-" if value is None else f"{value:,.2f}"
+
+
+def _render_outcome(d: dict[str, Any], console: Console) -> None:
+    """Profile results, thresholds and how the run ended."""
     if d.get("drift"):
         dr = d["drift"]
         flag = "[red]DRIFT[/]" if dr["drifted"] else "stable"
@@ -104,7 +132,13 @@ def _render_text(result: LoadResult, console: Console) -> None:
         )
     if d.get("breakpoint"):
         bp = d["breakpoint"]
-        if bp["broken"]:
+        if bp["broken"] and bp["broke_in_first_window"]:
+            w = bp["break_window"]
+            console.print(
+                f"breakpoint: broke in the first window at {w['target_rps']:,} req/s target "
+                f"({', '.join(w['failed'])}); no rate was sustained: lower --rate"
+            )
+        elif bp["broken"]:
             w = bp["break_window"]
             console.print(
                 f"breakpoint: broke near {w['target_rps']:,} req/s target ({', '.join(w['failed'])}); "
@@ -126,6 +160,17 @@ def _render_text(result: LoadResult, console: Console) -> None:
         console.print(f"[yellow]stopped early: {d['aborted']}[/]")
     if d["interrupted"]:
         console.print("[yellow]interrupted: results cover the measured part only[/]")
+
+
+def _check_outputs(out: Path | None, html: Path | None) -> None:
+    """Output paths are usable files, checked before any work starts (ConfigError otherwise)."""
+    from redline.load.config import ConfigError, check_output_path
+
+    for path, option, example in ((out, "--out", "results.json"), (html, "--html", "report.html")):
+        if path is not None:
+            check_output_path(path, option, example)
+    if out is not None and html is not None and out.resolve() == html.resolve():
+        raise ConfigError(f"--out and --html are the same file ({out}); give them different names")
 
 
 def load_command(
@@ -169,13 +214,15 @@ def load_command(
     if "numpy" not in sys.modules:
         os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
     from redline.load import EXIT_USAGE, ConfigError, LoadConfig, run
+    from redline.model.secrets import masked_stream  # a URL typed with a password is never echoed whole
 
-    err = Console(stderr=True)
+    err = Console(file=masked_stream("stderr"))
     try:
         if fmt not in ("text", "json"):
             raise ConfigError(f"--format must be text or json (got {fmt!r})")
         if arrival not in ("poisson", "uniform"):
             raise ConfigError(f"--arrival must be poisson or uniform (got {arrival!r})")
+        _check_outputs(out, html)
         cfg = LoadConfig(
             url=url,
             method=method,
@@ -217,13 +264,22 @@ def load_command(
     if html is not None:
         from redline.report.load_html import write_load_report
 
-        write_load_report(result.data, html)
+        try:
+            write_load_report(result.data, html)
+        except OSError as exc:
+            result.messages.append(f"could not write {html}: {exc.strerror or exc}")
     if fmt == "json":
         sys.stdout.write(json.dumps(result.data, indent=1) + "\n")
     else:
-        _render_text(result, Console(soft_wrap=True))
+        _render_text(result, Console(file=masked_stream("stdout"), soft_wrap=True))
     for msg in result.messages:
         err.print(f"[yellow]warning:[/] {msg}", highlight=False, soft_wrap=True)
+    if result.data["interrupted"]:
+        # Results are on disk and printed: skip the interpreter's teardown (~0.1-0.2 s of freeing
+        # modules) so that a Ctrl-C or SIGTERM ends the process within a second at any load.
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(result.exit_code)
     raise typer.Exit(result.exit_code)
 
 

@@ -1,22 +1,40 @@
 """`redline review` and `redline rules`: parse options, call the library, render. No logic lives here.
 
 Exit codes (``redline review``): 0 when no finding is at or above ``--fail-on``, 1 when one is, 2 for a
-usage or input error (unreadable path, bad configuration) — Click's convention for usage errors.
+usage or input error (unreadable path, bad configuration, a file not read and not accepted with
+``--allow-skipped``, a refused redline.yaml value) — Click's convention for usage errors; 70 for a bug.
 """
 
 from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Callable
 from enum import StrEnum
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from redline.cli.common import emit, fail, load_system, stderr, stdout
+from redline.cli.common import (
+    ALLOW_SKIPPED_HELP,
+    ROOT_HELP,
+    check_output,
+    emit_or_print,
+    exit_code,
+    fail,
+    load_system,
+    report_gaps,
+    stderr,
+    stdout,
+)
+
+if TYPE_CHECKING:
+    from redline.model import System
+    from redline.review.engine import Report
 
 
 class ReviewFormat(StrEnum):
@@ -60,16 +78,21 @@ def review_command(
     ignore: list[str] | None = typer.Option(None, "--ignore", help="Skip these rule codes or prefixes."),
     config: Path | None = typer.Option(None, "--config", help="A redline.toml or pyproject.toml to use."),
     overlay: Path | None = typer.Option(None, "--overlay", help="An extra redline.yaml laid over the scan."),
+    allow_skipped: bool = typer.Option(False, "--allow-skipped", help=ALLOW_SKIPPED_HELP),
+    root: Path | None = typer.Option(None, "--root", help=ROOT_HELP),
     output: Path | None = typer.Option(None, "--output", "-o", help="Write the report to this file."),
 ) -> None:
     """Review a system: what breaks, why, how to fix it and what the fix costs.
 
     Findings are grouped by severity; each names the rule, the component with file:line, the problem,
-    the failure story, a fix and its trade-off. Exit 0 when nothing is at or above --fail-on (default
-    high), 1 otherwise, 2 on a usage or input error.
+    the failure story, a fix and its trade-off. Files that could not be read are listed first.
+    Exit 0 when nothing is at or above --fail-on (default high), 1 otherwise; 2 on a usage or input
+    error, when a file was not read (unless --allow-skipped) or a redline.yaml value was refused;
+    70 on an internal error.
     """
     from redline.review.engine import ConfigError, load_config, review  # on use: keeps start-up light
 
+    check_output(output)
     if not path.exists():
         fail(f"{path}: no such file or directory")
     try:
@@ -80,34 +103,37 @@ def review_command(
         fail(str(exc))
     except ValueError as exc:
         fail(str(exc).splitlines()[-1] if "\n" in str(exc) else str(exc))
-    system = load_system(path, overlay=overlay)
+    system = load_system(path, overlay=overlay, root=root)
+    allow = allow_skipped or cfg.allow_skipped
+    report_gaps(system, allow=allow, command="review")
     report = review(system, cfg)
     for err in report.errors:
         stderr.print(f"redline review: rule error: {err}", markup=False)
+    from redline.model.entrypoints import empty_graph_message
 
+    if (empty := empty_graph_message(system)) is not None:
+        stderr.print(f"redline review: warning: {empty}", markup=False)
+    emit_or_print(_render(report, system, format), output)
+    raise typer.Exit(exit_code(system, gate_failed=report.failed(), gaps_gate=True, allow=allow))
+
+
+def _render(report: Report, system: System, format: ReviewFormat) -> str | Callable[[Console], None]:
+    """The report as one string, or (text) as what to print on a console."""
     if format == ReviewFormat.TEXT:
         from redline.report import review_text
 
-        if output is not None:
-            with output.open("w", encoding="utf-8") as fh:
-                review_text.render(report, Console(file=fh, no_color=True, width=110, soft_wrap=False))
-        else:
-            review_text.render(report, stdout)
-    else:
-        if format == ReviewFormat.JSON:
-            from redline.report import review_json
+        return lambda console: review_text.render(report, console)
+    if format == ReviewFormat.JSON:
+        from redline.report import review_json
 
-            text = review_json.render(report)
-        elif format == ReviewFormat.SARIF:
-            from redline.report import review_sarif
+        return review_json.render(report)
+    if format == ReviewFormat.SARIF:
+        from redline.report import review_sarif
 
-            text = review_sarif.render(report, system.root)
-        else:
-            from redline.report import review_markdown
+        return review_sarif.render(report, system.root)
+    from redline.report import review_markdown
 
-            text = review_markdown.render(report, system)
-        emit(text, output)
-    raise typer.Exit(1 if report.failed() else 0)
+    return review_markdown.render(report, system)
 
 
 def rules_command(

@@ -11,6 +11,14 @@ from redline.forecast.availability import MINUTES_PER_MONTH, entry_availability
 from redline.forecast.cost import monthly_cost
 from redline.forecast.graph import ForecastInputError, Network, compile_system
 from redline.forecast.latency import Distribution, entry_distribution
+from redline.forecast.limits import (
+    MAX_GROWTH,
+    MAX_POOL_SIZE,
+    MAX_REPLICAS,
+    MAX_RPS,
+    check_fraction,
+    check_positive,
+)
 from redline.forecast.network import IntArray, State, evaluate
 from redline.forecast.result import (
     AvailabilityForecast,
@@ -23,7 +31,8 @@ from redline.forecast.result import (
     ReplicaChange,
 )
 from redline.forecast.search import bottleneck, saturation_factors, size_for_slo, slo_crossings
-from redline.model import System
+from redline.model import Entrypoint, System
+from redline.model.entrypoints import empty_graph_message, resolve, with_rates
 
 __all__ = ["TARGET_UTILIZATION", "forecast"]
 
@@ -57,6 +66,117 @@ def _fmt_rps(x: float) -> str:
     return f"{x:,.0f}" if x >= 10 else f"{x:,.3g}"
 
 
+def _check_options(rps: float | None, growth: float | None, target_utilization: float) -> None:
+    """The keyword arguments of :func:`forecast`, each finite and within the engine's bounds."""
+    problems = [
+        check_positive(rps, MAX_RPS, "--rps") if rps is not None else None,
+        check_positive(growth, MAX_GROWTH, "--growth") if growth is not None else None,
+        check_fraction(target_utilization, "target utilization", closed_low=False, closed_high=True),
+    ]
+    if any(problems):
+        raise ForecastInputError([p for p in problems if p])
+
+
+def _target(
+    system: System, rps: float | None, growth: float | None, current_total: float
+) -> tuple[float, str]:
+    """The load factor to plan for and where it came from; the target load stays within ``MAX_RPS``."""
+    if rps is not None:
+        factor, source = rps / current_total, "--rps"
+    elif growth is not None:
+        factor, source = growth, "--growth"
+    elif system.growth is not None and system.growth.factor is not None:
+        where = f"{system.growth.source or 'redline.yaml'}: growth.factor"
+        bad = check_positive(system.growth.factor, MAX_GROWTH, where)
+        if bad is not None:
+            raise ForecastInputError([bad])
+        factor, source = float(system.growth.factor), "growth.factor in redline.yaml"
+    else:
+        factor, source = 1.0, "none stated: target = current load"
+    if current_total * factor > MAX_RPS:
+        raise ForecastInputError(
+            [f"target load {current_total * factor:.3g} rps ({source}) must be at most {MAX_RPS:,.0f} rps"]
+        )
+    return factor, source
+
+
+def _entrypoints(
+    system: System, rps: float | None, rates: dict[str, float] | None
+) -> tuple[list[Entrypoint], list[str]]:
+    """The entry points to forecast and what to say about them (inferred, an empty call graph).
+
+    ``--entrypoint NAME=RPS`` wins; else the stated ones; else the inferred ones, which need ``rps``.
+    """
+    notes = [m for m in (empty_graph_message(system),) if m is not None]
+    stated = [e for e in system.entrypoints if not e.inferred]
+    if stated and not rates:
+        return stated, notes  # as written: compile_system reports an unknown component with file:line
+    found = resolve(system)
+    if rates:
+        try:
+            return with_rates(system, rates), notes
+        except KeyError as exc:
+            known = ", ".join(e.name for e in found.entrypoints) or "none"
+            raise ForecastInputError(
+                [
+                    f"--entrypoint {exc.args[0]}: no entry point or component of that name "
+                    f"(entry points: {known})"
+                ]
+            ) from None
+    if not found.entrypoints:
+        raise ForecastInputError(
+            [
+                *notes,
+                "no entry point stated and none inferred (nothing is exposed by an Ingress, a LoadBalancer "
+                "or NodePort Service or a published port): pass --entrypoint NAME=RPS or add "
+                "`entrypoints: [{name: web, component: NAME, rps: N}]` to redline.yaml",
+            ]
+        )
+    why = "; ".join(f"{e.component}: {e.reason}" for e in found.entrypoints)
+    if rps is None:
+        names = ", ".join(e.component for e in found.entrypoints)
+        raise ForecastInputError(
+            [
+                f"no entry point states its rps: none is stated in redline.yaml, and the inferred ones "
+                f"({names}) have no rate; pass --rps N (split evenly over them), --entrypoint "
+                f"{found.entrypoints[0].component}=N, or state `entrypoints:` with rps in redline.yaml",
+                f"inferred: {why}",
+            ]
+        )
+    return found.entrypoints, [*notes, f"entry points not stated, inferred: {why}"]
+
+
+def _slo_limits(system: System) -> tuple[dict[float, float], dict[float, str], list[str]]:
+    """Latency SLO limits by quantile, their names, and warnings for keys that were ignored.
+
+    A non-finite limit or an availability SLO outside (0, 1] is an error: it would print a budget that
+    means nothing.
+    """
+    slo_lat: dict[float, float] = {}
+    slo_names: dict[float, str] = {}
+    warnings: list[str] = []
+    if system.slo is None:
+        return slo_lat, slo_names, warnings
+    where = f"{system.slo.source}: " if system.slo.source else ""
+    if system.slo.availability is not None:
+        bad = check_fraction(
+            system.slo.availability, f"{where}slo.availability", closed_low=False, closed_high=True
+        )
+        if bad is not None:
+            raise ForecastInputError([bad])
+    for key, limit in system.slo.latency_s.items():
+        q = _quantile_of(key)
+        if q is None or not (math.isfinite(limit) and limit > 0):
+            warnings.append(
+                f"SLO latency key {key!r} ignored: use p50, p95, p99 with a positive, finite limit "
+                f"(got {limit!r})"
+            )
+            continue
+        slo_lat[q] = limit
+        slo_names[q] = key.lower()
+    return slo_lat, slo_names, warnings
+
+
 def forecast(
     system: System,
     *,
@@ -64,17 +184,20 @@ def forecast(
     growth: float | None = None,
     curves: bool = False,
     target_utilization: float = TARGET_UTILIZATION,
+    entrypoints: dict[str, float] | None = None,
 ) -> Forecast:
     """Forecast where and when ``system`` breaks.
 
     ``rps`` is the target total load (split in the current mix; when no entry point states a rate it is
     also the current load); ``growth`` multiplies the current load. Without either, ``system.growth``
-    is used, else the target is the current load. Raises :class:`ForecastInputError` on bad input.
+    is used, else the target is the current load. ``entrypoints`` (``--entrypoint NAME=RPS``) replaces
+    the entry points: each name an entry point's or a component's, at that rate. When redline.yaml states
+    no entry point, the inferred ones are used (their rate from ``rps``). Raises
+    :class:`ForecastInputError` on bad input.
     """
-    if rps is not None and (rps <= 0 or not math.isfinite(rps)):
-        raise ForecastInputError([f"--rps must be a positive number (got {rps})"])
-    if growth is not None and (growth <= 0 or not math.isfinite(growth)):
-        raise ForecastInputError([f"--growth must be a positive factor (got {growth})"])
+    _check_options(rps, growth, target_utilization)
+    chosen, notes = _entrypoints(system, rps, entrypoints)
+    system = system.model_copy(update={"entrypoints": chosen})
     net = compile_system(system, rps=rps)
     current_total = float(net.entry_rps.sum())
     if current_total <= 0:
@@ -82,28 +205,9 @@ def forecast(
             raise ForecastInputError(["every entry point states rps 0: nothing to forecast (pass --rps N)"])
         net.entry_rps[:] = rps / len(net.entry_rps)
         current_total = rps
-    if rps is not None:
-        factor, source = rps / current_total, "--rps"
-    elif growth is not None:
-        factor, source = growth, "--growth"
-    elif system.growth is not None and system.growth.factor:
-        factor, source = float(system.growth.factor), "growth.factor in redline.yaml"
-        if factor <= 0:
-            raise ForecastInputError([f"{system.growth.source or 'redline.yaml'}: growth factor must be > 0"])
-    else:
-        factor, source = 1.0, "none stated: target = current load"
-
-    slo_lat: dict[float, float] = {}
-    slo_names: dict[float, str] = {}
-    warnings: list[str] = []
-    if system.slo is not None:
-        for key, limit in system.slo.latency_s.items():
-            q = _quantile_of(key)
-            if q is None or limit <= 0:
-                warnings.append(f"SLO latency key {key!r} ignored: use p50, p95, p99 with a positive limit")
-                continue
-            slo_lat[q] = limit
-            slo_names[q] = key.lower()
+    factor, source = _target(system, rps, growth, current_total)
+    slo_lat, slo_names, warnings = _slo_limits(system)
+    warnings = notes + warnings
 
     cur = evaluate(net, 1.0)
     tgt = evaluate(net, factor)
@@ -200,11 +304,8 @@ def forecast(
         for k, p in enumerate(net.pools)
         if pool_plan[k] > p.size
     ]
-    notes: list[str] = []
-    for i in range(net.n):
-        cap = net.max_replicas[i]
-        if cap is not None and plan[i] > cap:
-            notes.append(f"{net.names[i]}: needs {plan[i]} replicas but autoscaling stops at {cap}")
+    wanted = sized.replicas if for_slo is None else np.maximum(sized.replicas, for_slo)
+    notes = _plan_notes(net, plan, wanted, sized.pool_size)
     if slo_map and not slo_reachable:
         notes.append("the latency SLO cannot be met by adding replicas alone: service times are too long")
     growth_plan = GrowthPlan(
@@ -236,6 +337,29 @@ def forecast(
         breached=bool(breach),
         breach_reasons=breach,
     )
+
+
+def _plan_notes(net: Network, plan: IntArray, wanted: IntArray, pool_wanted: IntArray) -> list[str]:
+    """What the plan cannot promise: autoscaling ceilings below it, counts stopped at the engine's bound.
+
+    ``wanted`` and ``pool_wanted`` are what the sizing searches asked for (they stop at the bound).
+    """
+    notes: list[str] = []
+    for i in range(net.n):
+        cap = net.max_replicas[i]
+        if wanted[i] >= MAX_REPLICAS:
+            notes.append(
+                f"{net.names[i]}: needs at least {MAX_REPLICAS:,} replicas, the most the forecast plans for"
+            )
+        elif cap is not None and plan[i] > cap:
+            notes.append(f"{net.names[i]}: needs {plan[i]} replicas but autoscaling stops at {cap}")
+    for k, pool in enumerate(net.pools):
+        if pool_wanted[k] >= MAX_POOL_SIZE:
+            notes.append(
+                f"{net.names[pool.owner]}: pool {pool.name} needs at least {MAX_POOL_SIZE:,} connections "
+                "per replica, the most the forecast plans for"
+            )
+    return notes
 
 
 def _change_reason(i: int, sized: State, for_slo: IntArray | None, util: float) -> str:

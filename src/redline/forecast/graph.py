@@ -15,7 +15,6 @@ This is where every unknown becomes a stated assumption and every bad input beco
 
 from __future__ import annotations
 
-import math
 from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
@@ -23,6 +22,22 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from redline.forecast.limits import (
+    MAX_CALL_COUNT,
+    MAX_POOL_SIZE,
+    MAX_PRICE,
+    MAX_REPLICAS,
+    MAX_RETRIES,
+    MAX_RPS,
+    MAX_SCV,
+    MAX_SERVICE_TIME_S,
+    MAX_VISITS,
+    MAX_WORKERS,
+    MAX_ZONES,
+    check_fraction,
+    check_int,
+    check_positive,
+)
 from redline.model import Component, Edge, Kind, System
 from redline.model.units import UnitError, parse_duration, parse_percent
 
@@ -148,6 +163,209 @@ def _default_lookup(defaults: dict[str, Any], key: str, kind: Kind) -> object | 
     return value
 
 
+@dataclass
+class _Stations:
+    """Per-component numbers as they are read, before the call graph is compiled."""
+
+    n: int
+    defaults: dict[str, Any]
+    problems: list[str]
+    assumptions: list[Assumption]
+    replicas: IntArray = field(init=False)
+    workers: IntArray = field(init=False)
+    service: FloatArray = field(init=False)
+    scv: FloatArray = field(init=False)
+    held: BoolArray = field(init=False)
+    hit: FloatArray = field(init=False)
+    avail: FloatArray = field(init=False)
+    zones: list[int | None] = field(default_factory=list)
+    price: list[float | None] = field(default_factory=list)
+    max_replicas: list[int | None] = field(default_factory=list)
+    missing_service: list[str] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.replicas = np.ones(self.n, dtype=np.int64)
+        self.workers = np.ones(self.n, dtype=np.int64)
+        self.service = np.zeros(self.n)
+        self.scv = np.ones(self.n)
+        self.held = np.ones(self.n, dtype=bool)
+        self.hit = np.zeros(self.n)
+        self.avail = np.zeros(self.n)
+
+    def problem(self, message: str | None) -> bool:
+        """Record ``message`` if there is one; ``True`` when the value checked was fine."""
+        if message is not None:
+            self.problems.append(message)
+        return message is None
+
+    def from_defaults(self, comp: Component, key: str, parse: Any) -> Any | None:
+        """``defaults.<key>`` for ``comp``'s kind, parsed; ``None`` (and a problem if bad) otherwise."""
+        raw = _default_lookup(self.defaults, key, comp.kind)
+        if raw is None:
+            return None
+        try:
+            return parse(raw)
+        except (UnitError, ValueError, TypeError, OverflowError) as exc:
+            self.problems.append(f"redline.yaml defaults.{key}: {exc}")
+            return None
+
+
+def _defaults_workers(raw: object) -> int:
+    value = int(raw)  # type: ignore[call-overload]
+    if not 1 <= value <= MAX_WORKERS:
+        raise ValueError(f"workers must lie in [1, {MAX_WORKERS:,}] (got {raw!r})")
+    return value
+
+
+def _read_size(st: _Stations, i: int, comp: Component, at: str) -> None:
+    """Replicas, workers, autoscaling bounds and zones: counts, each checked against its bound."""
+    if comp.replicas is None:
+        st.assumptions.append(Assumption(comp.name, "replicas", "1", "not stated"))
+    elif st.problem(check_int(comp.replicas, 1, MAX_REPLICAS, f"{at}{comp.name}: replicas")):
+        st.replicas[i] = comp.replicas
+    if comp.workers is not None:
+        if st.problem(check_int(comp.workers, 1, MAX_WORKERS, f"{at}{comp.name}: workers")):
+            st.workers[i] = comp.workers
+    else:
+        w = st.from_defaults(comp, "workers", _defaults_workers)
+        how = "defaults.workers" if w is not None else f"built-in default for {comp.kind.value}"
+        w = w if w is not None else WORKERS[comp.kind]
+        st.workers[i] = w
+        st.assumptions.append(Assumption(comp.name, "workers", str(w), how))
+    zones = comp.placement.zones if comp.placement else None
+    if zones is not None and not st.problem(check_int(zones, 1, MAX_ZONES, f"{at}{comp.name}: zones")):
+        zones = None
+    st.zones.append(zones)
+    st.max_replicas.append(_read_autoscaling(st, comp, at))
+
+
+def _read_autoscaling(st: _Stations, comp: Component, at: str) -> int | None:
+    """The autoscaler's ``max_replicas`` (``None`` without one); min above max is an error."""
+    hpa = comp.autoscaling
+    if hpa is None:
+        return None
+    where = f"{hpa.source}: " if hpa.source else at
+    ok = True
+    for name, value in (("min_replicas", hpa.min_replicas), ("max_replicas", hpa.max_replicas)):
+        if value is not None:
+            ok &= st.problem(check_int(value, 1, MAX_REPLICAS, f"{where}{comp.name}: autoscaling.{name}"))
+    lo, hi = hpa.min_replicas, hpa.max_replicas
+    if ok and lo is not None and hi is not None and lo > hi:
+        st.problems.append(f"{where}{comp.name}: autoscaling min_replicas {lo} is above max_replicas {hi}")
+        ok = False
+    return hi if ok else None
+
+
+def _read_timing(st: _Stations, i: int, comp: Component, at: str) -> None:
+    """Service time and its SCV, async, cache hit ratio."""
+    if comp.service_time_s is not None:
+        what = f"{at}{comp.name}: service_time"
+        if st.problem(check_positive(comp.service_time_s, MAX_SERVICE_TIME_S, what)):
+            st.service[i] = comp.service_time_s
+    else:
+        s = st.from_defaults(comp, "service_time", lambda v: parse_duration(v, allow_zero=False))
+        if s is not None and not st.problem(
+            check_positive(s, MAX_SERVICE_TIME_S, "redline.yaml defaults.service_time")
+        ):
+            s = None
+        how = "defaults.service_time" if s is not None else f"built-in default for {comp.kind.value}"
+        s = s if s is not None else SERVICE_TIME_S[comp.kind]
+        st.service[i] = s
+        st.missing_service.append(comp.name)
+        st.assumptions.append(Assumption(comp.name, "service_time", f"{s * 1000:g} ms", how))
+    if comp.service_time_scv is not None:
+        what = f"{at}{comp.name}: service_time_scv"
+        if st.problem(check_positive(comp.service_time_scv, MAX_SCV, what, allow_zero=True)):
+            st.scv[i] = comp.service_time_scv
+    st.held[i] = not bool(comp.async_)
+    if comp.cache_hit_ratio is not None:
+        what = f"{at}{comp.name}: cache_hit_ratio"
+        if st.problem(check_fraction(comp.cache_hit_ratio, what, closed_low=True, closed_high=True)):
+            st.hit[i] = comp.cache_hit_ratio
+
+
+def _read_availability(st: _Stations, i: int, comp: Component, at: str) -> None:
+    """Per-replica availability in (0, 1], stated or defaulted."""
+    if comp.availability is not None:
+        what = f"{at}{comp.name}: availability"
+        if st.problem(check_fraction(comp.availability, what, closed_low=False, closed_high=True)):
+            st.avail[i] = comp.availability
+        return
+    a = st.from_defaults(comp, "availability", parse_percent)
+    if a is not None and not st.problem(
+        check_fraction(a, "redline.yaml defaults.availability", closed_low=False, closed_high=True)
+    ):
+        a = None
+    how = "defaults.availability" if a is not None else f"built-in default for {comp.kind.value}"
+    a = a if a is not None else AVAILABILITY[comp.kind]
+    st.avail[i] = a
+    st.assumptions.append(Assumption(comp.name, "availability", f"{a:.4%} per replica", how))
+
+
+def _read_cost(st: _Stations, comp: Component, at: str) -> None:
+    """Price per replica-hour: the component's own, else ``defaults.cost``; never negative or NaN."""
+    cost = comp.cost.replica_hour if comp.cost and comp.cost.replica_hour is not None else None
+    if cost is not None:
+        what = f"{at}{comp.name}: cost.replica_hour"
+        ok = st.problem(check_positive(cost, MAX_PRICE, what, allow_zero=True))
+        st.price.append(cost if ok else None)
+        return
+    raw = st.defaults.get("cost")
+    if isinstance(raw, dict) and raw.get("replica_hour") is not None:
+        what = "redline.yaml defaults.cost.replica_hour"
+        try:
+            cost = float(raw["replica_hour"])
+        except (TypeError, ValueError):
+            st.problems.append(f"{what}: expected a number (got {raw['replica_hour']!r})")
+            cost = None
+        if cost is not None and st.problem(check_positive(cost, MAX_PRICE, what, allow_zero=True)):
+            st.assumptions.append(Assumption(comp.name, "cost", f"{cost:g}/replica-hour", "defaults.cost"))
+        else:
+            cost = None
+    st.price.append(cost)
+
+
+def _call_mean(
+    edge: Edge, label: str, at: str, callee: str, problems: list[str], assumptions: list[Assumption]
+) -> float | None:
+    """Mean calls per visit of the caller, retries included; ``None`` (and a problem) when out of bounds."""
+    count = edge.count
+    if count is None:
+        count = 1.0
+        assumptions.append(Assumption(label, "count", "1 call per request", "not stated"))
+    elif check_positive(count, MAX_CALL_COUNT, "") is not None:
+        problems.append(f"{at}{label}: count must be positive, at most {MAX_CALL_COUNT:,.0f} (got {count!r})")
+        return None
+    p = edge.failure_rate
+    if p is not None:
+        bad = check_fraction(p, f"{at}{label}: failure_rate", closed_low=True, closed_high=False)
+        if bad is not None:
+            problems.append(bad)
+            return None
+    if edge.retries is None:
+        return count
+    bad = check_int(edge.retries, 0, MAX_RETRIES, f"{at}{label}: retries")
+    if bad is not None:
+        problems.append(bad)
+        return None
+    if p is None:
+        if edge.retries > 0:
+            why = (
+                f"not stated: {edge.retries} retries add no load when healthy, "
+                f"but up to {edge.retries + 1}x the calls while {callee} fails"
+            )
+            assumptions.append(Assumption(label, "failure_rate", "0", why))
+        p = 0.0
+    attempts = (1.0 - p ** (edge.retries + 1)) / (1.0 - p)  # Σ_{k=0..retries} p^k, expected attempts
+    if count * attempts > MAX_CALL_COUNT:
+        problems.append(
+            f"{at}{label}: count × expected attempts must be at most {MAX_CALL_COUNT:,.0f} "
+            f"(got {count:g} × {attempts:.6g} at failure_rate {p:g})"
+        )
+        return None
+    return count * attempts
+
+
 def compile_system(system: System, *, rps: float | None = None) -> Network:
     """Validate ``system`` and compile it. Raises :class:`ForecastInputError` listing every problem.
 
@@ -169,101 +387,15 @@ def compile_system(system: System, *, rps: float | None = None) -> Network:
         comp = system.component(name)
         return index[comp.name] if comp is not None else None
 
-    defaults = system.defaults or {}
     n = len(comps)
-    replicas = np.ones(n, dtype=np.int64)
-    workers = np.ones(n, dtype=np.int64)
-    service = np.zeros(n)
-    scv = np.ones(n)
-    held = np.ones(n, dtype=bool)
-    hit = np.zeros(n)
-    avail = np.zeros(n)
-    zones: list[int | None] = []
-    price: list[float | None] = []
-    max_replicas: list[int | None] = []
-
-    def from_defaults(comp: Component, key: str, parse: Any) -> Any | None:
-        raw = _default_lookup(defaults, key, comp.kind)
-        if raw is None:
-            return None
-        try:
-            return parse(raw)
-        except (UnitError, ValueError, TypeError) as exc:
-            problems.append(f"redline.yaml defaults.{key}: {exc}")
-            return None
-
-    missing_service: list[str] = []
+    st = _Stations(n, system.defaults or {}, problems, assumptions)
     for i, comp in enumerate(comps):
         at = _where(comp)
-        # replicas
-        if comp.replicas is None:
-            assumptions.append(Assumption(comp.name, "replicas", "1", "not stated"))
-        elif comp.replicas <= 0:
-            problems.append(f"{at}{comp.name}: replicas must be at least 1 (got {comp.replicas})")
-        else:
-            replicas[i] = comp.replicas
-        # workers
-        if comp.workers is not None:
-            if comp.workers <= 0:
-                problems.append(f"{at}{comp.name}: workers must be at least 1 (got {comp.workers})")
-            else:
-                workers[i] = comp.workers
-        else:
-            w = from_defaults(comp, "workers", int)
-            how = "defaults.workers" if w is not None else f"built-in default for {comp.kind.value}"
-            w = w if w is not None and w > 0 else WORKERS[comp.kind]
-            workers[i] = w
-            assumptions.append(Assumption(comp.name, "workers", str(w), how))
-        # service time
-        if comp.service_time_s is not None:
-            if comp.service_time_s <= 0:
-                problems.append(f"{at}{comp.name}: service_time must be positive (got {comp.service_time_s})")
-            else:
-                service[i] = comp.service_time_s
-        else:
-            s = from_defaults(comp, "service_time", lambda v: parse_duration(v, allow_zero=False))
-            how = "defaults.service_time" if s is not None else f"built-in default for {comp.kind.value}"
-            s = s if s is not None else SERVICE_TIME_S[comp.kind]
-            service[i] = s
-            missing_service.append(comp.name)
-            assumptions.append(Assumption(comp.name, "service_time", f"{s * 1000:g} ms", how))
-        if comp.service_time_scv is not None:
-            if comp.service_time_scv < 0:
-                problems.append(f"{at}{comp.name}: service_time_scv cannot be negative")
-            else:
-                scv[i] = comp.service_time_scv
-        held[i] = not bool(comp.async_)
-        if comp.cache_hit_ratio is not None:
-            if not 0.0 <= comp.cache_hit_ratio <= 1.0:
-                problems.append(f"{at}{comp.name}: cache_hit_ratio must lie in [0, 1]")
-            else:
-                hit[i] = comp.cache_hit_ratio
-        if comp.availability is not None:
-            if not 0.0 < comp.availability <= 1.0:
-                problems.append(f"{at}{comp.name}: availability must lie in (0, 1]")
-            avail[i] = comp.availability
-        else:
-            a = from_defaults(comp, "availability", parse_percent)
-            how = "defaults.availability" if a is not None else f"built-in default for {comp.kind.value}"
-            a = a if a is not None else AVAILABILITY[comp.kind]
-            avail[i] = a
-            assumptions.append(Assumption(comp.name, "availability", f"{a:.4%} per replica", how))
-        zones.append(comp.placement.zones if comp.placement and comp.placement.zones else None)
-        cost = comp.cost.replica_hour if comp.cost and comp.cost.replica_hour is not None else None
-        if cost is None:
-            raw = defaults.get("cost")
-            if isinstance(raw, dict) and raw.get("replica_hour") is not None:
-                try:
-                    cost = float(raw["replica_hour"])
-                    assumptions.append(
-                        Assumption(comp.name, "cost", f"{cost:g}/replica-hour", "defaults.cost")
-                    )
-                except (TypeError, ValueError):
-                    problems.append("redline.yaml defaults.cost.replica_hour: expected a number")
-        elif cost < 0:
-            problems.append(f"{at}{comp.name}: cost.replica_hour cannot be negative")
-        price.append(cost)
-        max_replicas.append(comp.autoscaling.max_replicas if comp.autoscaling else None)
+        _read_size(st, i, comp, at)
+        _read_timing(st, i, comp, at)
+        _read_availability(st, i, comp, at)
+        _read_cost(st, comp, at)
+    missing_service = st.missing_service
 
     # ---- calls ---------------------------------------------------------------------------------
     runtime_from = {e.from_ for e in system.edges if not e.startup_only}
@@ -322,41 +454,12 @@ def compile_system(system: System, *, rps: float | None = None) -> Network:
         if src == dst:
             problems.append(f"{at}{label}: a component cannot call itself (a cycle)")
             continue
-        count = edge.count
-        if count is None:
-            count = 1.0
-            assumptions.append(Assumption(label, "count", "1 call per request", "not stated"))
-        elif count <= 0 or not math.isfinite(count):
-            problems.append(f"{at}{label}: count must be positive (got {count})")
-            continue
-        attempts = 1.0
-        if edge.retries is not None:
-            if edge.retries < 0:
-                problems.append(f"{at}{label}: retries cannot be negative")
-                continue
-            p = edge.failure_rate
-            if p is None:
-                if edge.retries > 0:
-                    assumptions.append(
-                        Assumption(
-                            label,
-                            "failure_rate",
-                            "0",
-                            f"not stated: {edge.retries} retries add no load when healthy, "
-                            f"but up to {edge.retries + 1}x the calls while {comps[dst].name} fails",
-                        )
-                    )
-                p = 0.0
-            elif not 0.0 <= p < 1.0:
-                problems.append(f"{at}{label}: failure_rate must lie in [0, 1)")
-                continue
-            attempts = sum(p**k for k in range(edge.retries + 1))  # expected attempts, geometric
-        elif edge.failure_rate is not None and not 0.0 <= edge.failure_rate < 1.0:
-            problems.append(f"{at}{label}: failure_rate must lie in [0, 1)")
+        mean = _call_mean(edge, label, at, comps[dst].name, problems, assumptions)
+        if mean is None:
             continue
         call_src.append(src)
         call_dst.append(dst)
-        call_mean.append(count * attempts)
+        call_mean.append(mean)
         call_par.append(bool(edge.parallel))
         call_pool_name.append(edge.pool)
 
@@ -382,8 +485,9 @@ def compile_system(system: System, *, rps: float | None = None) -> Network:
                     Assumption(comp.name, f"pool {pool.name}", "not modeled", "pool size not stated")
                 )
                 continue
-            if pool.size <= 0:
-                problems.append(f"{where}{comp.name}: pool {pool.name} size must be at least 1")
+            bad = check_int(pool.size, 1, MAX_POOL_SIZE, f"{where}{comp.name}: pool {pool.name} size")
+            if bad is not None:
+                problems.append(bad)
                 continue
             if not calls:
                 continue
@@ -400,8 +504,12 @@ def compile_system(system: System, *, rps: float | None = None) -> Network:
         if root is None:
             problems.append(f"{_where(ep)}entry point {ep.name!r} names unknown component {ep.component!r}")
             continue
-        if ep.rps is not None and (ep.rps < 0 or not math.isfinite(ep.rps)):
-            problems.append(f"{_where(ep)}entry point {ep.name!r}: rps must be a non-negative number")
+        bad = None if ep.rps is None else check_positive(ep.rps, MAX_RPS, "", allow_zero=True)
+        if bad is not None:
+            problems.append(
+                f"{_where(ep)}entry point {ep.name!r}: rps must be a number in [0, {MAX_RPS:,.0f}] "
+                f"(got {ep.rps!r})"
+            )
             continue
         entry_names.append(ep.name)
         entry_root.append(root)
@@ -441,7 +549,7 @@ def compile_system(system: System, *, rps: float | None = None) -> Network:
         problems.append(f"cycle in the call graph: {path}{suffix}; an open queueing network needs a DAG")
 
     if problems:
-        raise ForecastInputError(problems)
+        raise ForecastInputError(list(dict.fromkeys(problems)))
     if missing_service:
         assumptions.insert(
             0,
@@ -468,16 +576,16 @@ def compile_system(system: System, *, rps: float | None = None) -> Network:
     net = Network(
         names=[c.name for c in comps],
         kinds=[c.kind for c in comps],
-        replicas=replicas,
-        workers=workers,
-        service=service,
-        scv=scv,
-        held=held,
-        hit=hit,
-        availability=avail,
-        zones=zones,
-        price=price,
-        max_replicas=max_replicas,
+        replicas=st.replicas,
+        workers=st.workers,
+        service=st.service,
+        scv=st.scv,
+        held=st.held,
+        hit=st.hit,
+        availability=st.avail,
+        zones=st.zones,
+        price=st.price,
+        max_replicas=st.max_replicas,
         call_src=src_a,
         call_dst=dst_a,
         call_mean=np.asarray(call_mean, dtype=np.float64),
@@ -495,7 +603,21 @@ def compile_system(system: System, *, rps: float | None = None) -> Network:
         currency=next((c.cost.currency for c in comps if c.cost), "USD"),
     )
     _visits(net)
+    _check_visits(net, comps)
     return net
+
+
+def _check_visits(net: Network, comps: list[Component]) -> None:
+    """Fan-out multiplies along paths: refuse a station visited more than ``MAX_VISITS`` times a request."""
+    problems = []
+    for e, row in enumerate(net.visits):
+        for i in np.flatnonzero(~(row <= MAX_VISITS)).tolist():
+            problems.append(
+                f"{_where(comps[i])}{net.names[i]}: visits per request of entry point {net.entry_names[e]!r} "
+                f"must be at most {MAX_VISITS:,.0f} (got {row[i]:.3g}: call counts multiply along the path)"
+            )
+    if problems:
+        raise ForecastInputError(problems)
 
 
 def _find_cycle(n: int, out: dict[int, list[int]], dst: list[int]) -> list[int] | None:

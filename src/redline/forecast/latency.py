@@ -14,7 +14,9 @@ Per station and visit (state from :mod:`.network`):
   ``L_S(s) = (1 + sθ)^(−k)``, ``k = 1/cs²``, ``θ = S·cs²``;
 * a call through a pool adds the pool's wait (same mixture form);
 * ``n = ⌊n⌋ + Bernoulli(frac)`` sequential calls: ``L_T^⌊n⌋ · (1 − frac + frac·L_T)``;
-* a parallel block: ``F_block = Π F_T^⌊n⌋ (1 − frac + frac·F_T)`` over the parallel calls (CDF domain);
+* a parallel block: ``F_block = Π F_T^⌊n⌋ (1 − frac + frac·F_T)`` over the parallel calls (CDF domain),
+  0 below t = 0 — the "no call" mass ``1 − frac`` sits at t = 0, so one call with ``n ≤ 1`` is the same
+  call made in sequence;
 * a cache hit skips all calls: ``L_D = h + (1 − h)·L_D'``.
 
 Per-visit draws are independent — the usual product-form/Kleinrock independence assumption; the
@@ -40,6 +42,9 @@ ComplexArray = npt.NDArray[np.complex128]
 FloatArray = npt.NDArray[np.float64]
 
 
+_CDF_NOISE = 1e-6  # the grid's aliasing bound (module docstring): CDF values closer than this are equal
+
+
 class Distribution:
     """A latency distribution on a grid: CDF values at ``(j + ½)·dt − offset``."""
 
@@ -53,8 +58,12 @@ class Distribution:
         return max(self._quantile(q) - self.offset, 0.0)
 
     def _quantile(self, q: float) -> float:
+        # The quantile is inf{t: F(t) ≥ q}. Where the CDF is flat at exactly q (a cache hit ratio of 0.5
+        # and p50: the hit path ends before the miss path starts), grid noise decides where in the flat
+        # stretch F first reaches q, and the reading jumps by many steps as load changes. Searching for
+        # q − _CDF_NOISE takes the stretch's left end, the quantile itself.
         cdf = self.cdf
-        j = int(np.searchsorted(cdf, q))
+        j = int(np.searchsorted(cdf, q - _CDF_NOISE))
         if j >= len(cdf):
             return float(len(cdf) * self.dt)
         hi_t = (j + 0.5) * self.dt
@@ -63,7 +72,7 @@ class Distribution:
         lo_t, lo_c, hi_c = hi_t - self.dt, float(cdf[j - 1]), float(cdf[j])
         if hi_c <= lo_c:
             return hi_t
-        return lo_t + (q - lo_c) / (hi_c - lo_c) * self.dt
+        return lo_t + min(max((q - lo_c) / (hi_c - lo_c), 0.0), 1.0) * self.dt
 
     def quantiles(self, qs: Sequence[float]) -> list[float]:
         return [self.quantile(q) for q in qs]
@@ -144,6 +153,14 @@ def entry_distribution(
         masses = np.fft.irfft(lt * smooth, n=size)
         return np.asarray(np.clip(np.maximum.accumulate(np.cumsum(masses)), 0.0, 1.0), dtype=np.float64)
 
+    def block_transform(cdf: FloatArray) -> ComplexArray:
+        # Grid point j holds P(T ≤ (j + ½)·dt − offset): the first _SHIFT points are negative times, where
+        # a latency's CDF is 0. A block's "no call made" mass (1 − frac) must sit at t = 0, point _SHIFT,
+        # not at point 0: there it is 12 steps before the origin, and smoothing wraps it around the grid.
+        cdf = cdf.copy()
+        cdf[:_SHIFT] = 0.0
+        return np.asarray(np.fft.rfft(np.diff(cdf, prepend=0.0)) * unshift, dtype=np.complex128)
+
     out_calls = plan.out_calls
     callers_left = dict(plan.callers)
     one = np.ones_like(s_grid)
@@ -189,7 +206,7 @@ def entry_distribution(
                 if callers_left[dst] == 0 and dst != root:
                     del trans[dst]
             if par_cdf is not None:
-                d = d * np.asarray(np.fft.rfft(np.diff(par_cdf, prepend=0.0)) * unshift, dtype=np.complex128)
+                d = d * block_transform(par_cdf)
             h = float(net.hit[s])
             if h > 0:
                 d = np.asarray(h + (1.0 - h) * d, dtype=np.complex128)

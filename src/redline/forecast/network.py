@@ -13,7 +13,9 @@ Per station ``s`` at load factor ``f`` (moments only; distributions are in :mod:
 * ``λ_s = f·Σ_e rps_e·visits_e[s]`` (fan-out, retries and cache hits are in the visit counts);
 * ``D_s`` = time in downstream calls per visit: sequential calls add (``n·E[T]``, compound-sum variance
   ``n·Var T + f(1−f)·E[T]²`` for ``n = ⌊n⌋ + Bernoulli(f)`` calls); a parallel fan-out block takes the max
-  (Clark 1961's moments of the max of normals); a cache hit skips the block;
+  (Clark 1961's moments of the max of normals) of ``⌊n⌋`` copies of each call and, with probability
+  ``f``, one more — a mixture, so a block of one call has exactly that call's moments; a cache hit skips
+  the block;
 * holding time ``H_s = S_s + D_s`` if workers are held, else ``S_s``;
 * wait ``W_s`` from Allen–Cunneen with ``c = replicas·workers`` servers and holding time ``H_s``;
 * response per visit ``R_s = W_s + S_s + D_s``.
@@ -25,12 +27,14 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 from scipy import special
 
 from redline.forecast.graph import Network
+from redline.forecast.limits import MAX_POOL_SIZE, MAX_REPLICAS
 from redline.forecast.queueing import station_wait
 
 __all__ = ["State", "evaluate"]
@@ -77,38 +81,99 @@ class State:
         return np.asarray(out, dtype=np.float64)
 
 
-def _clark_max_grouped(
-    group: IntArray, mu: FloatArray, var: FloatArray, groups: int
+def _clark_pair(
+    m1: FloatArray, v1: FloatArray, m2: FloatArray, v2: FloatArray
 ) -> tuple[FloatArray, FloatArray]:
-    """Mean and variance of the max of independent normals per group (Clark, Oper. Res. 1961).
+    """Mean and variance of ``max(X1, X2)`` for independent normals (Clark, Oper. Res. 1961), elementwise."""
+    theta = np.sqrt(v1 + v2)
+    safe = np.where(theta > 1e-15, theta, 1.0)
+    alpha = (m1 - m2) / safe
+    cdf = special.ndtr(alpha)
+    pdf = np.exp(-0.5 * alpha**2) / math.sqrt(2.0 * math.pi)
+    e1 = m1 * cdf + m2 * (1.0 - cdf) + theta * pdf
+    e2 = (m1**2 + v1) * cdf + (m2**2 + v2) * (1.0 - cdf) + (m1 + m2) * theta * pdf
+    degenerate = theta <= 1e-15
+    mean = np.where(degenerate, np.maximum(m1, m2), e1)
+    return mean, np.where(degenerate, 0.0, np.maximum(e2 - mean**2, 0.0))
 
-    Clark's formulas fold two variables at a time; here the fold runs over all groups at once: step ``r``
-    folds each group's ``r``-th item into its accumulator. Groups without items get (0, 0).
+
+def _iid_max(mu: FloatArray, var: FloatArray, copies: IntArray) -> tuple[FloatArray, FloatArray]:
+    """Moments of the max of ``copies`` i.i.d. copies, elementwise, by repeated doubling.
+
+    ``max`` of ``a + b`` copies is the max of two independent maxes of ``a`` and ``b`` copies, so binary
+    exponentiation needs ``log2(copies)`` Clark folds, not ``copies``. Entries with 0 copies get (0, 0).
     """
-    order = np.argsort(group, kind="stable")
-    g, m, v = group[order], mu[order], var[order]
+    out_m, out_v = np.zeros_like(mu), np.zeros_like(var)
+    have = np.zeros(len(mu), dtype=bool)
+    pow_m, pow_v = mu.copy(), var.copy()
+    left = copies.copy()
+    while (left > 0).any():
+        bit = (left & 1).astype(bool)
+        fold_m, fold_v = _clark_pair(out_m, out_v, pow_m, pow_v)
+        out_m = np.where(bit, np.where(have, fold_m, pow_m), out_m)
+        out_v = np.where(bit, np.where(have, fold_v, pow_v), out_v)
+        have |= bit
+        left >>= 1
+        pow_m, pow_v = _clark_pair(pow_m, pow_v, pow_m, pow_v)
+    return out_m, out_v
+
+
+def _clark_max_grouped(
+    group: IntArray, mu: FloatArray, var: FloatArray, prob: FloatArray, groups: int
+) -> tuple[FloatArray, FloatArray]:
+    """Mean and variance per group of the max of independent items, item ``i`` present w.p. ``prob[i]``.
+
+    An absent item contributes nothing (latencies are ≥ 0, so "nothing" is 0), which makes each fold a
+    mixture: ``max(A, B·Y) = A`` w.p. ``1 − p`` and ``max(A, Y)`` w.p. ``p``, mixed in mean and second
+    moment. Folding into an empty accumulator takes the item as it is, so a group with a single item gets
+    its exact moments (the same as a sequential call). Step ``r`` folds each group's ``r``-th item;
+    certain items fold first. Groups without items get (0, 0).
+    """
+    order = np.lexsort((prob < 1.0, group))
+    g, m, v, p = group[order], mu[order], var[order], prob[order]
     starts = np.searchsorted(g, np.arange(groups))
     rank = np.arange(len(g)) - starts[g]
     acc_m = np.zeros(groups)
     acc_v = np.zeros(groups)
-    first = rank == 0
-    acc_m[g[first]] = m[first]
-    acc_v[g[first]] = v[first]
-    for r in range(1, int(rank.max()) + 1 if len(rank) else 1):
+    for r in range(int(rank.max()) + 1 if len(rank) else 0):
         sel = rank == r
-        gi = g[sel]
+        gi, pi = g[sel], p[sel]
         m1, v1, m2, v2 = acc_m[gi], acc_v[gi], m[sel], v[sel]
-        theta = np.sqrt(v1 + v2)
-        safe = np.where(theta > 1e-15, theta, 1.0)
-        alpha = (m1 - m2) / safe
-        cdf = special.ndtr(alpha)
-        pdf = np.exp(-0.5 * alpha**2) / math.sqrt(2.0 * math.pi)
-        e1 = m1 * cdf + m2 * (1.0 - cdf) + theta * pdf
-        e2 = (m1**2 + v1) * cdf + (m2**2 + v2) * (1.0 - cdf) + (m1 + m2) * theta * pdf
-        degenerate = theta <= 1e-15
-        acc_m[gi] = np.where(degenerate, np.maximum(m1, m2), e1)
-        acc_v[gi] = np.where(degenerate, 0.0, np.maximum(e2 - e1**2, 0.0))
+        new_m, new_v = _clark_pair(m1, v1, m2, v2) if r > 0 else (m2, v2)
+        mean = (1.0 - pi) * m1 + pi * new_m
+        second = (1.0 - pi) * (v1 + m1**2) + pi * (new_v + new_m**2)
+        acc_m[gi] = mean
+        acc_v[gi] = np.maximum(second - mean**2, 0.0)
     return acc_m, acc_v
+
+
+def _parallel_block(
+    pos: IntArray, ct_m: FloatArray, ct_v: FloatArray, cnt: FloatArray, groups: int
+) -> tuple[FloatArray, FloatArray]:
+    """Moments of each caller's parallel block: per call ``⌊n⌋`` certain copies and one w.p. ``frac``."""
+    whole = np.floor(cnt).astype(np.int64)
+    frac = cnt - whole
+    mm, mv = _iid_max(ct_m, ct_v, whole)
+    certain, maybe = whole > 0, frac > 0
+    return _clark_max_grouped(
+        np.concatenate([pos[certain], pos[maybe]]),
+        np.concatenate([mm[certain], ct_m[maybe]]),
+        np.concatenate([mv[certain], ct_v[maybe]]),
+        np.concatenate([np.ones(int(certain.sum())), frac[maybe]]),
+        groups,
+    )
+
+
+def _fewest(load: FloatArray, per_unit: npt.NDArray[np.floating[Any]], cap: int) -> IntArray:
+    """Fewest units (replicas, connections) carrying ``load`` Erlangs at ``per_unit`` each, in ``[1, cap]``.
+
+    The cap keeps the count an int64 whatever the load (an unbounded callee makes it infinite); a plan at
+    the cap is reported as such by the caller.
+    """
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        units = np.ceil(load / per_unit - 1e-9)
+    units = np.nan_to_num(units, nan=float(cap), posinf=float(cap), neginf=1.0)
+    return np.clip(units, 1, cap).astype(np.int64)
 
 
 def evaluate(
@@ -186,10 +251,7 @@ def evaluate(
             np.logical_or.at(d_inf, pos, ct_inf)
             if not seq.all():
                 par = np.flatnonzero(~seq)
-                copies = np.maximum(np.rint(cnt[par]), 1).astype(np.int64)
-                mu, var = _clark_max_grouped(
-                    np.repeat(pos[par], copies), np.repeat(ct_m[par], copies), np.repeat(ct_v[par], copies), m
-                )
+                mu, var = _parallel_block(pos[par], ct_m[par], ct_v[par], cnt[par], m)
                 d_mean += mu
                 d_var += var
         h = net.hit[stations]
@@ -209,8 +271,8 @@ def evaluate(
         hv = svar + np.where(held, d_var, 0.0)
         w = net.workers[stations]
         if target_util is not None:
-            need = np.ceil(lam_l * hm / (target_util * w) - 1e-9).astype(np.int64)
-            reps[stations] = np.where(held & d_inf, reps[stations], np.maximum(need, 1))
+            need = _fewest(lam_l * hm, target_util * w, MAX_REPLICAS)
+            reps[stations] = np.where(held & d_inf, reps[stations], need)
         c = reps[stations] * w
         scv_h = hv / hm**2
         pw, wql, rl = station_wait(c, lam_l, hm, scv_h)
@@ -295,8 +357,8 @@ def _pools(
         second = np.bincount(local, cnt * (rv + rm**2), minlength=m) / total
         scv = np.where(mean > 0, (second - mean**2) / mean**2, 1.0)
     if target_util is not None:
-        need = np.ceil(rate * mean / (target_util * reps[owners]) - 1e-9).astype(np.int64)
-        psize[ks] = np.where(rate > 0, np.maximum(need, 1), psize[ks])
+        need = _fewest(rate * mean, target_util * reps[owners], MAX_POOL_SIZE)
+        psize[ks] = np.where(rate > 0, need, psize[ks])
     servers = psize[ks] * reps[owners]
     pw, wq, rho = station_wait(servers, rate, mean, scv)
     bad |= rho >= 1.0

@@ -16,26 +16,14 @@ import numpy as np
 
 from redline.forecast.graph import Network
 from redline.forecast.latency import entry_distribution
+from redline.forecast.limits import MAX_REPLICAS
 from redline.forecast.network import IntArray, State, evaluate
 
 __all__ = ["Bottleneck", "bottleneck", "saturation_factors", "size_for_slo", "slo_crossings"]
 
 _MAX_DOUBLINGS = 60
+_MAX_HALVINGS = 64  # per entry point: 2^-64 is below any rtol
 _SEARCH_GRID = 1024
-
-
-def _bisect(broken: Callable[[float], bool], hi: float, *, rtol: float, max_iter: int = 60) -> float:
-    """The threshold of a monotone predicate in ``(0, hi]`` given ``broken(hi)``, to ``rtol·hi``."""
-    lo = 0.0
-    for _ in range(max_iter):
-        if hi - lo <= rtol * hi:
-            break
-        mid = 0.5 * (lo + hi)
-        if broken(mid):
-            hi = mid
-        else:
-            lo = mid
-    return 0.5 * (lo + hi)
 
 
 def _joint_bisect(
@@ -52,7 +40,7 @@ def _joint_bisect(
     entry points that break at the same bottleneck therefore share their whole search.
     """
     lo = [0.0] * len(hi)
-    while True:
+    for _ in range(_MAX_HALVINGS * max(len(hi), 1)):  # each step halves one bracket: bounded
         pending = [e for e, h in enumerate(hi) if h is not None and h - lo[e] > rtol * h]
         if not pending:
             break
@@ -210,6 +198,8 @@ def size_for_slo(
         s = int(np.argmax(cost))
         if cost[s] <= 0:
             return reps, False
-        reps[s] += max(1, math.ceil(0.1 * reps[s]))
+        if reps[s] >= MAX_REPLICAS:  # the plan stops at the engine's bound; the caller says so
+            return reps, False
+        reps[s] = min(reps[s] + max(1, math.ceil(0.1 * reps[s])), MAX_REPLICAS)
     state = evaluate(net, factor, replicas=reps)
     return reps, not _breached(net, state, slos)

@@ -51,6 +51,12 @@ HTTP_4XX = "http_4xx"
 HTTP_5XX = "http_5xx"
 UNEXPECTED = "unexpected_status"
 PROTOCOL = "protocol_error"
+# Requests that never reached a connection: they waited for a free one longer than the timeout, or
+# arrived while the bounded queue of waiting requests was full. Errors, but counted apart (never
+# sent, so never answered) and reported under ``not_sent``.
+WAIT_TIMEOUT = "wait_timeout"
+QUEUE_FULL = "queue_full"
+NOT_SENT = (WAIT_TIMEOUT, QUEUE_FULL)
 ERROR_CLASSES = (
     CONNECT_REFUSED,
     CONNECT_ERROR,
@@ -61,8 +67,16 @@ ERROR_CLASSES = (
     HTTP_5XX,
     UNEXPECTED,
     PROTOCOL,
+    WAIT_TIMEOUT,
+    QUEUE_FULL,
 )
 STATUS_SLOTS = 1000  # llhttp accepts three-digit status codes only
+# At most this many arrivals are dispatched per turn of the event loop; a generator behind its
+# schedule then still reads responses, sweeps timeouts and sees a stop request between batches.
+DISPATCH_BATCH = 256
+# Requests waiting for a free connection, per worker: one second at the per-process rate cap
+# (config.MAX_RATE_PER_PROCESS), about 10 MB. Arrivals beyond it are counted as ``queue_full``.
+MAX_WAITING = 100_000
 
 
 class Tally:
@@ -397,10 +411,16 @@ class Engine:
             return
         now = _now()
         limit = self.max_requests
+        batch = DISPATCH_BATCH
         while 0 <= self._next_t <= now:
             if self.dispatched >= limit:
                 self._next_t = -1.0
                 break
+            if not batch:  # behind schedule: let I/O and the stop check run, then go on at once
+                assert self._loop is not None
+                self._timer = self._loop.call_later(0.0, self._tick)
+                return
+            batch -= 1
             self.dispatch(self._next_t, now)
             self._advance()
         if self._next_t < 0:
@@ -435,6 +455,9 @@ class Engine:
         req = next(self.cycle)
         if self.idle:
             self.idle.pop().send(req, intended)
+            return
+        if len(self.pending) >= MAX_WAITING:
+            self._request_failed(QUEUE_FULL)
             return
         self.pending.append((intended, req))
         self._maybe_connect()
@@ -559,7 +582,7 @@ class Engine:
                 self._request_failed(TIMEOUT)
         while self.pending and now - self.pending[0][0] > limit + self.cfg.connect_timeout:
             self.pending.popleft()
-            self._request_failed(TIMEOUT)
+            self._request_failed(WAIT_TIMEOUT)
         self._maybe_connect()
 
     # ---- stopping ---------------------------------------------------------------------------

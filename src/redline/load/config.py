@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 import os
 import random
+import ssl
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
@@ -28,6 +29,13 @@ DEFAULT_MAX_REQUESTS = 10_000_000
 DEFAULT_CONNECTIONS = 256
 PROFILE_DURATIONS = {"baseline": 30.0, "stress": 60.0, "spike": 30.0, "soak": 600.0, "breakpoint": 120.0}
 _MAX_MIX = 200_000
+# What one machine can drive (measured on the 2-core bench machine, docs/load.md "Limits"): one
+# worker process dispatches about 100,000 req/s against a loopback nginx before it falls behind its
+# schedule; 10,000 connections (users) connect and run cleanly, 20,000 do not (half the connects
+# time out), and one source address has only ~28,000 ports towards one target.
+MAX_RATE_PER_PROCESS = 100_000.0
+MAX_CONNECTIONS = 10_000
+MAX_WAIT = 3600.0  # --timeout, --connect-timeout, --think: at most an hour
 
 
 class ConfigError(ValueError):
@@ -35,11 +43,34 @@ class ConfigError(ValueError):
 
 
 def parse_duration_option(value: str, option: str) -> float:
-    """A duration given to ``option`` (e.g. ``--duration 30s``), or :class:`ConfigError` naming it."""
+    """A duration given to ``option`` (e.g. ``--duration 30s``), or :class:`ConfigError` naming it.
+
+    The unit is required (``--duration 30`` is refused: 30 what?); only ``0`` may stand alone.
+    """
     try:
-        return parse_duration(value)
+        return parse_duration(value, default_unit=None)
     except ValueError as exc:
         raise ConfigError(f"{option}: {exc}") from None
+
+
+def max_rate() -> float:
+    """The highest arrival rate this machine is allowed to be asked for (see MAX_RATE_PER_PROCESS)."""
+    return MAX_RATE_PER_PROCESS * (os.cpu_count() or 1)
+
+
+def check_output_path(path: Path, option: str, example: str = "results.json") -> None:
+    """Refuse, before anything runs, an output path that cannot be written as a file.
+
+    A directory, a missing folder or a folder we cannot write to is a usage error; no folder is
+    ever created on the user's behalf.
+    """
+    if path.is_dir():
+        raise ConfigError(f"{option}: {path} is a directory; give a file name, e.g. {path / example}")
+    folder = path.parent
+    if not folder.is_dir():
+        raise ConfigError(f"{option}: folder {folder} does not exist; create it first or choose another path")
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise ConfigError(f"{option}: folder {folder} is not writable")
 
 
 class LoadConfig(BaseModel):
@@ -130,29 +161,14 @@ def prepare(cfg: LoadConfig) -> RunPlan:
         thresholds = [parse_threshold(t) for t in cfg.thresholds]
     except ValueError as exc:
         raise ConfigError(str(exc)) from None
-    for name, val in (
-        ("--timeout", cfg.timeout),
-        ("--connect-timeout", cfg.connect_timeout),
-        ("--rate", cfg.rate),
-        ("--duration", cfg.duration),
-        ("--max-duration", cfg.max_duration),
-    ):
-        _positive(name, val)
-    if cfg.ca_cert is not None and not cfg.ca_cert.is_file():
-        raise ConfigError(f"--cacert: file not found: {cfg.ca_cert}")
-    if cfg.think < 0:
-        raise ConfigError("--think must be >= 0")
-    if cfg.max_requests < 1:
-        raise ConfigError("--max-requests must be >= 1")
+    _check_numbers(cfg)
+    if cfg.out is not None:
+        check_output_path(cfg.out, "--out")
     if cfg.profile is not None and cfg.profile not in PROFILES:
         raise ConfigError(f"unknown profile {cfg.profile!r}; choose one of {', '.join(PROFILES)}")
     if cfg.users is not None and (cfg.rate is not None or cfg.stages or cfg.profile):
         raise ConfigError("--users (closed model) cannot be combined with --rate, --stages or --profile")
-    if cfg.users is not None and cfg.users < 1:
-        raise ConfigError("--users must be >= 1")
-    workers = cfg.workers or os.cpu_count() or 1
-    if workers < 1 or workers > 64:
-        raise ConfigError("--workers must be between 1 and 64")
+    workers = cfg.workers if cfg.workers is not None else os.cpu_count() or 1
 
     if cfg.users is not None:
         duration = cfg.duration or DEFAULT_DURATION
@@ -176,13 +192,18 @@ def prepare(cfg: LoadConfig) -> RunPlan:
         else:
             plan = Plan(rate, (Stage(cfg.duration or DEFAULT_DURATION, rate),))
         duration = plan.duration
+        if plan.peak_rate() > max_rate():
+            raise ConfigError(
+                f"a rate of {plan.peak_rate():g} req/s is more than one machine can drive: at most "
+                f"{max_rate():,.0f} req/s here ({MAX_RATE_PER_PROCESS:,.0f} per process, one process per "
+                "core); above that the generator, not the server, would set the pace. "
+                "Run redline on several machines and add up the results"
+            )
         if plan.expected_arrivals() < 1:
             raise ConfigError("the schedule sends no request: raise --rate or lengthen --duration/--stages")
         connections = cfg.connections or DEFAULT_CONNECTIONS
         # A worker per ~50 req/s at most: more processes than that only add start-up time.
         workers = max(1, min(workers, math.ceil(plan.peak_rate() / 50.0)))
-    if cfg.connections is not None and cfg.connections < 1:
-        raise ConfigError("--connections must be >= 1")
     if duration > cfg.max_duration:
         raise ConfigError(f"run of {duration:g}s exceeds the {cfg.max_duration:g}s cap; raise --max-duration")
     workers = max(1, min(workers, connections))
@@ -202,6 +223,51 @@ def prepare(cfg: LoadConfig) -> RunPlan:
     )
 
 
+def _check_numbers(cfg: LoadConfig) -> None:
+    """Every numeric option within its range: finite, positive where it must be, and under the caps."""
+    for name, val in (
+        ("--timeout", cfg.timeout),
+        ("--connect-timeout", cfg.connect_timeout),
+        ("--rate", cfg.rate),
+        ("--duration", cfg.duration),
+        ("--max-duration", cfg.max_duration),
+    ):
+        _positive(name, val)
+    for name, val in (
+        ("--timeout", cfg.timeout),
+        ("--connect-timeout", cfg.connect_timeout),
+        ("--think", cfg.think),
+    ):
+        if not 0 <= val <= MAX_WAIT:
+            raise ConfigError(f"{name} must be between 0s and 1h (got {val:g}s)")
+    if cfg.max_requests < 1:
+        raise ConfigError("--max-requests must be >= 1")
+    if cfg.workers is not None and not 1 <= cfg.workers <= 64:
+        raise ConfigError(f"--workers must be between 1 and 64 (got {cfg.workers})")
+    for name, count in (("--users", cfg.users), ("--connections", cfg.connections)):
+        if count is None:
+            continue
+        if count < 1:
+            raise ConfigError(f"{name} must be >= 1 (got {count})")
+        if count > MAX_CONNECTIONS:
+            raise ConfigError(
+                f"{name} {count} is more than one machine can hold open: at most {MAX_CONNECTIONS:,} "
+                "connections (each user is one); more exhaust the ports and file descriptors of one "
+                "client and the connects, not the server, fail. Run redline on several machines"
+            )
+    if cfg.ca_cert is not None:
+        _check_ca(cfg.ca_cert)
+
+
+def _check_ca(path: Path) -> None:
+    if not path.is_file():
+        raise ConfigError(f"--cacert: file not found: {path}")
+    try:
+        ssl.create_default_context().load_verify_locations(cafile=str(path))
+    except (ssl.SSLError, OSError, ValueError) as exc:
+        raise ConfigError(f"--cacert: {path} is not a PEM certificate ({exc})") from None
+
+
 def _merge_scenario_defaults(cfg: LoadConfig, sc: Scenario) -> LoadConfig:
     load = sc.load
     updates: dict[str, object] = {}
@@ -211,7 +277,7 @@ def _merge_scenario_defaults(cfg: LoadConfig, sc: Scenario) -> LoadConfig:
                 updates[key] = load[key]
         for key in ("duration", "think"):
             if key in load and not getattr(cfg, key):
-                updates[key] = parse_duration(str(load[key]))
+                updates[key] = parse_duration(load[key], default_unit=None)
         if "thresholds" in load and not cfg.thresholds:
             updates["thresholds"] = [str(t) for t in load["thresholds"]]
         return LoadConfig.model_validate({**cfg.model_dump(), **updates})

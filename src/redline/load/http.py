@@ -52,6 +52,8 @@ def parse_target(url: str) -> Target:
         raise TargetError(f"unsupported URL scheme {shown!r} in {url!r}: use http:// or https://")
     if not parts.hostname:
         raise TargetError(f"bad URL {url!r}: no host")
+    if port == 0:
+        raise TargetError(f"bad URL {url!r}: port 0 is not a port one can connect to")
     path = parts.path or "/"
     if parts.query:
         path += "?" + parts.query

@@ -20,10 +20,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from redline.load.client import ERROR_CLASSES
-from redline.load.histogram import Histogram
+from redline.load.client import ERROR_CLASSES, NOT_SENT
+from redline.load.histogram import PERCENTILES, Histogram
+from redline.model.secrets import mask_text
 
 RESULTS_VERSION = 1
+OUTPUT_MODE = 0o644  # results and reports are meant to be read by others (mkstemp makes 0600)
 
 
 @dataclass
@@ -126,8 +128,8 @@ class Aggregate:
             "rps": b.done,
             "errors": errs,
             "error_kinds": {k: v for k, v in b.errors.items() if v},
-            "latency_ms": b.latency.percentiles_ms(),
-            "service_time_ms": b.service.percentiles_ms(),
+            "latency_ms": percentiles_or_none(b.latency),
+            "service_time_ms": percentiles_or_none(b.service),
             "schedule_lag_ms": {
                 "p99": round(b.lag.percentile(99) / 1000, 3),
                 "max": round(b.lag.max / 1000, 3),
@@ -168,35 +170,60 @@ class Aggregate:
         }
 
 
+def percentiles_or_none(hist: Histogram) -> dict[str, float | None]:
+    """p50…max in ms, or all ``None`` when nothing was measured (0.0 would be a false measurement)."""
+    if hist.total == 0:
+        return {key: None for key in (*(k for k, _ in PERCENTILES), "max")}
+    return dict(hist.percentiles_ms())
+
+
 def summary(agg: Aggregate, elapsed: float) -> dict[str, Any]:
-    """The stable top-level numbers (without config/threshold/series context)."""
+    """The stable top-level numbers (without config/threshold/series context).
+
+    ``rps`` counts responses only (requests sent and answered, whatever their status) over
+    ``elapsed``; requests that were never sent are under ``not_sent`` (and in ``errors``).
+    """
     errors = agg.error_count
+    responses = agg.latency.total
+    not_sent = {kind: agg.errors.get(kind, 0) for kind in NOT_SENT}
     return {
         "requests": agg.requests,
         "sent": agg.sent,
+        "responses": responses,
+        "not_sent": {"total": sum(not_sent.values()), **not_sent},
         "errors": errors,
         "error_rate": round(errors / agg.requests, 6) if agg.requests else None,
-        "rps": round(agg.requests / elapsed, 3) if elapsed > 0 else 0.0,
+        "rps": round(responses / elapsed, 3) if elapsed > 0 else 0.0,
         "elapsed_s": round(elapsed, 3),
-        "latency_ms": agg.latency.percentiles_ms(),
-        "service_time_ms": agg.service.percentiles_ms(),
-        "schedule_lag_ms": agg.lag.percentiles_ms(),
+        "latency_ms": percentiles_or_none(agg.latency),
+        "service_time_ms": percentiles_or_none(agg.service),
+        "schedule_lag_ms": percentiles_or_none(agg.lag),
         "error_kinds": dict(agg.errors),
         "status_codes": {str(k): v for k, v in sorted(agg.status.items())},
     }
 
 
-def write_atomic(path: Path, doc: dict[str, Any]) -> None:
-    """Write JSON so that readers only ever see a whole document."""
+def write_text_atomic(path: Path, text: str) -> None:
+    """Write ``text`` so that readers only ever see a whole file; mode 0644 (less any umask bits).
+
+    The folder must exist (output paths are checked before a run starts); the temp file is removed
+    whatever happens.
+    """
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=str(path.parent))
     try:
+        umask = os.umask(0)
+        os.umask(umask)
+        os.fchmod(fd, OUTPUT_MODE & ~umask)
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            json.dump(doc, fh, indent=1)
-            fh.write("\n")
+            fh.write(mask_text(text))  # results.json and the HTML report: secrets never in full
         os.replace(tmp, path)
     except BaseException:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
         raise
+
+
+def write_atomic(path: Path, doc: dict[str, Any]) -> None:
+    """Write the results document as JSON (see :func:`write_text_atomic`)."""
+    write_text_atomic(path, json.dumps(doc, indent=1) + "\n")

@@ -26,13 +26,18 @@ from redline.load.histogram import Histogram
 from redline.load.results import Aggregate, summary, write_atomic
 from redline.load.thresholds import Observed, Threshold, evaluate, holds, observe, parse_threshold
 from redline.load.worker import WorkerSpec, worker_main
+from redline.model.secrets import mask_text
 
 READY_TIMEOUT = 60.0
-INTERRUPT_DRAIN = 1.0
+# Ctrl-C/SIGTERM: workers get this long for requests in flight, and the parent waits at most
+# STOP_WAIT for their last reports before it kills them, so the process ends within a second.
+INTERRUPT_DRAIN = 0.2
+STOP_WAIT = 0.4
 GRACE = 15.0
 LAG_LIMIT_MS = 50.0  # p99 schedule lag above this: the generator could not keep its schedule
 
 EXIT_OK, EXIT_BREACH, EXIT_USAGE, EXIT_NOTHING, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
+EXIT_TERMINATED = 143  # SIGTERM (128 + 15), as shells report it
 
 CLOSED_NOTE = (
     "closed model: each user waits for a response before sending again, so latency is "
@@ -101,8 +106,8 @@ class _Breakpoint:
         window = {
             "t": agg.last_closed + 1,
             "target_rps": round(target or 0.0, 1),
-            "achieved_rps": round(req / secs, 1),
-            "p95_ms": round(lat.percentile(95) / 1000, 3),
+            "achieved_rps": round(lat.total / secs, 1),
+            "p95_ms": round(lat.percentile(95) / 1000, 3) if lat.total else None,
             "error_rate": round(err / req, 5),
         }
         if failed:
@@ -118,6 +123,8 @@ class _Breakpoint:
     def result(self) -> dict[str, Any]:
         return {
             "broken": self.broke is not None,
+            # no window ever met the criteria: the ramp's very start was already too much
+            "broke_in_first_window": self.broke is not None and self.last_ok is None,
             "criteria": [t.text for t in self.checks],
             "last_sustained_rps": self.last_ok["achieved_rps"] if self.last_ok else None,
             "last_sustained_target_rps": self.last_ok["target_rps"] if self.last_ok else None,
@@ -126,11 +133,36 @@ class _Breakpoint:
         }
 
 
+def _breakpoint_gating(ths: list[Threshold], results: list[dict[str, Any]], bp: dict[str, Any]) -> None:
+    """Breakpoint runs break by design: only rps thresholds gate, against the last sustained rate."""
+    for t, r in zip(ths, results, strict=True):
+        if t.metric == "rps":
+            actual = bp["last_sustained_rps"] if bp["broken"] else r["actual"]
+            r["actual"] = actual
+            r["passed"] = isinstance(actual, int | float) and holds(t, float(actual))
+        else:
+            r["gates"] = False
+
+
+def _not_sent_message(not_sent: dict[str, int], timeout: float) -> str:
+    parts = []
+    if not_sent["wait_timeout"]:
+        parts.append(f"{not_sent['wait_timeout']:,} waited for a free connection longer than the timeout")
+    if not_sent["queue_full"]:
+        parts.append(f"{not_sent['queue_full']:,} found the queue of waiting requests full")
+    return (
+        f"{not_sent['total']:,} requests were never sent ({'; '.join(parts)}): every connection was "
+        "busy, so the server got less load than planned; raise --connections if the server can take it"
+    )
+
+
 class _Signals:
     """Ctrl-C / SIGTERM → graceful stop; a second one → hard stop."""
 
     def __init__(self) -> None:
         self.count = 0
+        self.first: int | None = None  # the first signal received
+        self.at = 0.0  # when it arrived (perf_counter)
         self._old: dict[int, Any] = {}
 
     def __enter__(self) -> _Signals:
@@ -140,6 +172,8 @@ class _Signals:
         return self
 
     def _handle(self, signum: int, frame: Any) -> None:
+        if self.first is None:
+            self.first, self.at = signum, time.perf_counter()
         self.count += 1
 
     def __exit__(self, *exc: object) -> None:
@@ -207,9 +241,15 @@ def run(config: LoadConfig | RunPlan, on_progress: Callable[[Progress], None] | 
             state.loop(procs, q, stop, start, start_at, sigs, drain, on_progress)
         finally:
             stop.set()
+            # Interrupted: what they measured has arrived; do not wait for their teardown (closing
+            # thousands of sockets takes the kernel a few hundred ms). The kill reaps them later.
+            patience = 0.05 if state.interrupted else 2.0
             for p in procs:
-                p.join(timeout=2.0)
-                if p.is_alive():
+                if state.interrupted:
+                    p.kill()
+            for p in procs:
+                p.join(timeout=patience)
+                if p.is_alive() and not state.interrupted:
                     p.kill()
                     p.join(timeout=2.0)
     return state.finish()
@@ -229,6 +269,8 @@ class _RunState:
         self.worker_results: list[dict[str, Any]] = []
         self.done = 0
         self.timed_out = False
+        self.signal: int | None = None
+        self.write_error: str | None = None
 
     # --- the parent loop ----------------------------------------------------------------------
     def loop(
@@ -257,6 +299,7 @@ class _RunState:
                 return
         if ready < n:
             self.interrupted = bool(sigs.count)
+            self.signal = sigs.first
             return
         self.t0 = time.perf_counter() + 0.05
         start_at.value = self.t0
@@ -268,14 +311,15 @@ class _RunState:
             now = time.perf_counter()
             if sigs.count and not self.interrupted:
                 self.interrupted = True
+                self.signal = sigs.first
                 self._stop(stop)
-            if sigs.count >= 2 or now > hard_deadline:
+            if sigs.count >= 2 or now > hard_deadline or (sigs.count and now > sigs.at + STOP_WAIT):
                 self.timed_out = now > hard_deadline
                 for p in procs:
                     if p.is_alive():
                         p.kill()
                 break
-            kind, payload = self._get(q, 0.1)
+            kind, payload = self._get(q, 0.05 if self.interrupted else 0.1)
             if kind == "tick":
                 self.agg.add(payload)
             elif kind == "done":
@@ -322,7 +366,7 @@ class _RunState:
         """Once a second: close seconds, check abort conditions, save, report progress."""
         rows = self.agg.close_seconds(max(self.rp.workers - self.done, 1))
         cfg = self.rp.config
-        if self.bp is not None and self.aborted is None:
+        if self.bp is not None and self.aborted is None and not self.interrupted:
             for row in rows:
                 if self.bp.observe(self.agg, row["target_rps"]):
                     self.aborted = "breakpoint"
@@ -341,7 +385,7 @@ class _RunState:
                 self.aborted = "threshold: " + ", ".join(str(f) for f in failed)
                 self._stop(stop)
         if cfg.out is not None:
-            with contextlib.suppress(OSError):
+            with contextlib.suppress(OSError):  # the final write reports a failure
                 write_atomic(cfg.out, self.document(final=False))
         if on_progress is not None:
             elapsed = time.perf_counter() - self.t0
@@ -362,19 +406,28 @@ class _RunState:
 
     # --- results ------------------------------------------------------------------------------
     def _elapsed(self) -> float:
+        """The measured span: the sending window, and the drain when responses were still arriving.
+
+        Responses that arrive after the schedule ended count in ``rps``, so their time must too
+        (a generator that fell behind would otherwise report more than it achieved).
+        """
         if not self.started:
             return 0.0
-        if self.stop_elapsed is not None:
-            return max(self.stop_elapsed, 1e-9)
-        return self.rp.duration
+        window = self.rp.duration if self.stop_elapsed is None else max(self.stop_elapsed, 1e-9)
+        finished = [float(w["finished_s"]) for w in self.worker_results if "finished_s" in w]
+        return max([window, *finished]) if finished and not self.timed_out else window
 
     def _observed(self, seconds: float) -> Observed:
         return Observed(self.agg.latency, self.agg.service, self.agg.requests, self.agg.error_count, seconds)
 
     def document(self, final: bool) -> dict[str, Any]:
         rp, cfg = self.rp, self.rp.config
-        elapsed = self._elapsed() if final else max(time.perf_counter() - self.t0, 1e-9)
-        elapsed = min(elapsed, rp.duration) if self.started else 0.0
+        if not self.started:
+            elapsed = 0.0
+        elif final:
+            elapsed = self._elapsed()
+        else:
+            elapsed = min(max(time.perf_counter() - self.t0, 1e-9), rp.duration)
         doc: dict[str, Any] = {
             "tool": "redline load",
             "version": 1,
@@ -383,8 +436,8 @@ class _RunState:
             "aborted": self.aborted,
             "model": rp.model,
             "note": OPEN_NOTE if rp.model == "open" else CLOSED_NOTE,
-            "target": rp.target.origin + rp.target.path,
-            "requests_mix": sorted({r.name for r in rp.requests}),
+            "target": mask_text(rp.target.origin + rp.target.path),  # ?token=... never in full
+            "requests_mix": sorted({mask_text(r.name) for r in rp.requests}),
             "profile": rp.profile,
             "arrival": cfg.arrival if rp.model == "open" else None,
             "planned_duration_s": rp.duration,
@@ -397,7 +450,7 @@ class _RunState:
         doc.update(summary(self.agg, elapsed))
         lag_p99 = doc["schedule_lag_ms"]["p99"]
         doc["generator"] = {
-            "keeping_up": lag_p99 <= LAG_LIMIT_MS,
+            "keeping_up": lag_p99 is None or lag_p99 <= LAG_LIMIT_MS,
             "lag_limit_ms": LAG_LIMIT_MS,
             "unfinished": sum(int(w.get("unfinished", 0)) for w in self.worker_results),
             "max_connections_used": sum(int(w.get("max_connections", 0)) for w in self.worker_results),
@@ -406,18 +459,12 @@ class _RunState:
                 for i, (sent, done) in sorted(self.agg.per_worker.items())
             ],
         }
+        # A partial document (rewritten every second) has no verdict yet: thresholds are judged at the end.
         thresholds = evaluate(rp.thresholds, self._observed(elapsed)) if final else []
         if self.bp is not None:
-            bpres = self.bp.result()
-            doc["breakpoint"] = bpres
-            # Breakpoint runs break by design; only rps thresholds gate, against the sustained rate.
-            for t, r in zip(rp.thresholds, thresholds, strict=True):
-                if t.metric == "rps":
-                    actual = bpres["last_sustained_rps"] if bpres["broken"] else r["actual"]
-                    r["actual"] = actual
-                    r["passed"] = isinstance(actual, int | float) and holds(t, float(actual))
-                else:
-                    r["gates"] = False
+            doc["breakpoint"] = self.bp.result()
+            if final:
+                _breakpoint_gating(rp.thresholds, thresholds, doc["breakpoint"])
         doc["thresholds"] = thresholds
         gating = [r for r in thresholds if r.get("gates", True)]
         doc["passed"] = all(bool(r["passed"]) for r in gating) if final else None
@@ -440,18 +487,24 @@ class _RunState:
         if self.stop_elapsed is None and (self.interrupted or self.timed_out):
             self.stop_elapsed = min(time.perf_counter() - self.t0, self.rp.duration) if self.started else 0.0
         doc = self.document(final=True)
-        if self.rp.config.out is not None:
-            write_atomic(self.rp.config.out, doc)
         messages: list[str] = []
-        if self.agg.latency.total == 0:
+        if self.rp.config.out is not None:
+            try:
+                write_atomic(self.rp.config.out, doc)
+            except OSError as exc:
+                messages.append(f"could not write {self.rp.config.out}: {exc.strerror or exc}")
+        if self.interrupted:
+            code = EXIT_TERMINATED if self.signal == signal.SIGTERM else EXIT_INTERRUPTED
+        elif self.agg.latency.total == 0:
             code = EXIT_NOTHING
-            messages.append("nothing was measured: no request got an HTTP response")
-        elif self.interrupted:
-            code = EXIT_INTERRUPTED
         elif doc["passed"]:
             code = EXIT_OK
         else:
             code = EXIT_BREACH
+        if self.agg.latency.total == 0:
+            messages.append("nothing was measured: no request got an HTTP response")
+        if doc["not_sent"]["total"]:
+            messages.append(_not_sent_message(doc["not_sent"], self.rp.config.timeout))
         if not doc["generator"]["keeping_up"]:
             messages.append(
                 f"the load generator fell behind its schedule (lag p99 {doc['schedule_lag_ms']['p99']} ms > "

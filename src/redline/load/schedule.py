@@ -75,7 +75,7 @@ def parse_stages(text: str) -> tuple[Stage, ...]:
         if not sep:
             raise ScheduleError(f"bad stage {part!r} in --stages: expected DURATION:RATE, e.g. 30s:100")
         try:
-            dur = parse_duration(dur_s.strip())
+            dur = parse_duration(dur_s.strip(), default_unit=None)
             rate = parse_rate(rate_s.strip())
         except ValueError as exc:
             raise ScheduleError(f"bad stage {part!r} in --stages: {exc}") from None

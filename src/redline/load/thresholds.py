@@ -4,7 +4,7 @@ Grammar: ``METRIC OP VALUE`` with OP one of ``< <= > >=``.
 
 * latency metrics (from intended send time): ``p50 p90 p95 p99 p999 (or p99.9) max``; the same
   prefixed ``service_`` (e.g. ``service_p95<50ms``) apply to service time; VALUE is a duration
-  (``200ms``, ``1s``, ``250us``; a bare number means milliseconds);
+  with its unit (``200ms``, ``1s``, ``250us``); a bare number other than 0 is refused as ambiguous;
 * ``errors``: error rate, ``0.1%`` or a fraction ``0.001``;
 * ``rps``: achieved requests per second over the run.
 """
@@ -15,10 +15,10 @@ import re
 from dataclasses import dataclass
 
 from redline.load.histogram import Histogram
+from redline.model.units import parse_duration, parse_percent
 
 _PCT = {"p50": 50.0, "p90": 90.0, "p95": 95.0, "p99": 99.0, "p999": 99.9, "p99.9": 99.9, "max": 100.0}
-_RE = re.compile(r"^\s*([a-z_][a-z0-9_.]*)\s*(<=|>=|<|>)\s*([0-9.]+)\s*([a-zµ%]*)\s*$")
-_TIME_UNITS = {"": 1.0, "ms": 1.0, "s": 1000.0, "us": 0.001, "µs": 0.001, "m": 60000.0}
+_RE = re.compile(r"^\s*([a-z_][a-z0-9_.]*)\s*(<=|>=|<|>)\s*([0-9.]+)\s*([a-zµ%/]*)\s*$")
 
 
 class ThresholdError(ValueError):
@@ -49,11 +49,15 @@ def parse_threshold(text: str) -> Threshold:
     except ValueError:
         raise ThresholdError(f"bad threshold {text!r}: {num!r} is not a number") from None
     if name == "errors":
-        if unit not in ("", "%"):
-            raise ThresholdError(f"bad threshold {text!r}: errors take a percentage like 0.1% or a fraction")
-        value = number / 100.0 if unit == "%" else number
-        if not 0 <= value <= 1:
-            raise ThresholdError(f"bad threshold {text!r}: error rate must be between 0 and 100%")
+        # A bare number above 1 would be read as a percentage by parse_percent; here it is refused.
+        if unit not in ("", "%") or (unit == "" and number > 1):
+            raise ThresholdError(
+                f"bad threshold {text!r}: errors take a percentage like 0.1% or a fraction from 0 to 1"
+            )
+        try:
+            value = parse_percent(num + unit)
+        except ValueError as exc:
+            raise ThresholdError(f"bad threshold {text!r}: {exc}") from None
         return Threshold(text, "errors", 0.0, op, value)
     if name == "rps":
         if unit not in ("", "/s"):
@@ -67,9 +71,11 @@ def parse_threshold(text: str) -> Threshold:
             f"bad threshold {text!r}: unknown metric {name!r} "
             "(use p50 p90 p95 p99 p999 max, service_pNN, errors, rps)"
         )
-    if unit not in _TIME_UNITS:
-        raise ThresholdError(f"bad threshold {text!r}: unknown time unit {unit!r} (use us, ms, s)")
-    return Threshold(text, metric, _PCT[name], op, number * _TIME_UNITS[unit])
+    try:
+        seconds = parse_duration(num + unit, default_unit=None)
+    except ValueError as exc:
+        raise ThresholdError(f"bad threshold {text!r}: {exc}") from None
+    return Threshold(text, metric, _PCT[name], op, seconds * 1000.0)
 
 
 @dataclass(frozen=True)

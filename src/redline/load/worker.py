@@ -113,6 +113,7 @@ async def _run(spec: WorkerSpec, queue: Any, stop: Any, t0: float) -> dict[str, 
     await eng.drain(deadline, on_tick)
     flush()
     return {
+        "finished_s": time.perf_counter() - t0,  # the run's measured span ends with the last drain
         "worker": spec.index,
         "unfinished": eng.unfinished,
         "dispatched": eng.dispatched,

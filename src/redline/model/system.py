@@ -14,9 +14,9 @@ Rules this model keeps:
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import Any, Literal
+from typing import Any, ClassVar, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
 
 from redline.model.source import Source
 
@@ -127,6 +127,7 @@ class Container(_Model):
     pre_stop: bool | None = None
     command: list[str] = Field(default_factory=list)
     build: str | None = None  # Compose build context: the image is built here, not pulled
+    dockerfile: str | None = None  # Compose build.dockerfile, relative to the build context
     source: Source | None = None
 
 
@@ -223,6 +224,9 @@ class Component(_Model):
     exposure: list[str] = Field(default_factory=list)  # "LoadBalancer service x", "NodePort", "ingress y"
     cron: CronSpec | None = None
     profiles: list[str] = Field(default_factory=list)  # compose profiles
+    # Corrections the user states in redline.yaml (None = not stated; inference decides).
+    tooling: bool | None = None  # drives or watches the system (load generator, dashboard, admin UI)
+    entrypoint: bool | None = None  # False: never an entry point; True: always one when none is stated
 
     # Capacity facts, from redline.yaml (or a future trace reader).
     workers: int | None = None
@@ -237,6 +241,11 @@ class Component(_Model):
     pools: list[Pool] = Field(default_factory=list)
 
     provenance: dict[str, Provenance] = Field(default_factory=dict)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if name in _Lookups.KEYS:
+            _Lookups.renames += 1  # System lookups built before this rename are stale now
+        super().__setattr__(name, value)
 
     @property
     def is_batch(self) -> bool:
@@ -276,7 +285,9 @@ class Evidence(_Model):
     """One reason to believe an edge exists."""
 
     reason: str  # e.g. "env PAYMENTS_URL=http://payments:8080"
-    kind: Literal["depends_on", "links", "env", "config", "selector", "ingress", "declared", "network_policy"]
+    kind: Literal[
+        "depends_on", "links", "env", "config", "code", "selector", "ingress", "declared", "network_policy"
+    ]  # code: a literal in the service's source (sources/applit.py)
     confidence: float
     source: Source
 
@@ -300,6 +311,11 @@ class Edge(_Model):
     failure_rate: float | None = None
     startup_only: bool = False  # depends_on / links: an ordering, not necessarily a runtime call
     source: Source | None = None  # where the call was stated (redline.yaml)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if name in _Lookups.KEYS:
+            _Lookups.renames += 1  # System lookups built before this re-pointing are stale now
+        super().__setattr__(name, value)
 
 
 class Unresolved(_Model):
@@ -388,6 +404,8 @@ class Entrypoint(_Model):
     component: str
     rps: float | None = None
     source: Source | None = None
+    inferred: bool = False  # True: not stated; chosen by redline.model.entrypoints.infer
+    reason: str | None = None  # why it was chosen (stated where, or what exposes it)
 
 
 class SLO(_Model):
@@ -405,8 +423,73 @@ class Growth(_Model):
     source: Source | None = None
 
 
+class _Lookups:
+    """A :class:`System`'s name and edge-endpoint indexes, built on first use, so a lookup is O(1).
+
+    Rebuilt whenever they may be stale: when ``components`` or ``edges`` is replaced or changes length, or
+    when any component is renamed (``name``, ``aliases`` assigned) or any edge re-pointed (``from_``,
+    ``to`` assigned) anywhere. Editing a list in place without changing its length (``c.aliases[0] = x``,
+    ``edges[3] = e``) is not seen; replace the list instead. A cache, not part of the system's value: it
+    compares equal to any other; deep copies and pickles start empty; a shallow ``model_copy`` shares it,
+    which is safe because the lists it indexed are checked by identity.
+    """
+
+    #: Fields whose assignment makes every lookup stale.
+    KEYS: ClassVar[frozenset[str]] = frozenset({"name", "aliases", "from_", "to"})
+    #: Renames seen so far, process-wide (bumped by ``Component`` / ``Edge`` ``__setattr__``).
+    renames: ClassVar[int] = 0
+
+    __slots__ = ("by_alias", "by_name", "components", "edges", "into", "out", "stamp")
+
+    def __init__(self) -> None:
+        self.components: list[Component] | None = None  # the lists indexed (identity, not equality)
+        self.edges: list[Edge] | None = None
+        self.stamp: tuple[int, int, int] = (-1, -1, -1)  # their lengths, and renames, when built
+        self.by_name: dict[str, Component] = {}
+        self.by_alias: dict[str, list[Component]] = {}
+        self.out: dict[str, list[Edge]] = {}
+        self.into: dict[str, list[Edge]] = {}
+
+    def fresh(self, components: list[Component], edges: list[Edge]) -> _Lookups:
+        """These lookups, rebuilt first if ``components`` or ``edges`` changed since they were built."""
+        stamp = (len(components), len(edges), _Lookups.renames)
+        if self.components is not components or self.edges is not edges or self.stamp != stamp:
+            self._build(components, edges)
+            self.components, self.edges, self.stamp = components, edges, stamp
+        return self
+
+    def _build(self, components: list[Component], edges: list[Edge]) -> None:
+        self.by_name, self.by_alias, self.out, self.into = {}, {}, {}, {}
+        for c in components:
+            self.by_name.setdefault(c.name, c)
+            for alias in dict.fromkeys(c.aliases):
+                self.by_alias.setdefault(alias, []).append(c)
+        for e in edges:
+            self.out.setdefault(e.from_, []).append(e)
+            self.into.setdefault(e.to, []).append(e)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, _Lookups)
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __copy__(self) -> _Lookups:
+        return _Lookups()
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> _Lookups:
+        return _Lookups()
+
+    def __reduce__(self) -> tuple[type[_Lookups], tuple[()]]:
+        return (_Lookups, ())
+
+
 class System(_Model):
-    """Everything redline knows about one system."""
+    """Everything redline knows about one system.
+
+    :meth:`component`, :meth:`calls_from` and :meth:`calls_to` answer from indexes built on first use
+    (O(1) per question, not a pass over every component or edge); see :class:`_Lookups` for when they
+    are rebuilt.
+    """
 
     name: str | None = None
     root: str = "."
@@ -422,19 +505,30 @@ class System(_Model):
     skipped: list[Skipped] = Field(default_factory=list)
     warnings: list[Diagnostic] = Field(default_factory=list)
 
+    _lookups: _Lookups = PrivateAttr(default_factory=_Lookups)
+
+    def _index(self) -> _Lookups:
+        # Straight from pydantic's private store: ``self._lookups`` goes through BaseModel.__getattr__,
+        # 3 µs a lookup, more than the lookup itself.
+        lookups: _Lookups = self.__pydantic_private__["_lookups"]  # type: ignore[index]
+        return lookups.fresh(self.components, self.edges)
+
     def component(self, name: str) -> Component | None:
         """The component called ``name`` (or having it as an alias, when unambiguous)."""
-        for c in self.components:
-            if c.name == name:
-                return c
-        matches = [c for c in self.components if name in c.aliases]
+        lookups = self._index()
+        found = lookups.by_name.get(name)
+        if found is not None:
+            return found
+        matches = lookups.by_alias.get(name, [])
         return matches[0] if len(matches) == 1 else None
 
     def calls_from(self, name: str) -> list[Edge]:
-        return [e for e in self.edges if e.from_ == name]
+        """Edges out of component ``name``, in ``edges`` order."""
+        return list(self._index().out.get(name, ()))
 
     def calls_to(self, name: str) -> list[Edge]:
-        return [e for e in self.edges if e.to == name]
+        """Edges into component ``name``, in ``edges`` order."""
+        return list(self._index().into.get(name, ()))
 
 
 Component.model_rebuild()

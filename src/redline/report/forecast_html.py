@@ -11,7 +11,10 @@ import math
 from html import escape
 
 from redline.forecast.result import Forecast
+from redline.model import Skipped
+from redline.model.secrets import masked
 from redline.report import charts
+from redline.report import skipped as not_read
 
 __all__ = ["latency_svg", "render", "utilization_svg"]
 
@@ -22,7 +25,7 @@ table{border-collapse:collapse;font-size:13px;width:100%}th,td{border-bottom:1px
 padding:4px 8px;text-align:right}th:first-child,td:first-child{text-align:left}th{background:#f9fafb}
 .bad{color:#b91c1c;font-weight:600}.ok{color:#15803d}.warn{color:#b45309}.summary{font-size:15px;
 background:#f3f4f6;border-left:4px solid #2563eb;padding:8px 12px;margin:8px 0}
-.breach{border-left-color:#dc2626}ul{font-size:13px}svg{max-width:100%;height:auto}
+.breach{border-left-color:#dc2626}ul{font-size:13px}svg{max-width:100%;height:auto}.dim{color:#6b7280}
 """
 
 _UTIL_CAP = 1.5  # bars above 150% would flatten the rest; they are labelled "unstable" anyway
@@ -89,8 +92,9 @@ def utilization_svg(result: Forecast) -> str:
     )
 
 
-def render(result: Forecast) -> str:
-    """The whole report as one HTML string."""
+def render(result: Forecast, skipped: list[Skipped] | None = None) -> str:
+    """The whole report as one HTML string; ``skipped`` (the scan's) is shown first when not empty."""
+    result = masked(result)
     g = result.growth
     out = [
         "<!doctype html><html lang=en><head><meta charset=utf-8>",
@@ -98,6 +102,7 @@ def render(result: Forecast) -> str:
         f"<h1>redline forecast: {escape(result.system or 'system')}</h1>",
         f"<p>current {g.current_rps:,.0f} rps; target {g.target_rps:,.0f} rps ({g.factor:g}×, "
         f"{escape(g.source)})</p>",
+        not_read.html(skipped or []),
     ]
     for e in result.entrypoints:
         out.append(f'<div class="summary"><b>{escape(e.name)}</b>: {escape(e.summary)}</div>')

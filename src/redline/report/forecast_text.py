@@ -6,6 +6,9 @@ from rich.console import Console
 from rich.table import Table
 
 from redline.forecast.result import Forecast
+from redline.model import Skipped
+from redline.model.secrets import masked
+from redline.report import skipped as not_read
 
 __all__ = ["render"]
 
@@ -29,8 +32,11 @@ def _pct(v: float | None, saturated: bool = False) -> str:
     return f"[yellow]{text}[/]" if v > 0.7 else text
 
 
-def render(result: Forecast, console: Console) -> None:
-    """Summary sentences first (what an architect reads), then tables, then every assumption."""
+def render(result: Forecast, console: Console, skipped: list[Skipped] | None = None) -> None:
+    """What was not read first (``skipped``: the scan's), then summary sentences (what an architect
+    reads), then tables, then every assumption."""
+    result = masked(result)
+    not_read.render_text(skipped or [], console)
     g = result.growth
     console.print(
         f"[bold]redline forecast[/] {result.system or ''}: current {g.current_rps:,.0f} rps, "

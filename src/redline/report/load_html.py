@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import tempfile
 from html import escape
 from pathlib import Path
 from typing import Any
@@ -34,10 +32,14 @@ def _pct_table(d: dict[str, Any]) -> str:
     ):
         if d["model"] == "closed" and key == "latency_ms":
             label = "latency (closed model)"
-        cells = "".join(f"<td>{d[key][p]:,.2f}</td>" for p in _PCTS)
+        cells = "".join(f"<td>{_ms(d[key][p])}</td>" for p in _PCTS)
         rows.append(f"<tr><td>{label}</td>{cells}</tr>")
     head = "".join(f"<th>{p}</th>" for p in _PCTS)
     return f"<table><tr><th>ms</th>{head}</tr>{''.join(rows)}</table>"
+
+
+def _ms(value: float | None) -> str:
+    return "–" if value is None else f"{value:,.2f}"
 
 
 def _actual(th: dict[str, Any]) -> str:
@@ -53,8 +55,12 @@ def render_load_report(d: dict[str, Any]) -> str:
     """The report as one HTML string."""
     series = d.get("series") or []
     t = [float(r["t"]) for r in series]
-    lat = {
-        p: [(x, float(r["latency_ms"][p])) for x, r in zip(t, series, strict=True)]
+    lat = {  # seconds without a response have no latency: no point is drawn for them
+        p: [
+            (x, float(r["latency_ms"][p]))
+            for x, r in zip(t, series, strict=True)
+            if r["latency_ms"][p] is not None
+        ]
         for p in ("p50", "p90", "p99", "max")
     }
     slo_lines = [
@@ -81,7 +87,7 @@ def render_load_report(d: dict[str, Any]) -> str:
         errs[k] = [(x, float(r["error_kinds"].get(k, 0))) for x, r in zip(t, series, strict=True)]
     charts.append(line_chart(errs, title="Errors per second", x_label="time (s)", y_label="errors/s"))
     hist = [(float(v), float(c)) for v, c in d.get("latency_histogram", [])]
-    marks = [(float(d["latency_ms"][p]), p) for p in ("p50", "p99")]
+    marks = [(float(d["latency_ms"][p]), p) for p in ("p50", "p99") if d["latency_ms"][p] is not None]
     charts.append(
         histogram_chart(
             hist, title="Latency distribution (whole run)", x_label="latency (ms, log)", markers=marks
@@ -112,14 +118,7 @@ def render_load_report(d: dict[str, Any]) -> str:
             + (" — DRIFTED." if drift["drifted"] else " — stable.")
         )
     if bp:
-        warn.append(
-            f"Breakpoint: last sustained {bp['last_sustained_rps']} req/s"
-            + (
-                f", broke at target {bp['break_window']['target_rps']} req/s."
-                if bp["broken"]
-                else "; did not break."
-            )
-        )
+        warn.append(_breakpoint_line(bp))
     warn_html = "".join(f"<p class='warn'>{w}</p>" for w in warn)
     rate = d.get("error_rate")
     summary = (
@@ -142,11 +141,17 @@ def render_load_report(d: dict[str, Any]) -> str:
 """
 
 
+def _breakpoint_line(bp: dict[str, Any]) -> str:
+    if not bp["broken"]:
+        return f"Breakpoint: last sustained {bp['last_sustained_rps']} req/s; did not break."
+    target = bp["break_window"]["target_rps"]
+    if bp.get("broke_in_first_window"):
+        return f"Breakpoint: broke in the first window at {target} req/s target; no rate was sustained."
+    return f"Breakpoint: last sustained {bp['last_sustained_rps']} req/s, broke at target {target} req/s."
+
+
 def write_load_report(d: dict[str, Any], path: Path) -> None:
-    """Write the report atomically."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=str(path.parent))
-    with os.fdopen(fd, "w", encoding="utf-8") as fh:
-        fh.write(render_load_report(d))
-    os.replace(tmp, path)
+    """Write the report atomically (mode 0644; the folder must exist, no temp file is left)."""
+    from redline.load.results import write_text_atomic
+
+    write_text_atomic(Path(path), render_load_report(d))

@@ -6,7 +6,10 @@ Shape (stable; extra keys may be added, none removed)::
                    "message", "why", "fix", "tradeoff"}],
      "summary": {"critical": 0, "high": 0, "medium": 0, "low": 0, "total": 0,
                  "rules_run": [...], "suppressed": 0, "fail_on": "high", "failed": false},
-     "entrypoints": [...], "errors": [...]}
+     "entrypoints": [...], "errors": [...],
+     "skipped": [{"file", "line", "kind", "reason"}]}
+
+``skipped`` lists what the scan did not read, gating kinds (unreadable, not-rendered, rejected) first.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from redline.report import skipped
 from redline.review.engine import Report
 from redline.review.rule import Severity
 
@@ -50,6 +54,7 @@ def to_dict(report: Report) -> dict[str, Any]:
         "summary": summary,
         "entrypoints": report.entrypoints,
         "errors": report.errors,
+        "skipped": skipped.to_json(report.skipped),
     }
 
 

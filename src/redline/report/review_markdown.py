@@ -2,14 +2,15 @@
 
 It opens with a Mermaid ``graph LR`` of the dependency graph (GitHub and GitLab render it), each
 component coloured by its worst finding so a reviewer sees *where* the risk sits before reading what it
-is; then a summary table; then the findings, worst first, with fix and trade-off folded in ``<details>``.
+is; then what was not read (a visible section, when anything was); then a summary table; then the
+findings, worst first, with fix and trade-off folded in ``<details>``.
 Startup-only edges (Compose ``depends_on``) are dotted.
 """
 
 from __future__ import annotations
 
 from redline.model import System
-from redline.report import graph
+from redline.report import graph, skipped
 from redline.review.engine import Report
 from redline.review.rule import Finding, Severity
 
@@ -56,6 +57,7 @@ def render(report: Report, system: System | None = None) -> str:
         + (f" · {len(report.suppressed)} suppressed" if report.suppressed else "")
     )
     out.append("")
+    out += skipped.markdown(report.skipped)
     if system is not None and system.components:
         out += ["```mermaid", mermaid(report, system), "```", ""]
     out += ["| Severity | Findings |", "|---|---:|"]

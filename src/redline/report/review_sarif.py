@@ -4,6 +4,10 @@ Levels: critical and high are ``error``, medium ``warning``, low ``note`` (SARIF
 redline severity is kept in ``properties.severity``). Locations are relative to ``%SRCROOT%``, the scanned
 root. ``partialFingerprints`` hash the rule, component, file and message — not the line — so a finding
 keeps its identity when unrelated lines move.
+
+What the scan did not read is reported as ``invocations[0].toolExecutionNotifications`` (level ``error``
+for gating kinds, ``note`` for files ignored by design); ``executionSuccessful`` is false when a gating
+entry exists, so a viewer does not present a partial review as a complete one.
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from redline import __version__
+from redline.report import skipped
 from redline.review.docs import parse_doc, rule_markdown
 from redline.review.engine import Report
 from redline.review.rule import REGISTRY, Finding, Severity
@@ -93,6 +98,12 @@ def to_dict(report: Report, root: str | None = None) -> dict[str, Any]:
             }
         },
         "results": [_result(f, index) for f in report.findings],
+        "invocations": [
+            {
+                "executionSuccessful": not skipped.gating(report.skipped),
+                "toolExecutionNotifications": skipped.sarif_notifications(report.skipped),
+            }
+        ],
         "columnKind": "unicodeCodePoints",
     }
     if root:

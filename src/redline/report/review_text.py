@@ -12,6 +12,8 @@ from rich.rule import Rule as HRule
 from rich.syntax import Syntax
 from rich.text import Text
 
+from redline.model.secrets import masked
+from redline.report import skipped
 from redline.review.engine import Report
 from redline.review.rule import Finding, Severity
 
@@ -24,12 +26,15 @@ STYLE = {
 
 
 def summary_line(report: Report) -> str:
-    """``2 critical, 3 high, 0 medium, 1 low (24 rules run, 1 suppressed)``."""
+    """``2 critical, 3 high, 0 medium, 1 low (24 rules run, 1 suppressed)``, and when files were not
+    read ``; incomplete: 1 not read (1 unreadable), 0 ignored by design``: a clean count over a partial
+    read must not look like a clean system."""
     counts = ", ".join(f"{report.summary.get(s.value, 0)} {s.value}" for s in Severity)
     extra = f"{len(report.rules_run)} rules run"
     if report.suppressed:
         extra += f", {len(report.suppressed)} suppressed"
-    return f"{counts} ({extra})"
+    gaps = f"; incomplete: {skipped.summary(report.skipped)}" if skipped.gating(report.skipped) else ""
+    return f"{counts} ({extra}){gaps}"
 
 
 def _finding(f: Finding) -> RenderableType:
@@ -51,7 +56,9 @@ def _finding(f: Finding) -> RenderableType:
 
 
 def render(report: Report, console: Console) -> None:
-    """Print the report: one section per severity that has findings, then the summary line."""
+    """Print the report: what was not read, one section per severity that has findings, the summary."""
+    report = masked(report)
+    skipped.render_text(report.skipped, console)
     if report.errors:
         for err in report.errors:
             console.print(Text(f"rule error: {err}", style="bold red"))

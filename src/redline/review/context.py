@@ -7,14 +7,11 @@ builds one Context, and rules must not mutate the system through it.
 
 Decisions taken here, because rules inherit them:
 
-* **Entry points.** ``System.entrypoints`` (stated in redline.yaml) win. When none are stated they are
-  *inferred*: a component of kind service or gateway that something outside can reach (an Ingress, a
-  LoadBalancer or NodePort Service, a Compose published port) and that no other service calls (a
-  Compose file often publishes every port for debugging; the door is the caller). Load generators,
-  test clients and operator tooling (Prometheus, Grafana, Jaeger, adminer, ...) are excluded even when
-  exposed: they are roots of the graph, not doors users come through, and counting them would dilute
-  every "N of M entry points" share. When nothing at all is exposed, graph roots (no caller, at least
-  one callee) that are not tooling stand in, and :attr:`Context.entrypoints_inferred_from_roots` says so.
+* **Entry points.** ``System.entrypoints`` stated in redline.yaml win; when none are stated they are
+  inferred by :func:`redline.model.entrypoints.resolve`, the function ``scan`` and ``forecast`` use too
+  (routes and external Services first, then published ports of gateways and front ends, then reachable
+  graph roots; tooling never takes the role, and a component with no Service and no published port is
+  not a door). :meth:`Context.entrypoint_reason` says why each was chosen.
 * **Startup-only edges count.** A Compose ``depends_on`` / ``links`` edge is an ordering, but in practice it
   mirrors a runtime dependency (nobody waits for a database they never call). Reachability therefore
   follows them; :meth:`Context.depends_only_at_startup` tells rules when the only path uses such an edge
@@ -28,27 +25,15 @@ Decisions taken here, because rules inherit them:
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Iterable
 from functools import cached_property
 from typing import Any
 
 import networkx as nx
 
-from redline.model import Component, Edge, K8sObject, Kind, System
+from redline.model import Component, Edge, K8sObject, System
+from redline.model.entrypoints import Tier, is_tooling, resolve
 from redline.review.rule import Severity
-
-#: Names or images of components that drive or watch the system rather than serve it.
-_TOOLING = re.compile(
-    r"(^|[-_/.])(load-?gen(erator)?|loadtest|load-test|locust|k6|jmeter|gatling|vegeta|wrk2?|"
-    r"e2e|tests?|test-client|smoke|playwright|cypress|selenium|puppeteer|jaeger|zipkin|prometheus|grafana|kibana|alertmanager|"
-    r"node-exporter|cadvisor|heapster|metrics-server|kube-state-metrics|adminer|pgadmin|phpmyadmin|mongo-express|redis-commander|"
-    r"mailhog|mailcatcher|mailpit|portainer|otel-collector|opentelemetry-collector|"
-    r"elasticsearch-exporter|fluentd|fluent-bit|logstash|filebeat|weavescope|scope)([-_/.:]|$)",
-    re.IGNORECASE,
-)
-
-_EXPOSURE_MARKERS = ("ingress", "loadbalancer", "nodeport", "published port", "hostport", "host port")
 
 #: Workloads whose replica count the platform defaults to one when unstated.
 _SINGLE_BY_DEFAULT = {
@@ -77,8 +62,8 @@ class Context:
     # ------------------------------------------------------------------ lookups
 
     def component(self, name: str) -> Component | None:
-        """The component called ``name`` (falls back to the system's alias lookup)."""
-        return self._by_name.get(name) or self.system.component(name)
+        """The component called ``name``, or having it as an unambiguous alias (:meth:`System.component`)."""
+        return self.system.component(name)
 
     def threshold(self, key: str, default: Any) -> Any:
         """A configured threshold, or the rule's default when the config does not set it."""
@@ -97,6 +82,14 @@ class Context:
         return self.objects_by_kind.get(kind, [])
 
     @cached_property
+    def _by_key(self) -> dict[tuple[str, str, str], K8sObject]:
+        return {(o.kind, o.namespace, o.name): o for o in self.system.objects}  # the last one, as a dict does
+
+    def object_named(self, kind: str, namespace: str, name: str) -> K8sObject | None:
+        """The object of ``kind`` called ``name`` in ``namespace`` (indexed once)."""
+        return self._by_key.get((kind, namespace, name))
+
+    @cached_property
     def _selecting(self) -> dict[tuple[str, str], list[K8sObject]]:
         out: dict[tuple[str, str], list[K8sObject]] = {}
         for o in self.system.objects:
@@ -109,15 +102,12 @@ class Context:
         return self._selecting.get((kind, name), [])
 
     def calls_from(self, name: str) -> list[Edge]:
-        """Edges out of ``name`` (indexed once; ``System.calls_from`` scans every edge)."""
-        return self._calls_from.get(name, [])
+        """Edges out of ``name``, stated or inferred, startup-only included (indexed by the system)."""
+        return self.system.calls_from(name)
 
-    @cached_property
-    def _calls_from(self) -> dict[str, list[Edge]]:
-        out: dict[str, list[Edge]] = {}
-        for e in self.system.edges:
-            out.setdefault(e.from_, []).append(e)
-        return out
+    def calls_to(self, name: str) -> list[Edge]:
+        """Edges into ``name``, stated or inferred, startup-only included (indexed by the system)."""
+        return self.system.calls_to(name)
 
     # ------------------------------------------------------------------ graph
 
@@ -163,53 +153,23 @@ class Context:
         cached = self._tooling.get(name)
         if cached is None:
             comp = self.component(c) if isinstance(c, str) else c
-            cached = self._tooling[name] = comp is not None and self._is_tooling(comp)
+            cached = self._tooling[name] = comp is not None and is_tooling(comp)
         return cached
-
-    def _is_tooling(self, comp: Component) -> bool:
-        if _TOOLING.search(comp.name):
-            return True
-        image = comp.image or next((k.image for k in comp.containers if k.image and not k.init), None)
-        if image:
-            repo = image.rsplit("/", 1)[-1].split(":", 1)[0].split("@", 1)[0]
-            return bool(_TOOLING.search(repo))
-        return False
 
     # ------------------------------------------------------------------ entry points
 
     @cached_property
-    def _entrypoints(self) -> tuple[list[str], dict[str, str], str]:
-        stated = [e for e in self.system.entrypoints if e.component in self._by_name]
-        if stated:
-            names: list[str] = []
-            reasons: dict[str, str] = {}
-            for e in stated:
-                if e.component not in reasons:
-                    names.append(e.component)
-                    reasons[e.component] = f"entry point `{e.name}` stated" + (
-                        f" at {e.source}" if e.source else ""
-                    )
-            return names, reasons, "stated"
-        exposed: dict[str, str] = {}
-        for c in self.system.components:
-            if c.kind not in (Kind.SERVICE, Kind.GATEWAY) or self.is_tooling(c) or c.is_batch:
-                continue
-            marks = [x for x in c.exposure if any(m in x.lower() for m in _EXPOSURE_MARKERS)]
-            if marks:
-                exposed[c.name] = "exposed by " + ", ".join(marks)
-        if exposed:
-            # A published port on a component that another exposed or internal service calls is usually
-            # a debugging convenience (Compose files publish everything); the door is its caller.
-            called = {n: r for n, r in exposed.items() if not self.dependents(n)}
-            chosen = called or exposed
-            return sorted(chosen), chosen, "exposure"
-        roots: dict[str, str] = {}
-        for c in self.system.components:
-            if c.kind not in (Kind.SERVICE, Kind.GATEWAY) or self.is_tooling(c) or c.is_batch:
-                continue
-            if self.graph.in_degree(c.name) == 0 and self.graph.out_degree(c.name) > 0:
-                roots[c.name] = "no caller in the graph (inferred root)"
-        return sorted(roots), roots, "roots" if roots else "none"
+    def _entrypoints(self) -> tuple[list[str], dict[str, str], Tier]:
+        """Stated, else inferred, by the function every engine shares (:mod:`redline.model.entrypoints`)."""
+        found = resolve(self.system)
+        names: list[str] = []
+        reasons: dict[str, str] = {}
+        for e in found.entrypoints:
+            comp = self.component(e.component)
+            if comp is not None and comp.name not in reasons:
+                names.append(comp.name)
+                reasons[comp.name] = e.reason or f"entry point `{e.name}`"
+        return names, reasons, found.tier
 
     @property
     def entrypoints(self) -> list[str]:
@@ -217,9 +177,14 @@ class Context:
         return self._entrypoints[0]
 
     @property
+    def entrypoints_inferred(self) -> bool:
+        """True when redline.yaml states no entry point and they were inferred."""
+        return self._entrypoints[2] is not Tier.STATED
+
+    @property
     def entrypoints_inferred_from_roots(self) -> bool:
-        """True when nothing was stated or exposed and graph roots stand in for entry points."""
-        return self._entrypoints[2] == "roots"
+        """True when nothing was stated or exposed and graph roots (or front ends by name) stand in."""
+        return self._entrypoints[2] in (Tier.ROOT, Tier.NAME)
 
     def entrypoint_reason(self, name: str) -> str | None:
         """Why ``name`` counts as an entry point (for evidence lines), or ``None`` if it does not."""
@@ -250,8 +215,11 @@ class Context:
         deps = index.get(name, [])
         if not self.is_entrypoint(name):
             return list(deps)
-        members = {*deps, name}
-        return [ep for ep in self.entrypoints if ep in members]
+        return sorted({*deps, name}, key=self._entrypoint_order.__getitem__)
+
+    @cached_property
+    def _entrypoint_order(self) -> dict[str, int]:
+        return {ep: i for i, ep in enumerate(self.entrypoints)}
 
     @cached_property
     def _dependents(self) -> dict[str, list[str]]:
@@ -369,9 +337,7 @@ class Context:
         component is reported once."""
         min_share = float(self.threshold("spof_min_share", 0.5))
         out: list[tuple[str, int, int]] = []
-        for ep in self.entrypoints:
-            if ep == name or name not in self.reachable_from(ep):
-                continue
+        for ep in self._dependents.get(name, []):  # the entry points that reach it, in entry-point order
             lost = self.dominated_count(ep, name) + 1
             need = len(self.reachable_from(ep))
             if lost >= 3 and lost / need >= min_share:

@@ -16,6 +16,10 @@ Suppressions, checked at review time against the user's files (so they move with
   the finding is about;
 * ``ignore`` and ``per-path-ignores`` in the configuration.
 
+``allow_skipped = true`` at the top level of ``redline.toml`` (or in ``[tool.redline]``) accepts files
+that were not read (unreadable, Helm charts not rendered): review and forecast then pass over them
+instead of exiting 2. It is read by :func:`load_config` into ``ReviewConfig.allow_skipped``.
+
 Codes in every list may be prefixes: ``AV`` means every availability rule, ``AV00`` AV001–AV009.
 """
 
@@ -32,7 +36,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 import redline.review.rules  # noqa: F401  (registers the catalog)
 from redline._gc import paused_gc
-from redline.model import System
+from redline.model import Skipped, System
 from redline.review.context import Context
 from redline.review.rule import REGISTRY, Finding, Rule, Severity
 
@@ -83,6 +87,7 @@ class ReviewConfig(BaseModel):
     severity: dict[str, Severity] = Field(default_factory=dict)  # code -> forced severity
     thresholds: dict[str, float] = Field(default_factory=dict)
     fail_on: FailOn = "high"
+    allow_skipped: bool = False  # top-level key: accept files that were not read (review and forecast)
     source: str | None = None  # the file it was read from, for messages
 
     @field_validator("select", "ignore")
@@ -171,17 +176,24 @@ def parse_config(text: str, file: str, *, pyproject: bool) -> ReviewConfig | Non
     except tomllib.TOMLDecodeError as exc:
         m = re.search(r"\(at line (\d+)", str(exc))
         raise ConfigError(f"invalid TOML: {exc}", file, int(m.group(1)) if m else None) from exc
-    table: Any
-    if pyproject:
-        table = doc.get("tool", {}).get("redline")
-        if table is None:
-            return None
-        table = table.get("review", {}) if isinstance(table, dict) else table
-    else:
-        table = doc.get("review", {})
+    top: Any = doc.get("tool", {}).get("redline") if pyproject else doc
+    if top is None:
+        return None
+    if not isinstance(top, dict):
+        raise ConfigError("[tool.redline] must be a TOML table", file, _key_line(text, "redline"))
+    table = top.get("review", {})
     if not isinstance(table, dict):
         raise ConfigError("the review table must be a TOML table", file, _key_line(text, "review"))
     data = _normalise(table)
+    allow = top.get("allow_skipped", top.get("allow-skipped"))
+    if allow is not None:
+        if not isinstance(allow, bool):
+            raise ConfigError(
+                f"allow_skipped: expected true or false, got {allow!r}",
+                file,
+                _key_line(text, "allow_skipped"),
+            )
+        data.setdefault("allow_skipped", allow)
     try:
         cfg = ReviewConfig.model_validate(data)
     except ValidationError as exc:
@@ -234,6 +246,7 @@ class Report(BaseModel):
     entrypoints: list[str] = Field(default_factory=list)
     entrypoints_inferred: bool = False
     fail_on: FailOn = "high"
+    skipped: list[Skipped] = Field(default_factory=list)  # what the scan did not read (System.skipped)
 
     def failed(self, fail_on: str | None = None) -> bool:
         """True when a finding is at or above ``fail_on`` (the report's own threshold by default)."""
@@ -375,6 +388,7 @@ def _review(system: System, config: ReviewConfig | None) -> Report:
         suppressed=sorted(dropped, key=_sort_key),
         errors=errors,
         entrypoints=ctx.entrypoints,
-        entrypoints_inferred=not system.entrypoints,
+        entrypoints_inferred=ctx.entrypoints_inferred,
         fail_on=cfg.fail_on,
+        skipped=list(system.skipped),
     )

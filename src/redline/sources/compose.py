@@ -18,11 +18,15 @@ What ``docker compose`` does, and so what this does:
 
 from __future__ import annotations
 
+import io
 import os
 import re
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from dotenv.parser import parse_stream
 
 from redline.model import (
     Component,
@@ -38,9 +42,9 @@ from redline.model import (
     Volume,
 )
 from redline.model.units import parse_compose_bytes, parse_cpu, parse_duration
-from redline.sources.diagnostics import Collector, Reader
+from redline.sources.diagnostics import Collector, Reader, found
 from redline.sources.engines import classify, split_image
-from redline.sources.yamlio import LineDict, LineList, Tagged, YamlError, load_documents
+from redline.sources.yamlio import LineDict, LineList, YamlError, load_documents, tag_of
 
 MAIN_NAMES = ("compose.yaml", "compose.yml", "docker-compose.yaml", "docker-compose.yml")
 OVERRIDE_NAMES = (
@@ -49,6 +53,10 @@ OVERRIDE_NAMES = (
     "docker-compose.override.yaml",
     "docker-compose.override.yml",
 )
+TOP_LEVEL_KEYS = frozenset(
+    {"version", "name", "include", "services", "networks", "volumes", "configs", "secrets", "models"}
+)
+"""The Compose specification's top-level keys; ``x-*`` extensions are allowed too."""
 _COMPOSE_FILE = re.compile(r"^(docker-)?compose([.-][\w.-]+)?\.ya?ml$", re.IGNORECASE)
 _SERVICE_KEYS = {
     "image",
@@ -165,24 +173,68 @@ def plan_projects(files: list[ComposeFile]) -> list[list[ComposeFile]]:
 
 
 def included_files(files: list[ComposeFile]) -> set[Path]:
-    """Files some other compose file pulls in with ``include:``."""
+    """Files some other compose file pulls in with ``include:`` (and so are not projects of their own).
+
+    A file in an include cycle with its includer (a file that includes itself, or A -> B -> A) is not
+    counted as included by it: otherwise the whole cycle would vanish without a word. Assembling such a
+    project warns about the cycle.
+    """
+    edges = {f.path.resolve(): [t for _, t, _ in _include_targets(f)] for f in files}
     result: set[Path] = set()
-    for f in files:
-        inc = f.doc.get("include")
-        for item in inc if isinstance(inc, list) else []:
-            paths = item if isinstance(item, str) else item.get("path") if isinstance(item, dict) else None
-            for p in [paths] if isinstance(paths, str) else paths if isinstance(paths, list) else []:
-                if isinstance(p, str):
-                    result.add((f.path.parent / p).resolve())
+    for source, targets in edges.items():
+        for target in targets:
+            if not _reaches(edges, target, source):
+                result.add(target)
     return result
 
 
+def _include_targets(f: ComposeFile) -> list[tuple[str, Path, int | None]]:
+    """(path as written, resolved path, line) of each file ``f`` includes (short and long syntax)."""
+    inc = f.doc.get("include")
+    if not isinstance(inc, LineList):
+        return []
+    result: list[tuple[str, Path, int | None]] = []
+    for item, line in zip(inc, inc.item_lines, strict=False):
+        paths = item if isinstance(item, str) else item.get("path") if isinstance(item, dict) else None
+        for p in [paths] if isinstance(paths, str) else paths if isinstance(paths, list) else []:
+            if isinstance(p, str) and "\0" not in p:
+                result.append((p, (f.path.parent / p).resolve(), line))
+    return result
+
+
+def _reaches(edges: dict[Path, list[Path]], start: Path, goal: Path) -> bool:
+    """Whether ``goal`` can be reached from ``start`` by following includes (each file visited once)."""
+    stack, seen = [start], {start}
+    while stack:
+        node = stack.pop()
+        if node == goal:
+            return True
+        for nxt in edges.get(node, []):
+            if nxt not in seen:
+                seen.add(nxt)
+                stack.append(nxt)
+    return False
+
+
+_VAR = r"\$\$|\$(?P<bare>[A-Za-z_][A-Za-z0-9_]*)"
+_BRACED = re.compile(_VAR + r"|\$\{(?P<name>[A-Za-z_][A-Za-z0-9_]*)(?:(?P<op>:?[-?+])(?P<arg>[^}]*))?\}")
+_UNBRACED = re.compile(_VAR)
+
+
 def _interpolate(value: str, env: dict[str, str]) -> str:
+    """``${VAR}``, ``${VAR:-default}`` (and the other operators), ``$VAR`` and ``$$`` as Compose expands
+    them from ``env``; a variable that is not known stays as written.
+
+    Linear on any input: the braced form is only tried up to the last ``}`` (after it, no ``${`` can
+    close, and trying each one would scan to the end: quadratic on ``${a:-`` repeated).
+    """
+
     def sub(m: re.Match[str]) -> str:
         if m.group(0) == "$$":
             return "$"
-        name = m.group(1) or m.group(4)
-        op, default = m.group(2), m.group(3)
+        name = m.group("bare") or m.group("name")
+        groups = m.groupdict()
+        op, default = groups.get("op"), groups.get("arg") or ""
         current = env.get(name)
         if op == ":-" and not current:
             return default
@@ -190,50 +242,65 @@ def _interpolate(value: str, env: dict[str, str]) -> str:
             return default
         if op in (":?", "?") and not current:
             return m.group(0)  # required and unknown here: leave it visibly unexpanded
-        if op in (":+",):
+        if op == ":+":
             return default if current else ""
         if op == "+":
             return default if current is not None else ""
         return current if current is not None else m.group(0)
 
-    return re.sub(
-        r"\$\$|\$\{([A-Za-z_][A-Za-z0-9_]*)(?:(:?[-?+])([^}]*))?\}|\$([A-Za-z_][A-Za-z0-9_]*)", sub, value
-    )
+    last = value.rfind("}") + 1
+    return _BRACED.sub(sub, value[:last]) + _UNBRACED.sub(sub, value[last:])
+
+
+MAX_ENV_FILE_BYTES = 256 * 1024
 
 
 def read_env_file(path: Path, out: Collector, rel: str) -> dict[str, str]:
-    """KEY=VALUE lines of a dotenv file. Missing files are not an error (Compose treats them as optional
-    only when told, but a scan must not fail on a developer's absent ``.env``)."""
+    """The variables of a dotenv file, read by Compose's rules (docs.docker.com/compose/env-file):
+    ``export`` and quotes, ``# comment`` after a space (or after the closing quote), multi-line quoted
+    values, escapes in double quotes; unquoted and double-quoted values interpolate the variables
+    defined above them (``$VAR``, ``${VAR:-x}``), single-quoted ones are literal. A line that does not
+    parse is a warning with its line. Missing files are not an error (a scan must not fail on a
+    developer's absent ``.env``); what is not a regular file is never opened (a FIFO would block).
+
+    python-dotenv parses; interpolation is ours, because python-dotenv's would read the scanning
+    machine's environment, expand single-quoted values and ignore ``$VAR``.
+    """
     values: dict[str, str] = {}
     try:
-        if path.stat().st_size > 1_000_000:
-            out.warn(rel, None, "env file larger than 1 MB; not read")
+        st = path.stat()
+        if not stat.S_ISREG(st.st_mode):
+            return values
+        if st.st_size > MAX_ENV_FILE_BYTES:
+            out.warn(rel, None, f"env file larger than {MAX_ENV_FILE_BYTES // 1024} KB; not read")
             return values
         text = path.read_text(encoding="utf-8", errors="replace")
-    except OSError:
+    except (OSError, ValueError):  # ValueError: a NUL byte in the path
         return values
-    for line in text.splitlines():
-        line = line.strip()
-        if not line or line.startswith("#") or "=" not in line:
+    for binding in parse_stream(io.StringIO(text)):
+        if binding.error:
+            line = (
+                binding.original.string.strip().splitlines()[0][:60]
+                if binding.original.string.strip()
+                else ""
+            )
+            out.warn(rel, binding.original.line, f"env file: expected KEY=VALUE, got {line!r}; ignored")
             continue
-        key, _, value = line.removeprefix("export ").partition("=")
-        value = value.strip()
-        if len(value) >= 2 and value[0] == value[-1] and value[0] in "'\"":
-            value = value[1:-1]
-        values[key.strip()] = value
+        if binding.key is None or binding.value is None:
+            continue  # a comment, a blank line, or a bare KEY (taken from the shell: unknown here)
+        literal = binding.original.string.partition("=")[2].lstrip().startswith("'")
+        values[binding.key] = binding.value if literal else _interpolate(binding.value, values)
     return values
 
 
 def merge(base: Any, over: Any, key: str = "", over_file: str | None = None) -> Any:
-    """Merge ``over`` onto ``base`` with the Compose specification's rules."""
-    if isinstance(over, Tagged):
-        if over.tag == "!reset":
-            return None
-        if over.tag == "!override":
-            return over.value
-        over = over.value
-    if isinstance(base, Tagged):
-        base = base.value
+    """Merge ``over`` onto ``base`` with the Compose specification's rules (``!reset``/``!override``
+    included; a ``!reset`` value is removed by the mapping that holds it)."""
+    tag = tag_of(over)
+    if tag == "!reset":
+        return None
+    if tag == "!override":
+        return resolve_tags(over)
     if key in ("environment", "labels", "depends_on", "extra_hosts", "sysctls"):
         base, over = _as_map(base), _as_map(over)
     if isinstance(base, dict) and isinstance(over, dict):
@@ -242,15 +309,10 @@ def merge(base: Any, over: Any, key: str = "", over_file: str | None = None) -> 
         result.key_lines = dict(base.key_lines) if isinstance(base, LineDict) else {}
         result.key_files = dict(base.key_files) if isinstance(base, LineDict) else {}
         for k, v in over.items():
-            merged = (
-                merge(base[k], v, str(k))
-                if k in base
-                else (v.value if isinstance(v, Tagged) and v.tag != "!reset" else v)
-            )
-            if merged is None and isinstance(v, Tagged) and v.tag == "!reset":
+            if tag_of(v) == "!reset":
                 result.pop(k, None)
                 continue
-            result[k] = merged
+            result[k] = merge(base[k], v, str(k)) if k in base else resolve_tags(v)
             if isinstance(over, LineDict) and k in over.key_lines:
                 result.key_lines[k] = over.key_lines[k]
                 if over_file is not None:
@@ -268,29 +330,66 @@ def merge(base: Any, over: Any, key: str = "", over_file: str | None = None) -> 
                 result_list.append(item)
                 result_list.item_lines.append(over_lines[i] if i < len(over_lines) else 0)
         return result_list
-    return over
+    return resolve_tags(over)
 
 
-def _as_map(value: Any) -> Any:
-    """``["A=1", "B"]`` -> ``{"A": "1", "B": None}``; mappings pass through. Lines are kept."""
-    if isinstance(value, list):
+def resolve_tags(value: Any) -> Any:
+    """``value`` with Compose's tags applied as if it were merged onto nothing: a key whose value is
+    ``!reset`` is removed (its default applies), an ``!override`` value is the value. Values without
+    tags inside are returned as they are (not copied)."""
+    if isinstance(value, dict):
+        if not any(tag_of(v) or isinstance(v, dict | list) for v in value.values()):
+            return value
         result = LineDict()
         result.line = getattr(value, "line", None)
-        lines = getattr(value, "item_lines", [])
-        for i, item in enumerate(value):
-            if isinstance(item, str):
-                k, sep, v = item.partition("=")
-                result[k] = v if sep else None
-            elif isinstance(item, dict):  # depends_on long list form is not valid, but be lenient
-                for k in item:
-                    result[k] = item[k]
-                    break
-            else:
+        result.key_lines = dict(getattr(value, "key_lines", {}))
+        result.key_files = dict(getattr(value, "key_files", {}))
+        for k, v in value.items():
+            if tag_of(v) == "!reset":
+                result.key_lines.pop(k, None)
                 continue
-            if i < len(lines):
-                result.key_lines[next(reversed(result))] = lines[i]
+            result[k] = resolve_tags(v)
         return result
+    if isinstance(value, list):
+        if not any(isinstance(v, dict | list) for v in value):
+            return value
+        result_list = LineList(resolve_tags(v) for v in value)
+        result_list.line = getattr(value, "line", None)
+        result_list.item_lines = list(getattr(value, "item_lines", []))
+        return result_list
     return value
+
+
+def _as_map(value: Any, r: Reader | None = None, field: str = "") -> Any:
+    """``["A=1", "B"]`` -> ``{"A": "1", "B": None}``; mappings pass through. Lines are kept.
+
+    An item that is neither a string nor a mapping with a key (a number, a list, ``{}``) is dropped,
+    with a warning naming ``field`` and the item's line when a reader ``r`` is given.
+    """
+    if not isinstance(value, list):
+        return value
+    result = LineDict()
+    result.line = getattr(value, "line", None)
+    lines = getattr(value, "item_lines", [])
+    for i, item in enumerate(value):
+        line = lines[i] if i < len(lines) else None
+        if isinstance(item, str):
+            key, sep, v = item.partition("=")
+            result[key] = v if sep else None
+        elif isinstance(item, dict) and item:  # depends_on long list form is not valid, but be lenient
+            key = next(iter(item))
+            result[key] = item[key]
+        else:
+            if r is not None:
+                r.out.warn(
+                    r.file,
+                    line or result.line,
+                    f"{field}: expected a string item, got {found(item)}; ignored",
+                )
+            continue
+        if line is not None:
+            result.key_lines[key] = line
+    return result
 
 
 def assemble(plan: list[ComposeFile], root: Path, out: Collector, loader: Any) -> Project | None:
@@ -305,7 +404,7 @@ def assemble(plan: list[ComposeFile], root: Path, out: Collector, loader: Any) -
         files=[f.rel for f in plan],
     )
     project.env = read_env_file(main.path.parent / ".env", out, _rel(main.path.parent / ".env", root))
-    seen_includes: set[Path] = set()
+    seen_includes = {f.path.resolve() for f in plan}  # a file including one of these is a cycle
     for f in plan:
         _add_file(project, f, root, out, loader, seen_includes, depth=0)
     _apply_extends(project, root, out, loader)
@@ -331,48 +430,44 @@ def _add_file(
     project: Project, f: ComposeFile, root: Path, out: Collector, loader: Any, seen: set[Path], depth: int
 ) -> None:
     r = Reader(f.rel, out)
-    for inc in r.list(f.doc, "include"):
-        paths: list[str] = []
-        if isinstance(inc, str):
-            paths = [inc]
-        elif isinstance(inc, dict):
-            p = inc.get("path")
-            paths = (
-                [p]
-                if isinstance(p, str)
-                else [x for x in p if isinstance(x, str)]
-                if isinstance(p, list)
-                else []
-            )
-        for p in paths:
-            target = (f.path.parent / p).resolve()
-            if target in seen or depth > 10:
-                out.warn(f.rel, r.line(f.doc, "include"), f"include {p}: already included (cycle?); skipped")
-                continue
-            seen.add(target)
-            doc = loader(target)
-            if doc is None:
-                out.warn(f.rel, r.line(f.doc, "include"), f"include {p}: file not found or unreadable")
-                continue
-            _add_file(
-                project, ComposeFile(target, _rel(target, root), doc), root, out, loader, seen, depth + 1
-            )
+    r.list(f.doc, "include")  # warns when it is not a list
+    for key in f.doc:
+        if key not in TOP_LEVEL_KEYS and not str(key).startswith("x-"):
+            r.warn(f.doc, key, f"{key}: not a Compose top-level key (Compose refuses the file); ignored")
+    for p, target, line in _include_targets(f):
+        if target in seen or depth > 10:
+            out.warn(f.rel, line, f"include {p}: already included (an include cycle); skipped")
+            continue
+        seen.add(target)
+        doc = loader(target)
+        if doc is None:
+            out.warn(f.rel, line, f"include {p}: file not found or unreadable")
+            continue
+        _add_file(project, ComposeFile(target, _rel(target, root), doc), root, out, loader, seen, depth + 1)
     services = r.map(f.doc, "services")
+    if tag_of(services) is not None:  # `services: !reset {}` / `!override {...}` drop the services so far
+        project.services.clear()
+        project.service_files.clear()
     for name, svc in services.items():
         name = str(name)
-        if isinstance(svc, Tagged):
-            svc = svc.value
+        if tag_of(svc) == "!reset":
+            project.services.pop(name, None)
+            project.service_files.pop(name, None)
+            continue
         if svc is None:
             svc = LineDict()
             svc.line = services.line_of(name)
         if not isinstance(svc, LineDict):
-            r.warn(services, name, f"service {name}: expected a mapping; ignored")
+            r.warn(services, name, f"service {name}: expected a mapping, got {found(svc)}; ignored")
             continue
         if svc.line is None or name not in project.services:
             svc.line = services.line_of(name)
-        if name in project.services:
+        if name in project.services and tag_of(svc) != "!override":
             project.services[name] = merge(project.services[name], svc, over_file=f.rel)
         else:
+            line = svc.line
+            svc = resolve_tags(svc) if isinstance(svc, LineDict) else svc
+            svc.line = line
             project.services[name] = svc
             project.service_files[name] = f.rel
     vols = f.doc.get("volumes")
@@ -395,7 +490,7 @@ def _apply_extends(project: Project, root: Path, out: Collector, loader: Any) ->
                 base = project.services.get(ext)
             elif isinstance(ext, dict) and isinstance(ext.get("service"), str):
                 base_name = ext["service"]
-                if isinstance(ext.get("file"), str):
+                if isinstance(ext.get("file"), str) and "\0" not in ext["file"]:
                     target = (root / rel).parent / ext["file"]
                     doc = loader(target.resolve())
                     if isinstance(doc, dict) and isinstance(doc.get("services"), dict):
@@ -457,8 +552,6 @@ def _component(
     name: str, svc: LineDict, project: Project, r: Reader, root: Path, out: Collector
 ) -> Component:
     image = r.str(svc, "image")
-    if isinstance(svc.get("image"), Tagged):
-        image = str(svc["image"].value)
     kind, engine, reason = classify(name, image)
     deploy = r.map(svc, "deploy")
     env = _env(svc, project, r, root, out)
@@ -499,7 +592,7 @@ def _component(
         run_as = None
         if user is not None:
             head = user.split(":", 1)[0]
-            run_as = 0 if head in ("0", "root") else int(head) if head.isdigit() else None
+            run_as = 0 if head == "root" else _whole(head)
         security = SecurityContext(
             privileged=r.bool(svc, "privileged"),
             run_as_user=run_as,
@@ -520,6 +613,7 @@ def _component(
         security=security,
         command=_command(svc.get("command")),
         build=_build(svc.get("build")),
+        dockerfile=_build(svc.get("build"), "dockerfile"),
         source=r.src(svc),
     )
     restart = r.str(svc, "restart")
@@ -534,7 +628,7 @@ def _component(
     if isinstance(nets, dict):
         for net in nets.values():
             if isinstance(net, dict):
-                aliases.update(str(a) for a in net.get("aliases") or [] if isinstance(a, str))
+                aliases.update(a for a in r.list(net, "aliases") if isinstance(a, str))
     exposure = [
         f"published port {p.published}:{p.port}"
         for p in ports
@@ -556,9 +650,7 @@ def _component(
         group=project.name,
         workload="compose-service",
         aliases=sorted(aliases - {name}),
-        labels={str(k): str(v) for k, v in _as_map(svc.get("labels") or {}).items()}
-        if isinstance(_as_map(svc.get("labels") or {}), dict)
-        else {},
+        labels=_labels(svc, r.at(svc, "labels")),
         source=Source(file=r.file, line=svc.line),
         replicas=replicas,
         image=image,
@@ -581,11 +673,21 @@ def _component(
     )
 
 
-def _build(value: Any) -> str | None:
+def _labels(svc: LineDict, r: Reader) -> dict[str, str]:
+    """A service's labels (a mapping or a ``KEY=VALUE`` list)."""
+    labels = _as_map(svc.get("labels") or {}, r, "labels")
+    return {str(k): str(v) for k, v in labels.items()} if isinstance(labels, dict) else {}
+
+
+def _build(value: Any, key: str = "context") -> str | None:
+    """``build``'s context (a string is the context), or another of its string keys."""
     if isinstance(value, str):
-        return value
+        return value if key == "context" else None
     if isinstance(value, dict):
-        return str(value.get("context", "."))
+        if key == "context":
+            return str(value.get("context", "."))
+        found = value.get(key)
+        return found if isinstance(found, str) else None
     return None
 
 
@@ -610,8 +712,8 @@ def _env(svc: LineDict, project: Project, r: Reader, root: Path, out: Collector)
         rel = _rel(target, root)
         for k, v in read_env_file(target, out, rel).items():
             result[k] = EnvVar(name=k, value=v, source=Source(file=rel, line=None))
-    env = _as_map(svc.get("environment") or {})
     r = r.at(svc, "environment")
+    env = _as_map(svc.get("environment") or {}, r, "environment")
     if isinstance(env, dict):
         for k, v in env.items():
             key = str(k)
@@ -673,8 +775,15 @@ def _ports(svc: LineDict, r: Reader) -> list[Port]:
 
 
 def _num(value: Any) -> int | str:
+    """A port as a number when it is one, else as written (a range, a variable)."""
     text = str(value).strip()
-    return int(text) if text.isdigit() else text
+    number = _whole(text)
+    return text if number is None else number
+
+
+def _whole(text: str) -> int | None:
+    """ASCII digits (at most 10 of them) as a number; anything else is None."""
+    return int(text) if text.isascii() and text.isdigit() and len(text) <= 10 else None
 
 
 def _volumes(svc: LineDict, project: Project, r: Reader) -> list[Volume]:
@@ -734,7 +843,7 @@ def declared_links(project: Project, out: Collector) -> list[tuple[str, str, str
     result = []
     for name, svc in project.services.items():
         r = Reader(project.service_files.get(name, project.files[0]), out)
-        deps = _as_map(svc.get("depends_on") or {})
+        deps = _as_map(svc.get("depends_on") or {}, r.at(svc, "depends_on"), "depends_on")
         if isinstance(deps, dict):
             for target, spec in deps.items():
                 cond = spec.get("condition") if isinstance(spec, dict) else None

@@ -8,11 +8,14 @@ file:line of every value it had to drop.
 from __future__ import annotations
 
 import builtins
+from collections.abc import Callable
 from typing import Any
 
 from redline.model import Diagnostic, SkipKind, Skipped, Source
 from redline.model.units import UnitError
 from redline.sources.yamlio import LineDict, LineList
+
+INT32_MAX = 2**31 - 1
 
 
 class Collector:
@@ -46,7 +49,8 @@ class Reader:
         file = self.file
         if isinstance(node, LineDict):
             line = node.line_of(key) if key is not None else node.line
-            file = node.key_files.get(key, file) if key is not None else file
+            # key_files[None]: the file a whole mapping came from (a kustomize patch added it)
+            file = node.key_files.get(key, node.key_files.get(None, file))
         elif isinstance(node, LineList):
             line = node.line
         return Source(file=file, line=line)
@@ -71,7 +75,7 @@ class Reader:
         if value is None:
             return LineDict()
         if not isinstance(value, LineDict):
-            self.warn(node, key, f"{key}: expected a mapping, got {_type(value)}; ignored")
+            self.warn(node, key, f"{key}: expected a mapping, got {found(value)}; ignored")
             return LineDict()
         return value
 
@@ -82,7 +86,7 @@ class Reader:
         if value is None:
             return LineList()
         if not isinstance(value, LineList):
-            self.warn(node, key, f"{key}: expected a list, got {_type(value)}; ignored")
+            self.warn(node, key, f"{key}: expected a list, got {found(value)}; ignored")
             return LineList()
         return value
 
@@ -93,25 +97,43 @@ class Reader:
         if value is None:
             return None
         if isinstance(value, bool | dict | list):
-            self.warn(node, key, f"{key}: expected a string, got {_type(value)}; ignored")
+            self.warn(node, key, f"{key}: expected a string, got {found(value)}; ignored")
             return None
         return str(value)
 
-    def int(self, node: Any, key: builtins.str, *, minimum: builtins.int | None = 0) -> builtins.int | None:
+    def int(
+        self,
+        node: Any,
+        key: builtins.str,
+        *,
+        minimum: builtins.int | None = 0,
+        maximum: builtins.int = INT32_MAX,
+    ) -> builtins.int | None:
+        """A whole number in [minimum, maximum] (Kubernetes' counts and seconds are int32: the API server
+        refuses anything larger); a string of digits is read as its number."""
         if not isinstance(node, dict):
             return None
         value = node.get(key)
         if value is None:
             return None
+        if isinstance(value, str) and value.strip().isascii() and value.strip().isdigit():
+            value = int(value.strip()) if len(value.strip()) <= 20 else maximum + 1
         if isinstance(value, bool) or not isinstance(value, int):
-            if isinstance(value, str) and value.strip().isdigit():
-                return int(value.strip())
-            self.warn(node, key, f"{key}: expected a whole number, got {value!r}; ignored")
+            self.warn(node, key, f"{key}: expected a whole number, got {found(value)}; ignored")
             return None
         if minimum is not None and value < minimum:
             self.warn(node, key, f"{key}: must be at least {minimum}, got {value}; ignored")
             return None
+        if value > maximum:
+            self.warn(node, key, f"{key}: must be at most {maximum:,}, got {found(value)}; ignored")
+            return None
         return value
+
+    def seconds(self, node: Any, key: builtins.str) -> float | None:
+        """A Kubernetes ``...Seconds`` field: a whole number of seconds (``"30s"`` is refused, as the API
+        server refuses it)."""
+        value = self.int(node, key)
+        return None if value is None else float(value)
 
     def bool(self, node: Any, key: builtins.str) -> builtins.bool | None:
         if not isinstance(node, dict):
@@ -133,11 +155,11 @@ class Reader:
         if value is None:
             return None
         if isinstance(value, bool) or not isinstance(value, int | str):
-            self.warn(node, key, f"{key}: expected a number or a name, got {_type(value)}; ignored")
+            self.warn(node, key, f"{key}: expected a number or a name, got {found(value)}; ignored")
             return None
         return value
 
-    def unit(self, node: Any, key: builtins.str, parse: Any) -> float | None:
+    def unit(self, node: Any, key: builtins.str, parse: Callable[[object], float]) -> float | None:
         """A value parsed by one of :mod:`redline.model.units`' parsers."""
         if not isinstance(node, dict):
             return None
@@ -148,7 +170,9 @@ class Reader:
             return float(parse(value))
         except UnitError as exc:
             self.warn(node, key, f"{key}: {exc}; ignored")
-            return None
+        except OverflowError:  # a YAML integer too large for a float
+            self.warn(node, key, f"{key}: expected a number, got {found(value)}; ignored")
+        return None
 
     def strmap(self, node: Any, key: builtins.str) -> dict[builtins.str, builtins.str]:
         """A mapping of strings (labels, annotations, selectors); non-string values are stringified."""
@@ -156,9 +180,13 @@ class Reader:
         return {str(k): "" if v is None else str(v) for k, v in raw.items() if not isinstance(v, dict | list)}
 
 
-def _type(value: Any) -> str:
+def found(value: Any) -> str:
+    """What was found, for a warning: ``a mapping``, ``a list``, or the value (long ones cut short)."""
     if isinstance(value, dict):
         return "a mapping"
     if isinstance(value, list):
         return "a list"
-    return f"{value!r}"
+    if isinstance(value, builtins.int) and not isinstance(value, bool) and value.bit_length() > 64:
+        return f"a number of about {int(value.bit_length() * 0.30103) + 1} digits"
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."

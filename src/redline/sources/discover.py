@@ -2,7 +2,8 @@
 
 The walk honours ``.gitignore`` files (at every level, as git does) and ``--exclude`` patterns, never
 follows directory symlinks (so a symlink loop cannot trap it), and reads only YAML. Each file it passes
-over for a reason a user might not expect (too big, binary, a loop) is reported as skipped.
+over for a reason a user might not expect (too big, binary, a loop, a FIFO) is reported as skipped. Only
+regular files are ever opened: a FIFO named ``*.yaml`` would block the scan forever.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import os
+import stat
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -109,8 +111,22 @@ def discover(root: Path, out: Collector, exclude: Iterable[str] = ()) -> Discove
                 if not target.is_file():
                     out.skip(found.rel(full), "symlink to something that is not a file")
                     continue
+            elif not _regular(full):
+                out.skip(found.rel(full), _NOT_REGULAR, kind=SkipKind.IGNORED)
+                continue
             found.files.append(full)
     return found
+
+
+_NOT_REGULAR = "not a regular file (a FIFO, socket or device): never opened, reading it could block"
+
+
+def _regular(path: Path) -> bool:
+    """Whether ``path`` is a regular file (``is_file`` follows symlinks; this is for the file itself)."""
+    try:
+        return stat.S_ISREG(path.lstat().st_mode)
+    except OSError:
+        return False
 
 
 def _ignored(
@@ -135,10 +151,14 @@ def _ignored(
 def read_text(path: Path, rel: str, out: Collector, max_bytes: int = DEFAULT_MAX_BYTES) -> str | None:
     """A file's text, or None (with the reason recorded) when it is too big, binary, empty or not UTF-8."""
     try:
-        size = path.stat().st_size
+        st = path.stat()
     except OSError as exc:
         out.skip(rel, f"cannot read: {exc.strerror or exc}")
         return None
+    if not stat.S_ISREG(st.st_mode):
+        out.skip(rel, _NOT_REGULAR, kind=SkipKind.IGNORED)
+        return None
+    size = st.st_size
     if size > max_bytes:
         out.skip(
             rel,

@@ -17,8 +17,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from redline.model import Component, Edge, EnvVar, Evidence, Kind, Source, Unresolved
+from redline.model.secrets import mask_text
 
-_URL = re.compile(r"([a-zA-Z][a-zA-Z0-9+.-]*)://([^\s/?#'\"<>]+)")
+_SCHEME_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789+.-")
+_AUTHORITY = re.compile(r"[^\s/?#'\"<>]+")
 _HOSTPORT = re.compile(r"^\s*([A-Za-z0-9][A-Za-z0-9.-]*):(\d{2,5})\s*$")
 _HOST_VAR = re.compile(
     r"(_|^)(HOST|HOSTS|HOSTNAME|ADDR|ADDRESS|ADDRS|SERVICE_ADDR|SERVER|SERVERS|ENDPOINT|ENDPOINTS|BROKER|BROKERS|"
@@ -57,6 +59,7 @@ _PRIVATE_TLDS = {
 }
 _LOCAL_HOSTS = {"localhost", "0.0.0.0", "127.0.0.1", "::1", "::", "host.docker.internal"}
 
+MAX_REFS_PER_VALUE = 256  # URLs or hosts looked at in one env value (a list of 256 brokers is plenty)
 CONFIDENCE = {"url": 0.9, "hostvar": 0.85, "hostport": 0.6, "depends_on": 0.8, "links": 0.8, "ingress": 0.95}
 
 
@@ -76,10 +79,10 @@ def candidates(var: EnvVar) -> list[Candidate]:
     found: list[Candidate] = []
     # Placeholders (${PASSWORD:?msg}, $(VAR)) stand for values we do not know; they must not cut a URL short.
     shown = value
-    value = re.sub(r"\$\{[^}]*\}|\$\([^)]*\)", "$", value)
-    urls = list(_URL.finditer(value))
-    for m in urls:
-        authority = m.group(2).rsplit("@", 1)[-1]
+    value = _without_placeholders(value)
+    urls = _authorities(value)
+    for found_authority in urls:
+        authority = found_authority.rsplit("@", 1)[-1]
         for part in authority.split(","):
             host = _host_of(part)
             if host:
@@ -87,7 +90,7 @@ def candidates(var: EnvVar) -> list[Candidate]:
     if urls:
         return found
     if _HOST_VAR.search(var.name):
-        for part in re.split(r"[,\s;]+", value.strip()):
+        for part in re.split(r"[,\s;]+", value.strip(), maxsplit=MAX_REFS_PER_VALUE):
             host = _host_of(part)
             if host:
                 found.append(Candidate(host, "hostvar", shown))
@@ -97,6 +100,55 @@ def candidates(var: EnvVar) -> list[Candidate]:
         if host:
             found.append(Candidate(host, "hostport", shown))
     return found
+
+
+def _authorities(value: str) -> list[str]:
+    """The authority (``user:pass@host:port``) of every ``scheme://`` URL in ``value``.
+
+    Each ``://`` is found with ``str.find`` and its scheme read backwards, so the cost is linear on any
+    input (a regex ``[a-z][a-z0-9+.-]*://`` retried at every letter of a long word is quadratic); at
+    most :data:`MAX_REFS_PER_VALUE` of them are looked at.
+    """
+    result: list[str] = []
+    start = value.find("://")
+    for _ in range(MAX_REFS_PER_VALUE):
+        if start < 0:
+            break
+        begin = start
+        while begin > 0 and value[begin - 1] in _SCHEME_CHARS:
+            begin -= 1
+        has_letter = any(ch.isascii() and ch.isalpha() for ch in value[begin:start])
+        m = _AUTHORITY.match(value, start + 3)
+        if has_letter and m is not None:
+            result.append(m.group(0))
+            start = value.find("://", m.end())
+        else:
+            start = value.find("://", start + 1)
+    return result
+
+
+def _without_placeholders(value: str) -> str:
+    """``${...}`` and ``$(...)`` replaced by ``$`` (values we do not know must not cut a URL short).
+
+    Linear on any input: once no closing character is left, later openings are not searched again.
+    """
+    parts: list[str] = []
+    pos = 0
+    may_close = {"{": True, "(": True}
+    i = value.find("$")
+    while 0 <= i < len(value) - 1:
+        opener = value[i + 1]
+        if may_close.get(opener):
+            end = value.find("}" if opener == "{" else ")", i + 2)
+            if end >= 0:
+                parts.append(value[pos:i] + "$")
+                pos = end + 1
+                i = value.find("$", pos)
+                continue
+            may_close[opener] = False
+        i = value.find("$", i + 1)
+    parts.append(value[pos:])
+    return "".join(parts)
 
 
 def _host_of(part: str) -> str | None:
@@ -247,7 +299,7 @@ def infer_env(components: Iterable[Component], resolver: Resolver, builder: Edge
             for var in [*container.env, *args]:
                 for cand in candidates(var):
                     src = var.source or comp.source
-                    shown = _mask_userinfo(cand.text)
+                    shown = mask_text(cand.text)  # evidence is printed, secrets must not be
                     where = f" (from ConfigMap {var.from_config})" if var.from_config else ""
                     reason = (
                         f"{var.name}: {shown}"
@@ -276,8 +328,3 @@ def infer_env(components: Iterable[Component], resolver: Resolver, builder: Edge
                         if cand.host == comp.name.rsplit("/", 1)[-1] or cand.host in comp.aliases:
                             continue
                         builder.unresolved_ref(comp, cand.host, f"{reason}: {note}", src)
-
-
-def _mask_userinfo(value: str) -> str:
-    """Hide passwords in URL userinfo: evidence is printed, secrets must not be."""
-    return re.sub(r"(://[^:/@\s]+):([^@\s]+)@", r"\1:****@", value)

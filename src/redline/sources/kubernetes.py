@@ -8,6 +8,7 @@ ConfigMaps, Secrets, PVCs and any unknown kind or CRD become :class:`K8sObject` 
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -29,7 +30,7 @@ from redline.model import (
     Volume,
 )
 from redline.model.units import parse_bytes, parse_cpu, parse_percent
-from redline.sources.diagnostics import Reader
+from redline.sources.diagnostics import Reader, found
 from redline.sources.engines import classify, split_image
 from redline.sources.yamlio import LineDict
 
@@ -80,6 +81,10 @@ class KubeRead:
     objects: list[K8sObject] = field(default_factory=list)
 
 
+# A kind names a Go type; the API server refuses any other (CRDs: a DNS-1035 label once lowercased).
+_KIND = re.compile(r"[A-Za-z](?:[-A-Za-z0-9]{0,61}[A-Za-z0-9])?")
+
+
 def is_kubernetes(doc: Any) -> bool:
     """A document with string ``apiVersion`` and ``kind`` is a Kubernetes object."""
     return (
@@ -90,14 +95,17 @@ def is_kubernetes(doc: Any) -> bool:
 def read(docs: list[Any], r: Reader, out: KubeRead) -> int:
     """Read every Kubernetes object in ``docs`` (List kinds are unpacked). Returns how many were read."""
     count = 0
-    stack = list(docs)
+    stack = list(reversed(docs))  # popped from the end: documents in order, List items where the List was
     while stack:
-        doc = stack.pop(0)
+        doc = stack.pop()
         if not is_kubernetes(doc):
             continue
         kind = doc["kind"]
+        if not _KIND.fullmatch(kind):
+            r.warn(doc, "kind", f"kind: expected a Kubernetes kind name, got {found(kind)}; document ignored")
+            continue
         if kind.endswith("List") and isinstance(doc.get("items"), list):
-            stack[0:0] = list(doc["items"])
+            stack.extend(reversed(doc["items"]))
             continue
         count += 1
         metadata = r.map(doc, "metadata")
@@ -123,17 +131,25 @@ def _object(
     if kind == "ConfigMap":
         data = r.map(doc, "data")
         spec = {
-            "data": {str(k): "" if v is None else str(v) for k, v in data.items()},
+            "data": {k: v for k, v in ((str(k), _config_value(data, k, r)) for k in data) if v is not None},
             "data_lines": {str(k): data.line_of(k) for k in data},
         }
-    elif kind == "Secret":
-        keys = list(r.map(doc, "data")) + list(r.map(doc, "stringData"))
-        spec = {"keys": [str(k) for k in keys], "type": r.str(doc, "type")}
+    elif kind == "Secret":  # values kept for SE019 (committed secrets); every output masks them
+        data, string_data = r.map(doc, "data"), r.map(doc, "stringData")
+        spec = {
+            "keys": [str(k) for k in [*data, *string_data]],
+            "type": r.str(doc, "type"),
+            "data": {str(k): "" if v is None else str(v) for k, v in data.items()},
+            "stringData": {str(k): "" if v is None else str(v) for k, v in string_data.items()},
+            "data_lines": {str(k): m.line_of(k) for m in (data, string_data) for k in m},
+        }
     elif kind == "PersistentVolumeClaim":
         s = r.map(doc, "spec")
         spec = {"accessModes": [str(m) for m in r.list(s, "accessModes")]}
+    elif kind in _LINKED_KINDS:
+        spec = _checked_spec(r.map(doc, "spec"), kind, r)
     elif isinstance(doc.get("spec"), dict):
-        spec = doc["spec"] if kind in _LINKED_KINDS else _plain(doc["spec"], 38)
+        spec = _plain(doc["spec"], _Budget(kind, name, r, doc))
     obj = K8sObject(
         kind=kind,
         api_version=api,
@@ -147,14 +163,90 @@ def _object(
     return obj
 
 
-def _plain(value: Any, depth: int = 0) -> Any:
-    """A plain copy (dict/list/scalars) of YAML data, bounded in depth."""
-    if depth > 40:
+def _config_value(data: LineDict, key: Any, r: Reader) -> str | None:
+    """A ConfigMap value: a string (numbers and booleans as written); a list or mapping is dropped."""
+    value = data[key]
+    if isinstance(value, dict | list):
+        r.warn(data, key, f"data.{key}: expected a string, got {found(value)}; ignored")
         return None
+    return "" if value is None else _scalar_str(value)
+
+
+# The top-level fields of linked kinds that linking and rules read, with the type each must have.
+_SPEC_SHAPES: dict[str, dict[str, type]] = {
+    "Service": {"selector": dict, "ports": list, "type": str, "sessionAffinity": str},
+    "Ingress": {"rules": list, "tls": list, "defaultBackend": dict, "backend": dict},
+    "HorizontalPodAutoscaler": {"scaleTargetRef": dict, "metrics": list},
+    "PodDisruptionBudget": {"selector": dict},
+    "NetworkPolicy": {"podSelector": dict, "ingress": list, "egress": list, "policyTypes": list},
+}
+_TYPE_NAMES: dict[type, str] = {dict: "a mapping", list: "a list", str: "a string"}
+
+
+def _checked_spec(spec: LineDict, kind: str, r: Reader) -> LineDict:
+    """The spec of a Service, Ingress, HPA, PDB or NetworkPolicy, kept as parsed (not copied) unless a field
+    that linking or rules read has the wrong type: then a copy with that field set to None, and a warning."""
+    shape = _SPEC_SHAPES[kind]
+    bad = [k for k, t in shape.items() if spec.get(k) is not None and not isinstance(spec[k], t)]
+    hpa = kind == "HorizontalPodAutoscaler"
+    if not bad and not hpa:
+        return spec
+    checked = LineDict(spec)
+    checked.line, checked.key_lines = spec.line, spec.key_lines
+    for k in bad:
+        r.warn(spec, k, f"{k}: expected {_TYPE_NAMES[shape[k]]}, got {found(spec[k])}; ignored")
+        checked[k] = None
+    if hpa:
+        _check_hpa_bounds(spec, checked, r)
+    return checked
+
+
+def _check_hpa_bounds(spec: LineDict, checked: LineDict, r: Reader) -> None:
+    """minReplicas/maxReplicas as the API server validates them: whole numbers within int32, min <= max."""
+    lo = r.int(spec, "minReplicas") if "minReplicas" in spec else None
+    hi = r.int(spec, "maxReplicas", minimum=1) if "maxReplicas" in spec else None
+    for key, value in (("minReplicas", lo), ("maxReplicas", hi)):
+        if key in spec:
+            checked[key] = value
+    target = r.int(spec, "targetCPUUtilizationPercentage", minimum=1)
+    if "targetCPUUtilizationPercentage" in spec:
+        checked["targetCPUUtilizationPercentage"] = target
+    if lo is not None and hi is not None and lo > hi:
+        r.warn(
+            spec,
+            "minReplicas",
+            f"minReplicas {lo} is greater than maxReplicas {hi} (line {spec.line_of('maxReplicas')}): "
+            "the API server refuses this HorizontalPodAutoscaler",
+        )
+
+
+MAX_PLAIN_VALUES = 10_000  # values kept of one unknown kind's spec (a CRD can be arbitrarily large)
+
+
+class _Budget:
+    """How many more values :func:`_plain` may copy for one object; warns once when it runs out."""
+
+    def __init__(self, kind: str, name: str, r: Reader, doc: LineDict) -> None:
+        self.left = MAX_PLAIN_VALUES
+        self.what, self.r, self.doc = f"{kind} {name}", r, doc
+
+    def take(self) -> bool:
+        self.left -= 1
+        if self.left == -1:
+            self.r.warn(
+                self.doc,
+                "spec",
+                f"{self.what}: spec has more than {MAX_PLAIN_VALUES:,} values; the rest is not kept",
+            )
+        return self.left >= 0
+
+
+def _plain(value: Any, budget: _Budget) -> Any:
+    """A plain copy (dict/list/scalars) of YAML data, bounded by size (the YAML layer bounds the depth)."""
     if isinstance(value, dict):
-        return {str(k): _plain(v, depth + 1) for k, v in value.items()}
+        return {str(k): _plain(v, budget) for k, v in value.items() if budget.take()}
     if isinstance(value, list):
-        return [_plain(v, depth + 1) for v in value]
+        return [_plain(v, budget) for v in value if budget.take()]
     if isinstance(value, str | int | float | bool) or value is None:
         return value
     return str(value)
@@ -243,9 +335,7 @@ def _workload(
         update_strategy=_strategy(spec, kind, r),
         placement=_placement(pod, r),
         restart_policy=r.str(pod, "restartPolicy"),
-        termination_grace_s=r.unit(pod, "terminationGracePeriodSeconds", float)
-        if "terminationGracePeriodSeconds" in pod
-        else None,
+        termination_grace_s=r.seconds(pod, "terminationGracePeriodSeconds"),
         host_network=r.bool(pod, "hostNetwork"),
         host_pid=r.bool(pod, "hostPID"),
         volumes=volumes,
@@ -257,13 +347,12 @@ def _workload(
             source=source, origin="platform default (replicas not set)"
         )
     if kind == "Service":  # Knative: min/max scale annotations are its autoscaling
-        tann = r.strmap(tmeta, "annotations")
-        lo = tann.get("autoscaling.knative.dev/minScale") or tann.get("autoscaling.knative.dev/min-scale")
-        hi = tann.get("autoscaling.knative.dev/maxScale") or tann.get("autoscaling.knative.dev/max-scale")
+        tann = r.map(tmeta, "annotations")
+        lo = _knative_scale(tann, "minScale", r)
         component.autoscaling = Autoscaling(
             name=f"knative {name}",
-            min_replicas=int(lo) if lo and lo.isdigit() else 0,
-            max_replicas=int(hi) if hi and hi.isdigit() else None,
+            min_replicas=0 if lo is None else lo,
+            max_replicas=_knative_scale(tann, "maxScale", r),
             source=source,
         )
     selector: dict[str, str] | None = None
@@ -325,6 +414,9 @@ def _container(raw: LineDict, init: bool, r: Reader, env_from: list[EnvFrom]) ->
                 env.append(EnvVar(name=ename, source=src))
         else:
             value = e.get("value")
+            if isinstance(value, dict | list):
+                r.warn(e, "value", f"env {ename}: expected a string, got {found(value)}; ignored")
+                value = None
             env.append(EnvVar(name=ename, value=None if value is None else _scalar_str(value), source=src))
     for ef in r.list(raw, "envFrom"):
         if not isinstance(ef, LineDict):
@@ -357,6 +449,15 @@ def _container(raw: LineDict, init: bool, r: Reader, env_from: list[EnvFrom]) ->
     )
 
 
+def _knative_scale(annotations: LineDict, name: str, r: Reader) -> int | None:
+    """A Knative min/max scale annotation (``autoscaling.knative.dev/minScale`` or ``min-scale``)."""
+    dashed = "autoscaling.knative.dev/" + name[:3] + "-scale"
+    key = next(
+        (k for k in ("autoscaling.knative.dev/" + name, dashed) if annotations.get(k) is not None), None
+    )
+    return None if key is None else r.int(annotations, key)
+
+
 def _scalar_str(value: Any) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
@@ -367,9 +468,9 @@ def _probe(raw: LineDict, r: Reader, source: Source) -> Probe | None:
     if not raw:
         return None
     common = {
-        "initial_delay_s": r.unit(raw, "initialDelaySeconds", float),
-        "period_s": r.unit(raw, "periodSeconds", float),
-        "timeout_s": r.unit(raw, "timeoutSeconds", float),
+        "initial_delay_s": r.seconds(raw, "initialDelaySeconds"),
+        "period_s": r.seconds(raw, "periodSeconds"),
+        "timeout_s": r.seconds(raw, "timeoutSeconds"),
         "failure_threshold": r.int(raw, "failureThreshold"),
         "source": source,
     }
@@ -507,14 +608,14 @@ def _cron(doc: LineDict, kind: str, spec: LineDict, r: Reader) -> CronSpec | Non
         return CronSpec(
             schedule=r.str(spec, "schedule"),
             concurrency_policy=r.str(spec, "concurrencyPolicy"),
-            starting_deadline_s=r.unit(spec, "startingDeadlineSeconds", float),
-            active_deadline_s=r.unit(job, "activeDeadlineSeconds", float),
+            starting_deadline_s=r.seconds(spec, "startingDeadlineSeconds"),
+            active_deadline_s=r.seconds(job, "activeDeadlineSeconds"),
             backoff_limit=r.int(job, "backoffLimit"),
             source=Source(file=r.file, line=spec.line),
         )
     if kind == "Job":
         return CronSpec(
-            active_deadline_s=r.unit(spec, "activeDeadlineSeconds", float),
+            active_deadline_s=r.seconds(spec, "activeDeadlineSeconds"),
             backoff_limit=r.int(spec, "backoffLimit"),
             source=Source(file=r.file, line=spec.line),
         )
@@ -546,7 +647,10 @@ def hpa_of(obj: K8sObject) -> tuple[str | None, str | None, Autoscaling]:
     lo, hi = spec.get("minReplicas"), spec.get("maxReplicas")
     auto = Autoscaling(
         name=obj.name,
-        min_replicas=lo if isinstance(lo, int) and not isinstance(lo, bool) else (1 if lo is None else None),
+        # the API server's default when minReplicas is not written; a bad value (read as None) stays unknown
+        min_replicas=lo
+        if isinstance(lo, int) and not isinstance(lo, bool)
+        else (None if "minReplicas" in spec else 1),
         max_replicas=hi if isinstance(hi, int) and not isinstance(hi, bool) else None,
         target_cpu_utilization=target_cpu,
         metrics=metrics,

@@ -9,6 +9,7 @@ apply redline.yaml. Nothing here raises on bad input: what cannot be read is rec
 
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 from collections import Counter
@@ -18,7 +19,17 @@ from pathlib import Path
 from typing import Any
 
 from redline._gc import paused_gc
-from redline.model import Component, Evidence, FileRead, K8sObject, Kind, SkipKind, System
+from redline.model import (
+    Component,
+    Evidence,
+    FileRead,
+    K8sObject,
+    Kind,
+    SkipKind,
+    Skipped,
+    System,
+    entrypoints,
+)
 from redline.sources import compose, kubernetes, kustomize, native
 from redline.sources.diagnostics import Collector, Reader
 from redline.sources.discover import DEFAULT_MAX_BYTES, Discovery, discover, read_text
@@ -35,9 +46,15 @@ class ScanError(Exception):
 
 @dataclass
 class _Parsed:
+    """A file read as text; parsed only when its turn comes, so every file's YAML is never held at once
+    (holding it all took 30% of the peak memory of a 50,000-object scan, bench/RESULTS.md)."""
+
     path: Path
     rel: str
-    docs: list[Any]
+    text: str
+
+    def parse(self, out: Collector) -> list[Any]:
+        return _parse(self.text, self.rel, out)
 
 
 def scan(
@@ -48,11 +65,15 @@ def scan(
     max_file_bytes: int = DEFAULT_MAX_BYTES,
     render_helm: bool = True,
     progress: Progress | None = None,
+    repo_root: str | Path | None = None,
 ) -> System:
     """Read a repository (or one file) into a :class:`System`.
 
     ``overlay`` names a redline.yaml to apply instead of the one at the root of ``path``.
-    Raises :class:`ScanError` only when ``path`` itself is unusable.
+    ``repo_root`` bounds how far kustomize resources outside ``path`` are followed (an overlay's
+    ``../../base``); by default it is the git root above ``path`` (the nearest folder holding ``.git``),
+    else ``path`` itself. When such files are read, every file is cited relative to ``repo_root``.
+    Raises :class:`ScanError` only when ``path`` (or ``repo_root``) itself is unusable.
     """
     with paused_gc():
         return _scan(
@@ -62,6 +83,7 @@ def scan(
             max_file_bytes=max_file_bytes,
             render_helm=render_helm,
             progress=progress,
+            repo_root=repo_root,
         )
 
 
@@ -73,6 +95,7 @@ def _scan(
     max_file_bytes: int,
     render_helm: bool,
     progress: Progress | None,
+    repo_root: str | Path | None,
 ) -> System:
     root = Path(path)
     if not root.exists():
@@ -80,7 +103,8 @@ def _scan(
     if not root.is_dir() and not root.is_file():
         raise ScanError(f"{path}: not a file or directory")
     out = Collector()
-    found = discover(root, out, exclude)
+    found = _discover_with_bases(root, out, exclude, repo_root, max_file_bytes)
+    scanned = root.resolve() if root.is_dir() else root.resolve().parent
     overlay_path = Path(overlay).resolve() if overlay is not None else None
     if overlay_path is not None and not overlay_path.is_file():
         raise ScanError(f"{overlay}: overlay file not found")
@@ -99,9 +123,9 @@ def _scan(
         text = read_text(file, rel, out, max_file_bytes)
         if text is None:
             continue
-        parsed.append(_Parsed(file, rel, _parse(text, rel, out)))
+        parsed.append(_Parsed(file, rel, text))
     for rel, text in rendered:
-        parsed.append(_Parsed(found.root / rel, rel, _parse(text, rel, out)))
+        parsed.append(_Parsed(found.root / rel, rel, text))
 
     # Kustomizations first: they decide which files are opt-in components and which get a namespace.
     kusts: list[kustomize.Kustomization] = []
@@ -109,12 +133,13 @@ def _scan(
     rest: list[_Parsed] = []
     for p in parsed:
         if p.path.name in kustomize.KUSTOMIZATION_NAMES:
-            k = kustomize.read(p.docs[0] if p.docs else None, p.path, p.rel, out)
+            kdocs = p.parse(out)
+            k = kustomize.read(kdocs[0] if kdocs else None, p.path, p.rel, out)
             if k is not None:
                 kusts.append(k)
                 system.files.append(FileRead(**{"file": p.rel, "as": "kustomization", "objects": 0}))
-        elif p.path.name in native.NATIVE_NAMES and p.path.parent == found.root and overlay_path is None:
-            natives.append(p)
+        elif p.path.name in native.NATIVE_NAMES and p.path.parent == scanned and overlay_path is None:
+            natives.append(p)  # parsed (and its problems reported, once) when it is applied, last
         else:
             rest.append(p)
     optional = kustomize.component_files(kusts)
@@ -141,15 +166,16 @@ def _scan(
                 kind=SkipKind.IGNORED,
             )
             continue
-        if not p.docs:
+        docs = p.parse(out)  # freed after this file is read; files left out above are never parsed
+        if not docs:
             continue
-        first = p.docs[0]
+        first = docs[0]
         if (
             compose.is_compose_name(p.path.name) and isinstance(first, LineDict) and "apiVersion" not in first
         ) or (compose.looks_like_compose(first)):
             compose_files.append(compose.ComposeFile(p.path, p.rel, first))
             continue
-        k8s_docs = [d for d in p.docs if kubernetes.is_kubernetes(d)]
+        k8s_docs = [d for d in docs if kubernetes.is_kubernetes(d)]
         if k8s_docs:
             before_w, before_o = len(kube.workloads), len(kube.objects)
             try:
@@ -164,7 +190,7 @@ def _scan(
             if ns:
                 _set_namespace(kube, before_w, before_o, ns)
             system.files.append(FileRead(**{"file": p.rel, "as": "kubernetes", "objects": n}))
-            others = len([d for d in p.docs if d is not None]) - len(k8s_docs)
+            others = len([d for d in docs if d is not None]) - len(k8s_docs)
             if others:
                 out.warn(
                     p.rel, None, f"{others} document(s) in this file are not Kubernetes objects; ignored"
@@ -199,14 +225,16 @@ def _scan(
             )
             continue
         for f in plan:
-            system.files.append(
-                FileRead(**{"file": f.rel, "as": "compose", "objects": len(f.doc.get("services") or {})})
-            )
+            services = f.doc.get("services")
+            count = len(services) if isinstance(services, dict) else 0
+            system.files.append(FileRead(**{"file": f.rel, "as": "compose", "objects": count}))
         if project is not None:
             projects.append(project)
+        else:
+            out.warn(plan[0].rel, None, "no Compose service defined (no `services:` mapping with a service)")
     compose_by_project: dict[str, list[Component]] = {}
     seen_projects: Counter[str] = Counter()
-    for project in projects:
+    for project in list(projects):
         seen_projects[project.name] += 1
         if seen_projects[project.name] > 1:
             project.name = f"{project.name}-{seen_projects[project.name]}"
@@ -217,6 +245,7 @@ def _scan(
                 project.files[0],
                 f"internal error while reading ({type(exc).__name__}: {exc}); please report it",
             )
+            projects.remove(project)  # nothing of it was read: no links either
             continue
         compose_by_project[project.name] = comps
         components.extend(comps)
@@ -304,8 +333,74 @@ def _scan(
 
     system.components.sort(key=lambda c: c.name)
     system.warnings = out.warnings
+    entrypoints.with_inferred(system)  # inferred entry points (none stated) and the empty-graph warning
     system.skipped = out.skipped
     return system
+
+
+def find_repo_root(start: Path) -> Path | None:
+    """The nearest folder at or above ``start`` that holds ``.git`` (a folder, or a worktree's file)."""
+    for folder in (start, *start.parents):
+        if (folder / ".git").exists():
+            return folder
+    return None
+
+
+def _discover_with_bases(
+    root: Path, out: Collector, exclude: Iterable[str], repo_root: str | Path | None, max_file_bytes: int
+) -> Discovery:
+    """Walk ``root``, then follow its kustomizations' resources outside it as far as the repository root.
+
+    When any such file is read, the returned discovery is rooted at the repository root, so every file
+    (and every skip recorded during the walk) is cited relative to it.
+    """
+    walked = Collector()
+    found = discover(root, walked, exclude)
+    top = _repository_root(found.root, repo_root)
+    kusts = [f for f in found.files if f.name in kustomize.KUSTOMIZATION_NAMES]
+    followed = kustomize.follow(kusts, found.root, top, lambda f: _first_doc(f, max_file_bytes))
+    if followed.files:
+        prefix = found.root.relative_to(top).as_posix()
+        for s in walked.skipped:
+            s.file = f"{prefix}/{s.file}" if prefix != "." else s.file
+        found = Discovery(root=top, files=found.files + followed.files, charts=found.charts)
+    out.skipped.extend(walked.skipped)
+    out.warnings.extend(walked.warnings)
+    for o in followed.outside:
+        out.skip(
+            found.rel(o.kustomization),
+            f"resource {o.item} {_OUTSIDE} {top}: not read (use --root)",
+            line=o.line,
+        )
+    return found
+
+
+_OUTSIDE = "lies outside the repository root"
+
+
+def outside_root(skipped: list[Skipped]) -> list[str]:
+    """The kustomize resources (as written, once each) that were not read for lying beyond the root."""
+    return list(dict.fromkeys(s.reason.split(" ", 2)[1] for s in skipped if _OUTSIDE in s.reason))
+
+
+def _repository_root(scanned: Path, given: str | Path | None) -> Path:
+    if given is None:
+        return find_repo_root(scanned) or scanned
+    top = Path(given).resolve()
+    if not top.is_dir():
+        raise ScanError(f"--root {given}: not a directory")
+    if top != scanned and top not in scanned.parents:
+        raise ScanError(f"--root {given} does not contain the scanned path {scanned}")
+    return top
+
+
+def _first_doc(path: Path, max_file_bytes: int) -> Any:
+    """The first YAML document of ``path``, or None; problems are reported when the file is read for real."""
+    text = read_text(path, path.name, Collector(), max_file_bytes)
+    if text is None:
+        return None
+    docs = _parse(text, path.name, Collector())
+    return docs[0] if docs else None
 
 
 def _traefik_routes(projects: dict[str, list[Component]], builder: EdgeBuilder) -> None:
@@ -330,25 +425,73 @@ def _traefik_routes(projects: dict[str, list[Component]], builder: EdgeBuilder) 
                 )
 
 
+# A Go template action: `{{ .x }}`, `{{ $v }}`, `{{- ... -}}`, `{{ if ...`, `{{ include ...`, `{{/* */}}`.
+_GO_ACTION = re.compile(
+    r"\{\{-?\s*(?:[.$]|/\*|(?:if|else|end|range|with|define|template|block|include|tpl|toYaml|toJson"
+    r"|required|default|printf|quote|lookup)\b)|-\}\}"
+)
+# Actions only a Helm (or Go text/template) file holds: control flow, includes, Helm's built-in objects.
+# A config string such as Prometheus' "{{ $value }}" or sed's {{PROJECT_ID}} is none of these.
+_HELM_ACTION = re.compile(
+    r"\{\{-|-\}\}|\{\{\s*(?:\.(?:Values|Release|Chart|Capabilities|Files|Template)\b"
+    r"|(?:if|else|end|range|with|define|template|block|include)\b)"
+)
+_TEMPLATE = "Go/Helm template, not plain YAML: render it (`helm template`) and scan the output"
+MAX_GAPS = 10  # gaps listed one by one per file; the rest are counted in one more entry
+
+
 def _parse(text: str, rel: str, out: Collector) -> list[Any]:
+    """Every document of ``text`` that could be read; what could not is reported to ``out``.
+
+    A YAML error skips the file from its line on (the documents before it are kept). Values the
+    platforms would refuse the file for (a list used as a key, nesting beyond the bound) are dropped
+    alone, each a gating skip with its line. A Go/Helm template, recognised by a template action on the
+    line that failed or a Helm action anywhere in the file, is skipped whole with the advice to render it.
+    """
     docs: list[Any] = []
+    problems: list[tuple[int | None, str]] = []  # values the YAML layer dropped or changed
+    gaps: list[tuple[int | None, str]] = []  # values dropped that the platforms would refuse the file for
+    error: YamlError | None = None
     try:
-        for doc in load_documents(text):
+        for doc in load_documents(text, problems, gaps):
             docs.append(doc)
     except YamlError as exc:
-        reason = exc.message
-        lines = text.splitlines()
-        line_text = lines[exc.line - 1] if exc.line and exc.line <= len(lines) else ""
-        if "{{" in text and "}}" in text:
-            reason = "Go/Helm template, not plain YAML: render it (`helm template`) and scan the output"
-        elif "%{" in text or ("${" in line_text and "directive" in reason):
-            reason = "Terraform template syntax (%{ }), not plain YAML: scan the rendered file instead"
-        elif "\t" in line_text:
-            reason += " (a tab character on this line: YAML forbids tabs for indentation)"
-        if docs:
-            reason += f"; the {len(docs)} document(s) before it were read"
-        out.skip(rel, reason, line=exc.line)
+        error = exc
+    failed = [line for line, _ in gaps] + ([error.line] if error is not None else [])
+    if failed and _is_template(text, failed):
+        out.skip(rel, _TEMPLATE, line=failed[0])
+        return []
+    for line, reason in gaps[:MAX_GAPS]:
+        out.skip(rel, reason, line=line)
+    if len(gaps) > MAX_GAPS:
+        out.skip(rel, f"{len(gaps) - MAX_GAPS} more values dropped the same way", line=gaps[MAX_GAPS][0])
+    if error is not None:
+        out.skip(rel, _error_reason(error, text, len(docs)), line=error.line)
+    for line, message in problems:
+        out.warn(rel, line, message)
     return docs
+
+
+def _is_template(text: str, lines: list[int | None]) -> bool:
+    """Whether a failure at ``lines`` comes from a Go/Helm template rather than from broken YAML."""
+    rows = text.splitlines()
+    if any(line and line <= len(rows) and _GO_ACTION.search(rows[line - 1]) for line in lines):
+        return True
+    return _HELM_ACTION.search(text) is not None
+
+
+def _error_reason(error: YamlError, text: str, read: int) -> str:
+    """The skip reason for a YAML error, with a hint for a tab or Terraform template syntax."""
+    reason = error.message
+    lines = text.splitlines()
+    line_text = lines[error.line - 1] if error.line and error.line <= len(lines) else ""
+    if "%{" in text or ("${" in line_text and "directive" in reason):
+        reason = "Terraform template syntax (%{ }), not plain YAML: scan the rendered file instead"
+    elif "\t" in line_text:
+        reason += " (a tab character on this line: YAML forbids tabs for indentation)"
+    if read:
+        reason += f"; the {read} document(s) before it were read"
+    return reason
 
 
 def _not_ours(doc: Any) -> str:
@@ -492,4 +635,4 @@ def _helm(found: Discovery, out: Collector, render: bool) -> tuple[set[Path], li
     return files, rendered
 
 
-__all__ = ["ScanError", "scan"]
+__all__ = ["ScanError", "find_repo_root", "outside_root", "scan"]

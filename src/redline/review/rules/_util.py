@@ -1,6 +1,6 @@
-"""Private helpers shared by the operability, security and integrity rules.
+"""Private helpers shared by the rules.
 
-Two concerns live here:
+Three concerns live here:
 
 * **Secret detection.** Deciding whether a string is secret material is the part of the security rules
   most likely to be wrong in both directions, so it is written once, with the reasons spelled out, and
@@ -10,6 +10,9 @@ Two concerns live here:
 * **Workload scope.** Which components a rule about long-running services applies to (not batch jobs,
   not external systems, not init containers). Blast radius itself is the shared
   :meth:`~redline.review.context.Context.severity_for`, so every rule weighs it the same way.
+* **Path searches.** The heaviest simple path from a node (RS004, RS006, RS007) is exponential to find by
+  trying every path once the call graph has cycles; :func:`longest_paths` is exact outside cycles, in
+  linear time, and bounded inside them.
 """
 
 from __future__ import annotations
@@ -17,11 +20,14 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+import networkx as nx
+
 from redline.model import Component, Container, Kind, Source
+from redline.model.secrets import is_reference, is_secret_name, mask
 
 if TYPE_CHECKING:
     from redline.review.context import Context
@@ -85,23 +91,6 @@ def threshold(ctx: Context, key: str, default: float) -> float:
 # --------------------------------------------------------------------------------------------------------
 # Secrets
 
-#: Name fragments that say "this holds a credential". Matched on word boundaries of the env var name.
-_SECRET_WORDS = re.compile(
-    r"(?:^|[_.-])(?:PASSWORD|PASSWD|PASSPHRASE|PWD|PASS|SECRET|SECRETS|TOKEN|APIKEY|API_KEY|PRIVATE_KEY|"
-    r"PRIVATEKEY|ACCESS_KEY|SECRET_KEY|SECRET_ACCESS_KEY|AUTH_KEY|CLIENT_SECRET|CREDENTIALS?|"
-    r"ENCRYPTION_KEY|SIGNING_KEY|MASTER_KEY|SALT|WEBHOOK_SECRET|JWT_SECRET|COOKIE_SECRET|"
-    r"SESSION_SECRET)(?:$|[_.-])",
-)
-
-#: Suffixes that make a secret-sounding name describe *about* the secret rather than hold it:
-#: ``PASSWORD_FILE`` points at a file, ``TOKEN_TTL`` is a duration, ``AWS_ACCESS_KEY_ID`` is an id.
-_NOT_SECRET_SUFFIX = re.compile(
-    r"[_.-](?:FILE|PATH|DIR|NAME|TTL|EXPIRE|EXPIRES|EXPIRY|EXPIRATION|EXPIRE_MINUTES|LENGTH|MIN_LENGTH|"
-    r"ENABLED|ENABLE|DISABLED|TIMEOUT|HEADER|TYPE|ALGORITHM|ALG|MODE|ENDPOINT|HOST|PORT|REF|ID|URL|URI|"
-    r"KEY_ID|ISSUER|AUDIENCE|SCOPE|SCOPES|REGION|PREFIX|FORMAT|VERSION|POLICY|ROTATION|LIFETIME|AGE|"
-    r"MINUTES|SECONDS|HOURS|DAYS|COUNT|RETRIES|SIZE|LOCATION|PROVIDER|KIND|USER|USERNAME)$",
-)
-
 #: Values that announce themselves as fake (``AWS_SECRET_ACCESS_KEY=dummy`` for an emulator): not secrets.
 _DUMMY_VALUES = frozenset(
     {"dummy", "fake", "placeholder", "unused", "redacted", "notasecret", "not-a-secret", "none", "null"}
@@ -135,25 +124,6 @@ DEFAULT_PASSWORDS = frozenset(
     }
 )
 
-_PLACEHOLDER = re.compile(
-    r"""^(?:
-        \$\{[^}]*\}                # ${VAR}, ${VAR:-x}, ${VAR:?msg}: interpolated by compose or the shell
-      | \$\([A-Za-z_][A-Za-z0-9_]*\) # $(VAR): Kubernetes dependent env var
-      | \$[A-Za-z_][A-Za-z0-9_]*   # $VAR
-      | \{\{.*\}\}                 # {{ template }}
-      | <[^>]*>                    # <your-token-here>
-      | %\{[^}]*\}                 # %{terraform}
-    )$""",
-    re.VERBOSE,
-)
-
-#: Prefixes of references into a secret manager: the value names the secret, it is not the secret.
-_SECRET_MANAGER_REF = re.compile(
-    r"^(?:vault:|arn:aws:(?:secretsmanager|ssm|kms):|projects/[^/]+/secrets/|sm://|ref\+|secret://|"
-    r"azurekeyvault:|akv:|op://|file:|k8s:|env:)",
-    re.IGNORECASE,
-)
-
 #: Shapes of well-known credentials: worth reporting whatever the variable is called.
 _KNOWN_TOKEN = re.compile(
     r"(?:^|[^A-Za-z0-9])(?:AKIA[0-9A-Z]{16}|ASIA[0-9A-Z]{16}|gh[pousr]_[A-Za-z0-9]{36,}|"
@@ -169,40 +139,6 @@ _KEYLIKE = re.compile(r"^[A-Za-z0-9+/=_\-]+$")
 _URL_USERINFO = re.compile(r"(?P<scheme>[A-Za-z][A-Za-z0-9+.\-]*)://(?P<user>[^:/@\s]*):(?P<pw>[^@\s]+)@")
 #: ``...?password=x`` / ``;Password=x``: credentials as connection-string parameters (JDBC, ADO.NET).
 _URL_PARAM = re.compile(r"[?&;](?:password|pwd|passwd)=(?P<pw>[^&;\s]+)", re.IGNORECASE)
-
-
-def mask(value: str) -> str:
-    """Show just enough of a secret to recognise it: the first two characters, then ``****``."""
-    return (value[:2] if len(value) > 4 else "") + "****"
-
-
-def is_reference(value: str | None) -> bool:
-    """True when ``value`` is not itself secret material.
-
-    Empty values, interpolation placeholders (``${VAR}``, ``$(VAR)``, ``{{ x }}``), file paths
-    (``/run/secrets/db``) and secret-manager references (``vault:...``, ``arn:aws:secretsmanager:...``)
-    point at a secret kept elsewhere, which is the fix this rule family recommends.
-    """
-    if value is None:
-        return True
-    v = value.strip().strip("'\"")
-    if not v:
-        return True
-    if _PLACEHOLDER.match(v) or _SECRET_MANAGER_REF.match(v):
-        return True
-    if v.startswith(("/", "./", "../", "~/")):
-        return True
-    # A value that is mostly an interpolation (``${A}${B}``, ``prefix-${VAR}``) is still a reference.
-    stripped = re.sub(r"\$\{[^}]*\}|\$\([A-Za-z_][A-Za-z0-9_]*\)|\{\{[^}]*\}\}", "", v)
-    return stripped != v and len(stripped) < 4
-
-
-def is_secret_name(name: str) -> bool:
-    """True when an env var or config key is named like a credential (``DB_PASSWORD``, ``API_KEY``)."""
-    n = name.upper().replace("-", "_")
-    if not _SECRET_WORDS.search(n):
-        return False
-    return not _NOT_SECRET_SUFFIX.search(n)
 
 
 def shannon_entropy(value: str) -> float:
@@ -342,3 +278,181 @@ def as_int(value: Any) -> int | None:
     if isinstance(value, str) and value.isdigit():
         return int(value)
     return None
+
+
+# --------------------------------------------------------------------------------------------------------
+# Path searches
+
+#: Steps (a node pushed on a search path) one :func:`longest_paths` call may spend inside cycles, all
+#: starts together. Acyclic parts cost nothing against it: they are solved exactly in one linear pass.
+PATH_SEARCH_BUDGET = 50_000
+
+#: Slack for float sums when asking whether a branch can still beat the best path (weights may be logs).
+_ROUNDING = 1 + 1e-9
+
+
+@dataclass(frozen=True)
+class Chain:
+    """The heaviest simple path found from one start: its total weight, its nodes, and whether it is
+    certainly the heaviest (``False`` when :data:`PATH_SEARCH_BUDGET` ran out inside a cycle; the path is
+    then a real path, and its weight a lower bound)."""
+
+    value: float
+    path: tuple[str, ...]
+    exact: bool = True
+
+
+def longest_paths(
+    g: nx.DiGraph,
+    starts: Iterable[str],
+    weight: Callable[[str, str], float] = lambda _a, _b: 1.0,
+    budget: int = PATH_SEARCH_BUDGET,
+) -> dict[str, Chain]:
+    """For each start in ``g``, the simple path from it with the largest sum of (non-negative) edge weights.
+
+    The longest simple path is exponential to find by enumerating paths, so the search works on the DAG of
+    strongly connected components. A path that leaves a component never comes back to it, so nodes outside
+    cycles are solved exactly, sinks first, in one pass over the reachable graph, whatever the number of
+    starts. Inside a cycle (a set of components that call each other) a depth-first search tries the simple
+    paths that run through it and leave toward the best exit; it prunes branches that cannot beat the best
+    found (remaining members × heaviest edge + best exit), and all such searches together stop after
+    ``budget`` steps, keeping the best path found (``Chain.exact`` is then ``False``). Successors are tried
+    in the graph's insertion order, so results are deterministic. Starts not in ``g`` get a one-node path.
+    """
+    wanted = list(dict.fromkeys(starts))
+    present = {s for s in wanted if s in g}
+    sub = g.subgraph(_reachable(g, present))
+    search = _CycleSearch(sub, weight, budget)
+    for members in _sinks_first(sub):
+        search.solve(members, needed={m for m in members if m in present or _entered(sub, m, members)})
+    return {s: search.chain(s) if s in present else Chain(0.0, (s,)) for s in wanted}
+
+
+#: A chain longer than this many items is shown as its first and last few (messages stay bounded).
+CHAIN_SHOWN = 13
+
+
+def shown_chain(items: Sequence[str], sep: str = " → ") -> str:
+    """``items`` joined by ``sep``; past :data:`CHAIN_SHOWN` items, the first 8 and the last 4 around a
+    count of the others, so a 2,000-hop chain makes a message of one line, not of 2,000 names."""
+    if len(items) <= CHAIN_SHOWN:
+        return sep.join(items)
+    return sep.join([*items[:8], f"… {len(items) - 12} more …", *items[-4:]])
+
+
+def _reachable(g: nx.DiGraph, starts: set[str]) -> set[str]:
+    """Every node reachable from any of ``starts`` (themselves included), in one pass."""
+    seen = set(starts)
+    stack = list(starts)
+    while stack:
+        for s in g.successors(stack.pop()):
+            if s not in seen:
+                seen.add(s)
+                stack.append(s)
+    return seen
+
+
+def _sinks_first(g: nx.DiGraph) -> list[set[str]]:
+    """Strongly connected components of ``g``, each after every component it can reach."""
+    sccs = list(nx.strongly_connected_components(g))
+    dag = nx.condensation(g, sccs)
+    return [sccs[i] for i in reversed(list(nx.topological_sort(dag)))]
+
+
+def _entered(g: nx.DiGraph, node: str, members: set[str]) -> bool:
+    return any(p not in members for p in g.predecessors(node))
+
+
+class _CycleSearch:
+    """State of :func:`longest_paths`: per node, the best route inside its component and where it leaves."""
+
+    def __init__(self, g: nx.DiGraph, weight: Callable[[str, str], float], budget: int) -> None:
+        self.g = g
+        self.weight = weight
+        self.budget = budget
+        self.value: dict[str, float] = {}
+        self.route: dict[str, tuple[str, ...]] = {}  # nodes inside the component, from the node on
+        self.then: dict[str, str | None] = {}  # first node after the route, in a later component
+        self.exact: dict[str, bool] = {}
+
+    def solve(self, members: set[str], needed: set[str]) -> None:
+        """Solve the ``needed`` members of one component: the starts in it and those entered from outside
+        (every component it reaches is solved already)."""
+        exits = {m: self._exit(m, members) for m in members}
+        if len(members) == 1:
+            (m,) = members
+            self._keep(m, exits[m][0], (m,), exits[m][1], exact=True)
+            return
+        heaviest = max(
+            (self.weight(a, b) for a in members for b in self.g.successors(a) if b in members), default=0.0
+        )
+        bound = heaviest, max(v for v, _ in exits.values())
+        for m in sorted(needed):
+            self._walk(m, members, exits, bound)
+
+    def _exit(self, node: str, members: set[str]) -> tuple[float, str | None]:
+        """The best way out of ``node``'s component straight from ``node``: (weight from here, next node)."""
+        best: tuple[float, str | None] = (0.0, None)
+        for s in self.g.successors(node):
+            if s not in members:
+                cand = self.weight(node, s) + self.value[s]
+                if cand > best[0]:
+                    best = (cand, s)
+        return best
+
+    def _walk(
+        self,
+        start: str,
+        members: set[str],
+        exits: dict[str, tuple[float, str | None]],
+        bound: tuple[float, float],
+    ) -> None:
+        """Depth-first over simple paths inside the component from ``start``, bounded by the budget.
+
+        ``bound`` is (heaviest edge inside, best exit weight): no path can gain more than the members not on
+        it times the first, plus the second, which is what prunes a branch."""
+        heaviest, best_exit = bound
+        best: tuple[float, tuple[str, ...]] = (exits[start][0], (start,))
+        path, on_path, acc = [start], {start}, [0.0]
+        stack = [iter([s for s in self.g.successors(start) if s in members])]
+        exact = True
+        while stack:
+            if acc[-1] + (len(members) - len(path)) * heaviest + best_exit <= best[0] * _ROUNDING:
+                nxt = None  # nothing below can beat the best: backtrack
+            else:
+                nxt = next((s for s in stack[-1] if s not in on_path), None)
+            if nxt is None:
+                stack.pop()
+                on_path.discard(path.pop())
+                acc.pop()
+                continue
+            if self.budget <= 0:
+                exact = False
+                break
+            self.budget -= 1
+            total = acc[-1] + self.weight(path[-1], nxt)
+            path.append(nxt)
+            on_path.add(nxt)
+            acc.append(total)
+            if total + exits[nxt][0] > best[0]:
+                best = (total + exits[nxt][0], tuple(path))
+            stack.append(iter([s for s in self.g.successors(nxt) if s in members]))
+        value, route = best
+        self._keep(start, value, route, exits[route[-1]][1], exact=exact)
+
+    def _keep(
+        self, node: str, value: float, route: tuple[str, ...], then: str | None, *, exact: bool
+    ) -> None:
+        self.value[node] = value
+        self.route[node] = route
+        self.then[node] = then
+        self.exact[node] = exact and (then is None or self.exact[then])
+
+    def chain(self, start: str) -> Chain:
+        """The path from ``start``: its route inside each component it crosses, joined."""
+        nodes: list[str] = []
+        node: str | None = start
+        while node is not None:
+            nodes.extend(self.route[node])
+            node = self.then[node]
+        return Chain(self.value[start], tuple(nodes), self.exact[start])

@@ -196,8 +196,6 @@ class SingleInstanceDatastore(Rule):
                 continue
             eps = ctx.entrypoints_depending_on(c.name)
             deps = ctx.dependents(c.name)
-            if not eps and not deps:
-                continue
             base = Severity.MEDIUM if c.kind == Kind.CACHE else self.severity
             sev = ctx.severity_for(c, base)
             if c.platform == "compose" and sev.at_least(Severity.CRITICAL):
@@ -207,11 +205,15 @@ class SingleInstanceDatastore(Rule):
                 weak = [ep for ep in eps if ctx.depends_only_at_startup(ep, c.name)]
                 qualifier = f" ({ctx.names(weak)} only through depends_on ordering)" if weak else ""
                 blast = f"{len(eps)} of {len(ctx.entrypoints)} entry points ({', '.join(eps)}){qualifier}"
-            else:
+            elif deps:
                 only_startup = all((e := ctx.edge(d, c.name)) is not None and e.startup_only for d in deps)
                 blast = f"its {len(deps)} dependent(s) ({', '.join(deps)})" + (
                     ", known only from depends_on ordering" if only_startup else ""
                 )
+            elif _has_servers(ctx):  # an empty or partial graph: the store is still single, whoever uses it
+                blast = "whatever uses it (callers unknown: no file states a call to it)"
+            else:
+                continue  # no service at all that could use it
             file, line = ctx.where(c)
             yield self.finding(
                 component=c.name,
@@ -224,7 +226,8 @@ class SingleInstanceDatastore(Rule):
                 ),
                 why=(
                     f"When `{c.name}` is down — node failure, full disk, upgrade, OOM — every request that "
-                    f"reaches it fails: {', '.join(eps or deps)}. Nothing else holds its data, so nothing "
+                    f"reaches it fails: {', '.join(eps or deps) or 'callers unknown'}. Nothing else holds "
+                    "its data, so nothing "
                     "can take over until it is back."
                 ),
                 fix=_datastore_fix(c),
@@ -235,6 +238,13 @@ class SingleInstanceDatastore(Rule):
                 evidence=[f"{c.source} {c.kind_reason or c.kind.value}, replicas={ctx.replicas(c)}"]
                 + [f"{ep}: {ctx.entrypoint_reason(ep)}" for ep in eps],
             )
+
+
+def _has_servers(ctx: Context) -> bool:
+    """Whether the system runs any service or gateway (tooling aside) that could use a datastore."""
+    return any(
+        c.kind in (Kind.SERVICE, Kind.GATEWAY) and not ctx.is_tooling(c) for c in ctx.system.components
+    )
 
 
 def _datastore_fix(c: Component) -> str:

@@ -39,9 +39,7 @@ def _adjusted(ctx: Context, base: Severity) -> tuple[Severity, str]:
 
 
 def _objects(ctx: Context, kind: str) -> Iterator[K8sObject]:
-    for o in ctx.system.objects:
-        if o.kind == kind:
-            yield o
+    yield from ctx.objects(kind)
 
 
 def _selector(o: K8sObject, key: str = "selector") -> dict[str, str]:
@@ -217,10 +215,6 @@ def _ingress_backends(o: K8sObject) -> Iterator[tuple[str, object]]:
                 yield from backend(path.get("backend"))
 
 
-def _services(ctx: Context, namespace: str) -> dict[str, K8sObject]:
-    return {o.name: o for o in _objects(ctx, "Service") if o.namespace == namespace}
-
-
 @register
 class IngressBackendMissing(Rule):
     """What it does:
@@ -249,14 +243,13 @@ class IngressBackendMissing(Rule):
 
     def check(self, ctx: Context) -> Iterator[Finding]:
         for o in _objects(ctx, "Ingress"):
-            services = _services(ctx, o.namespace)
             seen: set[tuple[str, str]] = set()
             for name, port in _ingress_backends(o):
                 key = (name, str(port))
                 if key in seen:
                     continue
                 seen.add(key)
-                svc = services.get(name)
+                svc = ctx.object_named("Service", o.namespace, name)
                 if svc is None:
                     severity, note = _adjusted(ctx, self.severity)
                     yield self.finding(

@@ -14,6 +14,7 @@ edge, stopping at queues, which break a synchronous chain.
 from __future__ import annotations
 
 import itertools
+import math
 from collections.abc import Iterator
 
 import networkx as nx
@@ -21,6 +22,7 @@ import networkx as nx
 from redline.model import Edge, Kind
 from redline.review.context import Context
 from redline.review.rule import Category, Finding, Rule, Severity, register
+from redline.review.rules._util import CHAIN_SHOWN, longest_paths, shown_chain
 
 
 def stated(e: Edge) -> bool:
@@ -364,7 +366,8 @@ class RetryAmplification(Rule):
                 continue
             last = g.edges[path[-2], path[-1]]["edge"]
             pairs = list(itertools.pairwise(path))
-            factors = " × ".join(str(g.edges[a, b]["w"]) for a, b in pairs)
+            factors = shown_chain([str(g.edges[a, b]["w"]) for a, b in pairs], " × ")
+            fixed = pairs[-CHAIN_SHOWN:]  # the fix names the last calls; the earlier ones get the same advice
             file, line = _where(ctx, last)
             yield self.finding(
                 component=node,
@@ -372,8 +375,8 @@ class RetryAmplification(Rule):
                 line=line,
                 severity=ctx.severity_for(node, self.severity),
                 message=(
-                    f"retries along {' → '.join(path)} multiply to {prod:g} attempts ({factors}) on `{node}` "
-                    f"per request, above the limit of {limit:g}."
+                    f"retries along {shown_chain(path)} multiply to {prod:g} attempts ({factors}) on "
+                    f"`{node}` per request, above the limit of {limit:g}."
                 ),
                 why=(
                     f"When `{node}` fails or slows down, every layer "
@@ -383,10 +386,15 @@ class RetryAmplification(Rule):
                 ),
                 fix=(
                     "# retry at one layer only (here the last), and cap retries with a budget\n"
+                    + (
+                        f"# (and retries: 0 on the {len(pairs) - len(fixed)} calls before these)\n"
+                        if len(fixed) < len(pairs)
+                        else ""
+                    )
                     + calls_yaml(
                         *(
-                            (a, b, f"retries: {0 if i < len(pairs) - 1 else g.edges[a, b]['w'] - 1}")
-                            for i, (a, b) in enumerate(pairs)
+                            (a, b, f"retries: {0 if i < len(fixed) - 1 else g.edges[a, b]['w'] - 1}")
+                            for i, (a, b) in enumerate(fixed)
                         )
                     )
                     + "\n# Envoy: retry_budget {budget_percent: 20}; gRPC: retryThrottling"
@@ -409,18 +417,13 @@ def _max_product_paths(g: nx.DiGraph) -> dict[str, tuple[float, list[str]]]:
                 if cand > best[s][0]:
                     best[s] = (cand, [*path, s])
         return best
-    # Cycles: bounded depth-first search over simple paths (depth 8 is deeper than any sane call chain).
-    for start in g.nodes:
-        stack: list[tuple[str, float, list[str]]] = [(start, 1.0, [start])]
-        while stack:
-            n, prod, path = stack.pop()
-            if prod > best[n][0]:
-                best[n] = (prod, path)
-            if len(path) > 8:
-                continue
-            for s in g.successors(n):
-                if s not in path:
-                    stack.append((s, prod * g.edges[n, s]["w"], [*path, s]))
+    # Cycles: the heaviest path *into* each node is the heaviest path out of it in the reversed graph; a
+    # product of attempts is a sum of their logarithms. The product is recomputed exactly from the path.
+    back = g.reverse(copy=False)
+    chains = longest_paths(back, g.nodes, weight=lambda a, b: math.log(g.edges[b, a]["w"]))
+    for n, chain in chains.items():
+        path = list(reversed(chain.path))
+        best[n] = (math.prod(g.edges[a, b]["w"] for a, b in itertools.pairwise(path)), path)
     return best
 
 
@@ -519,32 +522,6 @@ def _sync_graph(ctx: Context) -> nx.DiGraph:
     return g
 
 
-def _longest_from(g: nx.DiGraph, start: str, cap: int = 12) -> list[str]:
-    """The longest simple path from ``start`` (bounded DFS; exact on DAGs of sane depth)."""
-    if start not in g:
-        return [start]
-    best = [start]
-    stack: list[list[str]] = [[start]]
-    seen_len: dict[str, int] = {}
-    acyclic = nx.is_directed_acyclic_graph(g)
-    while stack:
-        path = stack.pop()
-        n = path[-1]
-        if len(path) > len(best):
-            best = path
-        if len(path) > cap:
-            continue
-        if acyclic:
-            # On a DAG, reaching a node by a path no longer than before cannot find a longer path.
-            if seen_len.get(n, -1) >= len(path):
-                continue
-            seen_len[n] = len(path)
-        for s in g.successors(n):
-            if s not in path:
-                stack.append([*path, s])
-    return best
-
-
 @register
 class DeepSynchronousChain(Rule):
     """Synchronous call chain deeper than the limit.
@@ -552,7 +529,9 @@ class DeepSynchronousChain(Rule):
     What it does:
         From each entry point, finds the longest chain of synchronous runtime calls (a call into a queue
         ends a chain: the publisher does not wait for the consumer) and flags it when it has more hops
-        than ``max_sync_depth`` (default 5), naming the chain.
+        than ``max_sync_depth`` (default 5), naming the chain. Where services call each other in a
+        cycle, the chain runs through the cycle without visiting a service twice; the search is bounded,
+        and when the bound cuts it short the message says "at least N hops".
 
     Why it matters:
         Each synchronous hop adds its latency and its failure probability to the request: six services at
@@ -580,9 +559,9 @@ class DeepSynchronousChain(Rule):
 
     def check(self, ctx: Context) -> Iterator[Finding]:
         limit = int(ctx.threshold("max_sync_depth", 5))
-        g = _sync_graph(ctx)
-        for ep in ctx.entrypoints:
-            path = _longest_from(g, ep)
+        chains = longest_paths(_sync_graph(ctx), ctx.entrypoints)
+        for ep, chain in chains.items():
+            path = chain.path
             hops = len(path) - 1
             if hops <= limit:
                 continue
@@ -596,8 +575,8 @@ class DeepSynchronousChain(Rule):
                 line=line,
                 severity=ctx.severity_for(c, self.severity),
                 message=(
-                    f"entry point `{ep}` reaches a synchronous chain of {hops} hops (limit {limit}): "
-                    f"{' → '.join(path)}."
+                    f"entry point `{ep}` reaches a synchronous chain of {'' if chain.exact else 'at least '}"
+                    f"{hops} hops (limit {limit}): {shown_chain(path)}."
                 ),
                 why=(
                     f"A request through this chain waits on {hops} services in series: their latencies add "
@@ -712,12 +691,7 @@ class LatencyBudgetExceedsSlo(Rule):
                 ),
                 tradeoff="Tighter timeouts fail slow requests instead of serving them late.",
             )
-        g = _sync_graph(ctx)
-        for ep in ctx.entrypoints:
-            path = _longest_time_path(ctx, g, ep)
-            if path is None:
-                continue
-            total, chain = path
+        for ep, (total, chain) in _longest_time_paths(ctx, _sync_graph(ctx)).items():
             if total <= slo_s:
                 continue
             c = ctx.component(ep)
@@ -730,7 +704,7 @@ class LatencyBudgetExceedsSlo(Rule):
                 line=line,
                 severity=ctx.severity_for(c, self.severity),
                 message=(
-                    f"the stated service times along {' → '.join(chain)} "
+                    f"the stated service times along {shown_chain(chain)} "
                     f"add up to {_fmt_s(round(total, 4))}, "
                     f"above the {label} objective of {_fmt_s(slo_s)}."
                 ),
@@ -749,28 +723,28 @@ class LatencyBudgetExceedsSlo(Rule):
             )
 
 
-def _longest_time_path(ctx: Context, g: nx.DiGraph, ep: str) -> tuple[float, list[str]] | None:
-    """The chain from ``ep`` with the largest sum of stated service times (count-weighted)."""
-    start = ctx.component(ep)
-    if start is None or start.service_time_s is None:
-        return None
-    best: tuple[float, list[str]] = (start.service_time_s, [ep])
-    stack: list[tuple[float, list[str]]] = [(start.service_time_s, [ep])]
-    while stack:
-        total, path = stack.pop()
-        if total > best[0]:
-            best = (total, path)
-        if len(path) > 12 or path[-1] not in g:
-            continue
-        for s in g.successors(path[-1]):
-            callee = ctx.component(s)
-            if s in path or callee is None or callee.service_time_s is None:
-                continue
-            edge = g.edges[path[-1], s]["edge"]
-            if edge.parallel:
-                continue  # parallel calls overlap; summing them would overstate the chain
-            stack.append((total + callee.service_time_s * (edge.count or 1.0), [*path, s]))
-    return best if len(best[1]) > 1 else None
+def _longest_time_paths(ctx: Context, g: nx.DiGraph) -> dict[str, tuple[float, list[str]]]:
+    """Per entry point with a stated service time, the chain from it with the largest sum of stated
+    service times (count-weighted), when that chain has at least one hop.
+
+    Only calls into components with a stated service time count, and parallel calls do not: they
+    overlap, and summing them would overstate the chain."""
+
+    def time_of(name: str) -> float | None:
+        c = ctx.component(name)
+        return None if c is None else c.service_time_s
+
+    timed: nx.DiGraph = nx.DiGraph()
+    for a, b, data in g.edges(data=True):
+        if time_of(b) is not None and not data["edge"].parallel:
+            timed.add_edge(a, b, w=(time_of(b) or 0.0) * (data["edge"].count or 1.0))
+    starts = [ep for ep in ctx.entrypoints if time_of(ep) is not None]
+    chains = longest_paths(timed, starts, weight=lambda a, b: float(timed.edges[a, b]["w"]))
+    return {
+        ep: ((time_of(ep) or 0.0) + chain.value, list(chain.path))
+        for ep, chain in chains.items()
+        if len(chain.path) > 1
+    }
 
 
 @register

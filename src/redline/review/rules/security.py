@@ -11,20 +11,28 @@ Two principles keep these findings trustworthy:
 
 from __future__ import annotations
 
+import base64
+import binascii
+import re
 from collections.abc import Iterator
 
-from redline.model import Component, Container, EnvVar, K8sObject
+from redline.model import Component, Container, EnvVar, K8sObject, Probe
+from redline.model.secrets import mask_args, mask_text
 from redline.review.context import Context
 from redline.review.rule import Category, Finding, Rule, Severity, register
 from redline.review.rules._util import (
+    DEFAULT_PASSWORDS,
     SecretHit,
     app_containers,
     classify_value,
     is_datastore,
     is_long_running,
+    is_reference,
     loc,
+    looks_like_key,
     secrets_in_text,
     threshold,
+    url_credentials,
     where,
 )
 
@@ -995,7 +1003,7 @@ class NoNetworkPolicyForDatastore(Rule):
         for c in ctx.system.components:
             if c.platform == "kubernetes" and is_datastore(c) and c.containers:
                 by_ns.setdefault(c.namespace or "default", []).append(c)
-        policies = [o for o in ctx.system.objects if o.kind == "NetworkPolicy"]
+        policies = ctx.objects("NetworkPolicy")
         for ns, stores in sorted(by_ns.items()):
             in_ns = [p for p in policies if p.namespace == ns]
             if not in_ns:
@@ -1021,7 +1029,7 @@ class NoNetworkPolicyForDatastore(Rule):
                 )
                 continue
             for c in stores:
-                if any(c.name in p.selects for p in in_ns):
+                if any(p.namespace == ns for p in ctx.objects_selecting(c.name, "NetworkPolicy")):
                     continue
                 file, line = where(c.source)
                 yield self.finding(
@@ -1134,3 +1142,339 @@ class DangerousCapabilities(Rule):
                     tradeoff="Tools that truly need a capability should run isolated and be suppressed.",
                     evidence=[f"{loc(k.security.source, k.source)} capabilities.add {caps}"],
                 )
+
+
+# --------------------------------------------------------------------------------------------------------
+# Secrets on command lines, in probes, and in committed Secret manifests
+
+
+def _argument_secrets(args: list[str]) -> list[str]:
+    """The arguments of ``args`` that hold a credential, shown masked with the flag that precedes them.
+
+    What counts is what :func:`redline.model.secrets.mask_args` masks (``--requirepass X``,
+    ``--db-password=X``, ``-u user:pw``, ``redis-cli -a X``, ``mysql -pX``, URL userinfo, token formats):
+    detection and masking are one piece of code, so whatever a finding reports is also never printed.
+    """
+    shown = mask_args(args)
+    out = []
+    for i, (raw, safe) in enumerate(zip(args, shown, strict=True)):
+        if raw == safe:
+            continue
+        if mask_text(raw) == raw and i:  # masked because of the flag before it (`--requirepass`, `-a`)
+            out.append(f"{args[i - 1]} {safe}")
+        else:  # a script or a long argument: only the words that hold the credential
+            out += _changed_words(raw, safe)
+    return out
+
+
+def _changed_words(raw: str, safe: str) -> list[str]:
+    """The masked words of ``safe`` (each with the flag before it), or ``safe`` cut short when the
+    masking changed the number of words (a private key block)."""
+    raw_w, safe_w = raw.split(), safe.split()
+    if len(raw_w) != len(safe_w):
+        return [safe if len(safe) <= 80 else safe[:77] + "..."]
+    out = []
+    for j, (r, w) in enumerate(zip(raw_w, safe_w, strict=True)):
+        if r != w:
+            flag = safe_w[j - 1] if j and safe_w[j - 1].startswith("-") and not w.startswith("-") else ""
+            out.append(f"{flag} {w}".strip())
+    return out
+
+
+def _command_fix(c: Component, shown: list[str]) -> str:
+    """The flag that leaked, given its value from the environment (a Secret, or an untracked .env)."""
+    first = shown[0].split(" ", 1)[0]
+    flag = first.split("=", 1)[0]
+    var = re.sub(r"[^A-Za-z0-9]+", "_", flag.lstrip("-")).strip("_").upper() if flag.startswith("--") else ""
+    var = var or "SECRET_VALUE"
+    ref = "${%s}" if c.platform == "compose" else "$(%s)"
+    if not flag.startswith("--"):
+        arg = f'"{ref % var}"'
+    elif "=" in first:
+        arg = f'"{flag}={ref % var}"'
+    else:
+        arg = f'"{flag}", "{ref % var}"'
+    if c.platform == "compose":
+        return f"{c.name}:\n  command: [..., {arg}]   # interpolated by compose from an untracked .env"
+    return (
+        f"# {c.name}\nenv:\n  - name: {var}\n    valueFrom:\n"
+        f"      secretKeyRef: {{name: {c.name.rsplit('/', 1)[-1]}, key: {var.lower()}}}\n"
+        f"args: [..., {arg}]   # expanded by the kubelet"
+    )
+
+
+_ARGS_TRADEOFF = (
+    "The value must reach the process another way (an env var from a Secret, a mounted file); some "
+    "programs only read a credential from a flag, and then the flag takes `$(VAR)` / `$VAR` instead."
+)
+
+
+@register
+class SecretInArguments(Rule):
+    """What it does:
+    Flags a container whose command line (Kubernetes `command` / `args`, Compose `command`) carries a
+    credential in plaintext: a flag named like one followed by its value (`--requirepass X`,
+    `--db-password=X`, `--api-token X`, `-Dspring.datasource.password=X`), `curl -u user:pw`,
+    `redis-cli -a X`, `mysql -pX`, a URL with a password (`amqp://u:pw@mq`), or a well-known token format
+    (`ghp_...`, `AKIA...`). A reference is not reported: `$(VAR)` (expanded by the kubelet), `$VAR` /
+    `$$VAR` / `${VAR}` (expanded by the shell or Compose), a file path (`--password-file /run/secrets/x`).
+
+    Why it matters:
+    Command lines are the least private place a process has: every user on the node reads them in
+    `ps` and `/proc/<pid>/cmdline`, `kubectl describe pod` and `docker inspect` print them, and crash
+    reporters and process monitors ship them. The credential is also in the repository, with the
+    consequences of SE001.
+
+    Example:
+    args: ["--requirepass", "s3cr3t-pw"]
+
+    Fix:
+    env:
+      - name: REDIS_PASSWORD
+        valueFrom: {secretKeyRef: {name: redis, key: password}}
+    args: ["--requirepass", "$(REDIS_PASSWORD)"]
+
+    Trade-offs:
+    The value must come from a Secret or an untracked file; with `$(VAR)` it still shows in the process
+    list at run time (only a file or the environment avoids that), but no longer in the repository.
+    """
+
+    code = "SE017"
+    name = "secret-in-arguments"
+    category = Category.SECURITY
+    severity = Severity.HIGH
+
+    def check(self, ctx: Context) -> Iterator[Finding]:
+        for c in ctx.system.components:
+            for k in c.containers:
+                shown = _argument_secrets(k.command)
+                if not shown:
+                    continue
+                file, line = where(k.source, c.source)
+                yield self.finding(
+                    component=c.name,
+                    file=file,
+                    line=line,
+                    message=(
+                        f"container `{k.name}` of `{c.name}` passes a credential on its command line: "
+                        + ", ".join(f"`{s}`" for s in shown)
+                    ),
+                    why=(
+                        f"Anyone who can list processes on the node, describe the pod of `{c.name}` or read "
+                        "this file has the credential; crash reporters and monitors ship command lines."
+                    ),
+                    fix=_command_fix(c, shown),
+                    tradeoff=_ARGS_TRADEOFF,
+                )
+
+
+def _probes(c: Component) -> Iterator[tuple[str, Probe]]:
+    """Every exec probe of ``c`` with its name: Kubernetes probes per container, the Compose healthcheck."""
+    if c.healthcheck is not None:
+        yield "healthcheck", c.healthcheck
+    for k in c.containers:
+        for kind, probe in (("readiness", k.readiness), ("liveness", k.liveness), ("startup", k.startup)):
+            if probe is not None:
+                yield f"{kind} probe of container `{k.name}`", probe
+
+
+@register
+class SecretInProbe(Rule):
+    """What it does:
+    Flags a health check that carries a credential in plaintext: a Kubernetes exec probe or a Compose
+    `healthcheck.test` running `curl -u user:pw`, `redis-cli -a X`, `mysqladmin -pX`, a flag like
+    `--password X`, or a URL with a password. References (`$REDIS_PASSWORD`, `${DB_PASSWORD}`,
+    `$$VAR`) are not reported.
+
+    Why it matters:
+    A probe runs every few seconds for the life of the pod: its command line is in the process list of
+    the node each time, in `kubectl describe pod`, `docker inspect` and the events of every failed
+    check. The credential is also committed, with the consequences of SE001.
+
+    Example:
+    livenessProbe: {exec: {command: ["sh", "-c", "curl -fsu admin:s3cr3t http://localhost:8080/health"]}}
+
+    Fix:
+    livenessProbe:
+      httpGet: {path: /health, port: 8080}   # an unauthenticated health endpoint
+    # or, when the check must authenticate, read the secret from the environment:
+    # exec: {command: ["sh", "-c", "redis-cli -a \"$REDIS_PASSWORD\" ping"]}
+
+    Trade-offs:
+    An unauthenticated health endpoint must reveal nothing but health; reading the secret from the
+    environment keeps it out of the repository, not out of the process list (`REDISCLI_AUTH` does).
+    """
+
+    code = "SE018"
+    name = "secret-in-probe"
+    category = Category.SECURITY
+    severity = Severity.HIGH
+
+    def check(self, ctx: Context) -> Iterator[Finding]:
+        for c in ctx.system.components:
+            for what, probe in _probes(c):
+                shown = _argument_secrets(probe.command or [])
+                if not shown:
+                    continue
+                file, line = where(probe.source, c.source)
+                yield self.finding(
+                    component=c.name,
+                    file=file,
+                    line=line,
+                    message=(
+                        f"the {what} in `{c.name}` carries a credential: "
+                        + ", ".join(f"`{s}`" for s in shown)
+                    ),
+                    why=(
+                        f"The check runs every few seconds: the credential of `{c.name}` is in the node's "
+                        "process list, `kubectl describe` / `docker inspect`, failed-check events, and the "
+                        "repository."
+                    ),
+                    fix=_probe_fix(c, probe.command or []),
+                    tradeoff=(
+                        "An unauthenticated health endpoint must reveal nothing but health; a secret read "
+                        "from the environment stays out of the repository, not out of the process list."
+                    ),
+                )
+
+
+_MASKED = re.compile(r"[^\s:=@\"']*\*\*\*\*")
+
+
+def _probe_fix(c: Component, command: list[str]) -> str:
+    """The same check, reading the credential from the container's environment through a shell."""
+    line = " ".join(a for a in mask_args(command) if a not in ("CMD", "CMD-SHELL"))
+    if c.platform == "compose":
+        line = _MASKED.sub("$$PROBE_SECRET", line).replace('"', '\\"')
+        return (
+            f"{c.name}:\n  environment:\n    PROBE_SECRET: ${{PROBE_SECRET}}   # from an untracked .env\n"
+            f'  healthcheck:\n    test: ["CMD-SHELL", "{line}"]'
+        )
+    line = _MASKED.sub("$PROBE_SECRET", line.removeprefix("sh -c ")).replace('"', '\\"')
+    return (
+        f"# {c.name}\nenv:\n  - name: PROBE_SECRET\n    valueFrom:\n"
+        f"      secretKeyRef: {{name: {c.name.rsplit('/', 1)[-1]}, key: probe-secret}}\n"
+        f'livenessProbe:\n  exec:\n    command: ["sh", "-c", "{line}"]\n'
+        "# better: an unauthenticated httpGet health endpoint"
+    )
+
+
+#: Keys of a Secret that name or locate something rather than hold a credential.
+_DESCRIPTIVE_KEYS = re.compile(
+    r"(?:^|[_.-])(?:user|username|login|host|hostname|port|database|db|dbname|name|region|endpoint|"
+    r"url|uri|server|namespace|email|ca\.crt|tls\.crt|crt|cert|certificate)$",
+    re.IGNORECASE,
+)
+#: Values a template leaves for a human to replace: not a committed secret (a default password *is*).
+_FILL_ME = re.compile(
+    r"(?:x{3,}|\*+|replace[_-]?me|todo|tbd|fixme|fill[_-]?me(?:[_-]?in)?|your[_-].*|dummy|fake|placeholder|"
+    r"unused|redacted|none|null|notasecret|not-a-secret)",
+    re.IGNORECASE,
+)
+
+
+def _decoded(value: str, base64_data: bool) -> str:
+    """A Secret value as the pod sees it: ``data`` is base64 (kept as written when it is not valid)."""
+    if not base64_data:
+        return value
+    try:
+        return base64.b64decode("".join(value.split()), validate=True).decode("utf-8", "replace")
+    except (binascii.Error, ValueError):
+        return value
+
+
+def _committed_value(key: str, value: str) -> bool | None:
+    """Whether a Secret entry holds a committed secret: None when not, else whether it is a default."""
+    v = value.strip()
+    if is_reference(v) or _FILL_ME.fullmatch(v.lower()) or v.startswith("-----BEGIN CERTIFICATE"):
+        return None
+    if _DESCRIPTIVE_KEYS.search(key) and url_credentials(v) is None and not looks_like_key(v):
+        return None
+    return v.lower() in DEFAULT_PASSWORDS
+
+
+@register
+class SecretManifestCommitted(Rule):
+    """What it does:
+    Flags a `kind: Secret` manifest committed with values: `stringData` in plaintext, or `data`, which is
+    base64 (an encoding, not encryption: it is decoded to judge the value). Not reported: empty values,
+    references and template placeholders (`${VAR}`, `<password>`, `{{ .Values.x }}`), values a human is
+    meant to replace (`REPLACE_ME`, `xxx`, `dummy`, `your-token`), certificates (public), and keys that
+    name rather than hold a credential (`username`, `host`, `port`, `database`) unless their value is a
+    URL with a password or key-shaped. A well-known default password (`changeme`, `password`, `admin`)
+    *is* reported, and said so: it works as written, and it is the first one an attacker tries.
+
+    Why it matters:
+    A Secret in the repository is a credential in the repository: readable by everyone with access, its
+    forks and its CI logs, kept forever in git history, and the same in every environment the manifest
+    is applied to. `kubectl apply` of the file is the leak; RBAC on the cluster protects nothing here.
+
+    Example:
+    kind: Secret, stringData: {password: s3cr3t-pw}   # or data: {password: czNjcjN0LXB3}
+
+    Fix:
+    # Commit an encrypted or external reference instead of the Secret:
+    apiVersion: external-secrets.io/v1beta1
+    kind: ExternalSecret          # or a SealedSecret / SOPS-encrypted file
+    spec:
+      target: {name: db}
+      data: [{secretKey: password, remoteRef: {key: prod/db, property: password}}]
+
+    Trade-offs:
+    A secret store (or a sealing key) to run and grant access to, and one more controller in the
+    cluster; local development needs its own way to create the Secret.
+    """
+
+    code = "SE019"
+    name = "secret-manifest-committed"
+    category = Category.SECURITY
+    severity = Severity.HIGH
+
+    def check(self, ctx: Context) -> Iterator[Finding]:
+        for o in ctx.system.objects:
+            found = _committed_entries(o) if o.kind == "Secret" else []
+            if not found:
+                continue
+            line = (o.spec.get("data_lines") or {}).get(found[0][0])
+            plural = "s" if len(found) > 1 else ""
+            yield self.finding(
+                component=None,
+                file=o.source.file,
+                line=line if isinstance(line, int) else o.source.line,
+                message=(
+                    f"Secret `{o.name}` commits {len(found)} value{plural} to the repository: "
+                    + ", ".join(
+                        f"`{k}`" + (" (a well-known default password)" if d else "") for k, d in found
+                    )
+                ),
+                why=(
+                    "Everyone who can read the repository, its forks or its CI logs has these credentials, "
+                    "git history keeps them, and base64 `data` is an encoding, not encryption."
+                ),
+                fix=_external_secret(o.name, found[0][0]),
+                tradeoff=(
+                    "A secret store or sealing key to run and grant access to; local development needs its "
+                    "own way to create the Secret."
+                ),
+            )
+
+
+def _committed_entries(o: K8sObject) -> list[tuple[str, bool]]:
+    """``(key, is a default password)`` for every entry of a Secret that holds a committed secret."""
+    found = []
+    for field, b64 in (("data", True), ("stringData", False)):
+        values = o.spec.get(field)
+        for key, value in values.items() if isinstance(values, dict) else ():
+            default = _committed_value(str(key), _decoded(str(value), b64))
+            if default is not None:
+                found.append((str(key), default))
+    return found
+
+
+def _external_secret(name: str, key: str) -> str:
+    return (
+        "apiVersion: external-secrets.io/v1beta1\n"
+        "kind: ExternalSecret   # or a SealedSecret / SOPS-encrypted file\n"
+        f"metadata: {{name: {name}}}\nspec:\n  target: {{name: {name}}}\n"
+        f"  data: [{{secretKey: {key}, remoteRef: {{key: <store path>, property: {key}}}}}]"
+    )

@@ -1,0 +1,1 @@
+"""Fuzzing redline's CLI with mutated real and generated inputs (marker ``fuzz``)."""

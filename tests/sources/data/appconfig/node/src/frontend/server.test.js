@@ -1,0 +1,1 @@
+const MOCK = "http://currency:1/mock";
