@@ -12,7 +12,7 @@ from unittest.mock import patch
 
 import pydantic_core
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 from rich.console import Console
 from rich.table import Table
@@ -20,8 +20,7 @@ from typer.testing import CliRunner
 
 from redline.cli.app import app
 from redline.cli.common import emit
-from redline.model import Component, Container, EnvVar, Kind
-from redline.model import secrets
+from redline.model import Component, Container, EnvVar, Kind, Source, secrets
 from redline.model.secrets import _PASSES, TextMasker, mask_text, masked
 from redline.report import plain_table, scan_json
 from redline.sources.scan import scan
@@ -45,23 +44,54 @@ FRAGMENTS = [
     "${Y}", "ſ", "K", ".", "-", "--", "Token", "s3cr3t", "&", "?", "sk_live_" + "a" * 20,
     "glpat-" + "b" * 20, "AIza" + "c" * 35, ":", "/", "\\", "****",
 ]  # fmt: skip
-TEXTS = st.lists(st.sampled_from(FRAGMENTS) | st.text(max_size=4), max_size=80).map("".join)
+# Shapes that can span a line end, each with what can stand between its parts and around it.
+HEADS = [
+    "--password",
+    "-token",
+    "redis-cli -a",
+    "mysql -p",
+    "curl -u",
+    "--user",
+    "-----BEGIN RSA PRIVATE KEY-----",
+]
+SEPARATORS = [" ", "\n", ",\n", "}\n", "]\n", ")\n", "│\n", '",\n  "', "[\n", "\\\n", "=", "*\n", "@\n", ""]
+VALUES = ["hunter22", "u:pw1234", "MIIBOg\n", "x}", "${X}", "-----END RSA PRIVATE KEY-----", "eyJa.eyJb.c"]
 
 
+TEXTS = st.lists(
+    st.sampled_from(FRAGMENTS) | st.text(max_size=4) | st.sampled_from(HEADS + SEPARATORS + VALUES),
+    max_size=80,
+).map("".join)
+
+
+@pytest.mark.parametrize("head", HEADS)
+def test_cutting_a_text_never_splits_a_secret_shape(head: str) -> None:
+    """Every separator after every flag-like head, before every value, with a line before and after: cut
+    wherever a cut is allowed (parts of 1 character), the text masks as it does whole."""
+    with patch.object(secrets, "_PART", 1):
+        for sep in SEPARATORS:
+            for value in VALUES:
+                for around in ("", "}\n", "a\n", "│\n"):
+                    text = f"{around}{head}{sep}{value}{around}{head}{value}\n"
+                    assert mask_text(text) == _every_pass(text), repr(text)
+
+
+@settings(max_examples=300)
 @given(TEXTS)
 def test_mask_text_is_every_pass_over_the_whole_text(text: str) -> None:
-    with patch.object(secrets, "_PART", 16):  # cut every text that can be cut
+    with patch.object(secrets, "_PART", 1):  # cut wherever a cut is allowed
         assert mask_text(text) == _every_pass(text)
     assert mask_text(text) == _every_pass(text)
 
 
+@settings(max_examples=300)
 @given(TEXTS, st.lists(st.integers(min_value=0, max_value=12), max_size=40))
 def test_text_masker_masks_pieces_as_their_whole(text: str, sizes: list[int]) -> None:
     pieces, at = [], 0
     for size in [*sizes, len(text)]:
         pieces.append(text[at : at + size])
         at += size
-    with patch.object(secrets, "_PART", 8):
+    with patch.object(secrets, "_PART", 1):
         masker = TextMasker()
         shown = "".join(masker.feed(piece) for piece in pieces) + masker.close()
     assert shown == _every_pass(text)
@@ -225,7 +255,7 @@ def test_planted_secrets_stay_masked_in_a_big_scan(big: Path, tmp_path: Path, fm
             api = next(c for c in data["components"] if c["name"] == "api")
             env = {e["name"]: e["value"] for e in api["containers"][0]["env"]}
             assert env["DB_PASSWORD"] == "S3****" and env["GITHUB_TOKEN"] == "ghp_****"
-            assert api["containers"][0]["args"] == ["--requirepass", "S3****", "--db-password=S3****"]
+            assert api["containers"][0]["command"] == ["--requirepass", "S3****", "--db-password=S3****"]
         else:
             assert f"Components ({BIG + 1})" in shown and "│ api " in shown  # the plain table, every row
 
@@ -255,8 +285,14 @@ def test_a_plain_table_is_richs_table_when_it_fits_the_width() -> None:
     console = Console(file=buffer, width=160, no_color=True, soft_wrap=False, highlight=False)
     plain_table.print_table(console, table)
     assert buffer.getvalue() == _rich(table)
-    assert "│ svc3    │ env URL=http://svc3:80 │ app3.yaml:4    │\n│         │ (+3 more)" in buffer.getvalue()
-    assert "│ svc1    │ x 数据 " in buffer.getvalue()  # markup applied, wide characters padded by width
+    shown = buffer.getvalue()
+    assert (
+        "│ svc3    │ env URL=http://svc3:80    │ app3.yaml:4       │\n"
+        "│         │ (+3 more)                 │                   │\n"
+    ) in shown  # a cell of two lines is a row of two lines
+    assert (
+        "│ svc1    │ x 数据                    │ app1.yaml:2       │\n" in shown
+    )  # markup read, 数据 2 columns each
 
 
 def test_a_small_table_is_drawn_by_rich() -> None:
@@ -273,7 +309,12 @@ def test_a_small_table_is_drawn_by_rich() -> None:
 
 
 def test_masked_model_is_copied_only_where_a_secret_is_masked() -> None:
-    plain = Component(name="a", kind=Kind.SERVICE, containers=[Container(name="c", env=[EnvVar(name="X", value="1")])])
+    plain = Component(
+        name="a",
+        kind=Kind.SERVICE,
+        source=Source(file="a.yaml", line=1),
+        containers=[Container(name="c", env=[EnvVar(name="X", value="1")])],
+    )
     assert masked(plain) is plain
     secret = plain.model_copy(
         update={"containers": [Container(name="c", env=[EnvVar(name="DB_PASSWORD", value="hunter22")])]}

@@ -199,7 +199,12 @@ def test_markdown_and_html_show_a_visible_section(broken: Path) -> None:
     assert html.index('id="not-read"') < html.index("<h2>Entry points</h2>")
 
 
-def test_an_unrendered_helm_chart_says_how_to_render_or_accept(tmp_path: Path) -> None:
+def test_an_unrendered_helm_chart_says_how_to_render_or_accept(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from redline.sources import helm
+
+    monkeypatch.setattr(helm, "_engine", lambda: None)  # neither helm-python-sdk nor a helm binary
     (tmp_path / "deploy.yaml").write_text(DEPLOYMENT)
     chart = tmp_path / "chart"
     (chart / "templates").mkdir(parents=True)
@@ -210,8 +215,9 @@ def test_an_unrendered_helm_chart_says_how_to_render_or_accept(tmp_path: Path) -
     code, _, err = run("review", str(tmp_path), "--fail-on", "never")
     assert code == 2
     assert err.splitlines()[1:] == [
-        "  chart/: not-rendered: Helm chart (1 templates) not rendered: run `helm template chart/` and scan the output",
-        "redline: install helm (or render the chart and scan the output), or pass --allow-skipped "
+        "  chart/: not-rendered: Helm chart (1 templates) not rendered (no renderer: pip install "
+        "'redline[helm]' (or put a `helm` binary on PATH)); or run `helm template chart/` and scan the output",
+        "redline: pip install 'redline[helm]' (or render the chart and scan the output), or pass --allow-skipped "
         "(or set allow_skipped = true in redline.toml) to accept the gap",
     ]
     assert run("review", str(tmp_path), "--fail-on", "never", "--allow-skipped")[0] == 0

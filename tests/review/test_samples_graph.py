@@ -203,11 +203,13 @@ def test_social_network_post_storage_entrypoint() -> None:
 
 def test_retail_store_datastores_behind_ui() -> None:
     # src/*/docker-compose.yml: ui calls cart/catalog/checkout/orders by env URL; each owns a store.
-    # Names are unqualified: docker-compose.tracing.yml is an add-on, not a second project that defines
-    # `ui` again (that once made them `app/ui` and `app-tracing/ui`).
+    # docker-compose.tracing.yml is an add-on, not a second project that defines `ui` again. The folder
+    # also holds the umbrella Helm chart (src/app/chart), rendered into namespace default: its `ui` is
+    # `default/ui`, so the Compose project's is `app/ui`. The chart's ui is a ClusterIP Service with no
+    # Ingress (src/ui/chart/values.yaml), so the only door is the Compose ui's published port.
     report = _review("retail-store-sample-app/src/app")
-    assert report.entrypoints == ["ui"]
+    assert report.entrypoints == ["app/ui"]
     av002 = _by(report, "AV002")
     assert {"orders-db", "catalog-db", "rabbitmq", "checkout-redis"} <= set(av002)
-    assert "1 of 1 entry points (ui)" in av002["orders-db"].message
+    assert "1 of 1 entry points (app/ui)" in av002["orders-db"].message
     assert av002["checkout-redis"].severity == Severity.MEDIUM

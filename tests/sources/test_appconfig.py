@@ -106,6 +106,12 @@ def test_dotnet_appsettings_and_the_environment_file() -> None:
         "Services:CatalogUrl=http://catalog:80 [environment Docker from env ASPNETCORE_ENVIRONMENT at docker-compose.yml:6]"
     )
     assert _where(_edge(system, "basket", "redis")) == [("config", "Basket.API/appsettings.json", 4, 0.55)]
+    sql = _edge(system, "basket", "sqldata")
+    assert _where(sql) == [("config", "Basket.API/appsettings.json", 5, 0.85)]
+    assert sql.evidence[0].reason == (
+        "appsettings Basket.API/appsettings.json:5 of component basket (build.context ./Basket.API): "
+        "ConnectionStrings:Sql=Server=sqldata;Database=basket;User Id=sa;Password=Pa****"
+    )
     # appsettings.Development.json is for another environment.
     assert not [e for e in system.edges if e.to == "devcatalog"]
 
@@ -477,3 +483,69 @@ def test_jvm_system_properties_choose_the_profile_and_override_the_file(tmp_path
     )
     # -Dspring.redis.host=cache overrides the file's oldcache (Spring: system properties win over files).
     assert not [e for e in system.edges if e.to == "oldcache"]
+
+
+# ------------------------------------------------------------------------------------------------------
+# As a registered reader: what the report says was read and not read
+
+
+def test_files_read_and_spring_files_not_applied_are_listed() -> None:
+    system = redline.scan(DATA / "spring")
+    assert [(f.file, f.as_, f.objects) for f in system.files] == [
+        ("docker-compose.yml", "compose", 7),
+        (f"{RES}/application-docker.properties", "spring-config", 2),
+        (f"{RES}/application-prod.yml", "spring-config", 1),
+        (f"{RES}/application.yml", "spring-config", 12),
+    ]
+    assert sorted((s.file, s.kind.value, s.reason) for s in system.skipped) == [
+        (
+            "orders/src/test/resources/application.yml",
+            "ignored",
+            "Spring configuration in test/ of the folder of orders: tests and build output are not what runs",
+        ),
+        (
+            "orders/target/classes/application.yml",
+            "ignored",
+            "Spring configuration in target/ of the folder of orders: tests and build output are not what runs",
+        ),
+    ]
+
+
+def test_a_gitignored_spring_file_is_not_read(tmp_path: Path) -> None:
+    (tmp_path / "compose.yaml").write_text(
+        "services:\n  svc:\n    build: ./svc\n  db:\n    image: postgres\n  cache:\n    image: redis\n"
+    )
+    (tmp_path / "svc").mkdir()
+    (tmp_path / ".gitignore").write_text("application-local.yml\n")
+    (tmp_path / "svc" / "application.yml").write_text(
+        "spring:\n  profiles:\n    active: local\n  redis:\n    host: cache\n"
+    )
+    (tmp_path / "svc" / "application-local.yml").write_text("spring.datasource.url: jdbc:postgresql://db/x\n")
+    system = redline.scan(tmp_path)
+    assert _where(_edge(system, "svc", "cache")) == [("config", "svc/application.yml", 5, 0.8)]
+    assert not [e for e in system.edges if e.to == "db"]
+
+
+def test_petclinic_prometheus_yml_is_read_not_ignored() -> None:
+    system = redline.scan(samples_dir() / "spring-petclinic-microservices")
+    prom = "docker/prometheus/prometheus.yml"
+    assert [(f.file, f.as_, f.objects) for f in system.files if f.file == prom] == [
+        (prom, "config", 16)
+    ]  # 2 global + 5 job names + 4 paths + 5 targets
+    assert not [s for s in system.skipped if s.file == prom]
+
+
+def test_a_literal_repeated_everywhere_is_one_piece_of_evidence(tmp_path: Path) -> None:
+    # Regression: every occurrence was an Evidence, and EdgeBuilder's duplicate check made 102,000 of
+    # them (68 services x 1,500 lines) take 19 s.
+    (tmp_path / "compose.yaml").write_text("services:\n  web:\n    build: ./web\n  api:\n    image: api\n")
+    src = tmp_path / "web" / "src"
+    src.mkdir(parents=True)
+    (src / "a.ts").write_text('const u = "http://api:8080/v1";\n' * 200)
+    (src / "b.ts").write_text("".join(f'const p{i} = "http://api:8080/v{i}";\n' for i in range(5)))
+    system = redline.scan(tmp_path)
+    assert _where(_edge(system, "web", "api")) == [
+        ("code", "web/src/a.ts", 1, 0.5),
+        ("code", "web/src/b.ts", 1, 0.5),
+        ("code", "web/src/b.ts", 3, 0.5),  # b.ts:2 is a.ts's literal again (/v1): cited at its first place
+    ]

@@ -43,6 +43,10 @@ ALLOW_SKIPPED_HELP = (
     "Accept files that could not be read or rendered (Helm charts without helm): report them, exit 0 or 1. "
     "Also `allow_skipped = true` in redline.toml or [tool.redline]."
 )
+HELM_VALUES_HELP = (
+    "Helm: a values file for every chart, as `helm template --values` (repeatable; later wins)."
+)
+HELM_SET_HELP = "Helm: a value for every chart, as `helm template --set k=v` (repeatable; after --values)."
 #: Gating skips listed one per line on stderr before the rest are counted.
 LISTED_ON_STDERR = 10
 
@@ -174,6 +178,8 @@ def load_system(
     max_file_mb: float = 20.0,
     quiet: bool = False,
     root: Path | None = None,
+    helm_values: list[Path] | None = None,
+    helm_set: list[str] | None = None,
 ) -> System:
     """Scan ``path`` (progress bar on a terminal); exit 2 when it is unusable or nothing at all is read.
 
@@ -184,6 +190,13 @@ def load_system(
     from redline.report.skipped import where
     from redline.sources.scan import ScanError, scan
 
+    for values in helm_values or []:
+        if not values.is_file():
+            fail(f"--values {values}: no such file")
+    for item in helm_set or []:
+        if "=" not in item:
+            fail(f"--set {item}: expected key=value")
+
     def run(progress: Callable[[int, int, str], None] | None) -> System:
         return scan(
             path,
@@ -192,6 +205,8 @@ def load_system(
             max_file_bytes=int(max_file_mb * 1e6),
             progress=progress,
             repo_root=root,
+            helm_values=[v.resolve() for v in helm_values or []],
+            helm_set=helm_set or [],
         )
 
     try:
@@ -261,7 +276,7 @@ def report_gaps(system: System, *, allow: bool, command: str) -> None:
         stderr.print(f"  … and {len(gaps) - LISTED_ON_STDERR} more (the report lists all)", markup=False)
     if not allow:
         fix = (
-            "install helm (or render the chart and scan the output)"
+            "pip install 'redline[helm]' (or render the chart and scan the output)"
             if any(s.kind is SkipKind.NOT_RENDERED for s in gaps)
             else "fix the YAML"
         )

@@ -10,6 +10,8 @@ import typer
 
 from redline.cli.common import (
     ALLOW_SKIPPED_HELP,
+    HELM_SET_HELP,
+    HELM_VALUES_HELP,
     ROOT_HELP,
     check_format,
     check_output,
@@ -96,6 +98,8 @@ def forecast_command(
     strict: bool = typer.Option(False, "--strict", help="Refuse (exit 2) when any service time is unstated."),
     allow_skipped: bool = typer.Option(False, "--allow-skipped", help=ALLOW_SKIPPED_HELP),
     root: Path | None = typer.Option(None, "--root", help=ROOT_HELP),
+    helm_values: list[Path] | None = typer.Option(None, "--values", help=HELM_VALUES_HELP),
+    helm_set: list[str] | None = typer.Option(None, "--set", help=HELM_SET_HELP),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar."),
 ) -> None:
     """Forecast latency percentiles, saturation, replicas, availability and cost at current and target load.
@@ -116,7 +120,9 @@ def forecast_command(
     check_output(output)
     check_plot_dir(plot)
     allow = allow_skipped or _config_allows(path)
-    system = load_system(path, overlay=overlay, quiet=quiet, root=root)
+    system = load_system(
+        path, overlay=overlay, quiet=quiet, root=root, helm_values=helm_values, helm_set=helm_set
+    )
     report_gaps(system, allow=allow, command="forecast")
     if strict:
         missing = [c.name for c in system.components if c.service_time_s is None]

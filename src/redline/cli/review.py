@@ -21,6 +21,8 @@ from rich.text import Text
 
 from redline.cli.common import (
     ALLOW_SKIPPED_HELP,
+    HELM_SET_HELP,
+    HELM_VALUES_HELP,
     ROOT_HELP,
     check_output,
     emit_or_print,
@@ -80,6 +82,8 @@ def review_command(
     overlay: Path | None = typer.Option(None, "--overlay", help="An extra redline.yaml laid over the scan."),
     allow_skipped: bool = typer.Option(False, "--allow-skipped", help=ALLOW_SKIPPED_HELP),
     root: Path | None = typer.Option(None, "--root", help=ROOT_HELP),
+    helm_values: list[Path] | None = typer.Option(None, "--values", help=HELM_VALUES_HELP),
+    helm_set: list[str] | None = typer.Option(None, "--set", help=HELM_SET_HELP),
     output: Path | None = typer.Option(None, "--output", "-o", help="Write the report to this file."),
 ) -> None:
     """Review a system: what breaks, why, how to fix it and what the fix costs.
@@ -103,7 +107,7 @@ def review_command(
         fail(str(exc))
     except ValueError as exc:
         fail(str(exc).splitlines()[-1] if "\n" in str(exc) else str(exc))
-    system = load_system(path, overlay=overlay, root=root)
+    system = load_system(path, overlay=overlay, root=root, helm_values=helm_values, helm_set=helm_set)
     allow = allow_skipped or cfg.allow_skipped
     report_gaps(system, allow=allow, command="review")
     report = review(system, cfg)

@@ -9,6 +9,8 @@ from typing import TYPE_CHECKING
 import typer
 
 from redline.cli.common import (
+    HELM_SET_HELP,
+    HELM_VALUES_HELP,
     ROOT_HELP,
     check_format,
     check_output,
@@ -46,6 +48,8 @@ def scan_command(
         help="Skip files larger than this many MB (at most 1000).",
     ),
     root: Path | None = typer.Option(None, "--root", help=ROOT_HELP),
+    helm_values: list[Path] | None = typer.Option(None, "--values", help=HELM_VALUES_HELP),
+    helm_set: list[str] | None = typer.Option(None, "--set", help=HELM_SET_HELP),
     output: Path | None = typer.Option(None, "--output", "-o", help="Write to this file instead of stdout."),
     verbose: bool = typer.Option(
         False, "--verbose", "-v", help="Show every piece of evidence for each edge."
@@ -64,7 +68,14 @@ def scan_command(
     check_format(format, FORMATS)
     check_output(output)
     system = load_system(
-        path, overlay=overlay, exclude=exclude, max_file_mb=max_file_size, quiet=quiet, root=root
+        path,
+        overlay=overlay,
+        exclude=exclude,
+        max_file_mb=max_file_size,
+        quiet=quiet,
+        root=root,
+        helm_values=helm_values,
+        helm_set=helm_set,
     )
     if format == "json":
         emit(scan_json.render_parts(system), output)  # written as it is made: never whole in memory

@@ -24,6 +24,12 @@ value: the first two characters of a plain secret (:func:`mask`), the fixed pref
 Every pattern runs in linear time on any input: no nested quantifiers, bounded repetition, possessive
 runs, and look-behinds that stop a match from starting inside a run of the same characters.
 
+Masking is cheap where there is nothing to mask, so that it can run on everything written: each pass has a
+sound prefilter (a text without its trigger cannot change under it, so skipping it changes nothing), most
+strings fail all of them at once, and a big text is masked in parts cut at line ends no secret shape can
+span, so the prefilters skip passes part by part. :class:`TextMasker` does the same for a text written as
+it is made. The result is always that of every pass over the whole text (tests/test_masking_at_scale.py).
+
 This module imports nothing of redline, so readers, engines, reports and the load generator share it.
 """
 
@@ -288,8 +294,7 @@ _ASSIGNMENT_HINT = re.compile(r"(?:" + "|".join(_SECRET_FRAGMENTS) + r")[a-z0-9_
 _DASH_HINT = re.compile(r"-(?<![A-Za-z0-9_\-]-)")
 _FLAG_HINT = re.compile(r"-(?<![A-Za-z0-9_.\-]-)-?[A-Za-z]")
 _CURL_HINT = re.compile(r"-(?<![A-Za-z0-9_\-]-)(?:[a-z]{0,5}u|-user)")
-_GH_HINT = re.compile(r"gh[pousr]_")
-_TOKEN_PREFIXES = ("AKIA", "ASIA", "github_pat_", "xox", "_live_", "glpat-", "AIza", "eyJ")
+_TOKEN_HINT = re.compile(r"A(?:KIA|SIA|Iza)|g(?:h[pousr]_|ithub_pat_|lpat-)|xox[abposr]-|_live_|eyJ")
 
 
 def _hint_private_key(text: str) -> bool:
@@ -326,7 +331,7 @@ def _hint_query_key(text: str) -> bool:
 
 
 def _hint_token(text: str) -> bool:
-    return any(prefix in text for prefix in _TOKEN_PREFIXES) or _GH_HINT.search(text) is not None
+    return _TOKEN_HINT.search(text) is not None
 
 
 #: The prefilter of each pass of :data:`_PASSES`, in the same order.
@@ -344,10 +349,7 @@ _HINTS: tuple[Callable[[str], bool], ...] = (
 
 #: :func:`_maybe` as one search, faster on short strings (most values of a model): every alternative
 #: starts with a literal, so the engine skips to candidate characters.
-_MAYBE = re.compile(
-    r"[@=]|-(?<![A-Za-z0-9_\-]-)|-----BEGIN |A(?:KIA|SIA|Iza)|g(?:h[pousr]_|ithub_pat_|lpat-)|xox[abposr]-|"
-    r"_live_|eyJ"
-)
+_MAYBE = re.compile(r"[@=]|-(?<![A-Za-z0-9_\-]-)|-----BEGIN |" + _TOKEN_HINT.pattern)
 #: Up to this length :data:`_MAYBE` is faster than :func:`_maybe`'s substring searches.
 _SHORT = 512
 

@@ -71,6 +71,14 @@ class Port(_Model):
     source: Source | None = None
 
 
+class Substitution(_Model):
+    """A variable Compose put into a value, and where its value was defined (``.env:3 REDIS_HOST=redis``)."""
+
+    name: str
+    value: str
+    source: Source | None = None
+
+
 class EnvVar(_Model):
     """One environment variable: a plaintext value, or a reference to a Secret / ConfigMap / field."""
 
@@ -81,7 +89,12 @@ class EnvVar(_Model):
     field_ref: str | None = None
     from_config: str | None = None  # set when the value was followed out of a ConfigMap (envFrom / keyRef)
     expanded: str | None = None  # the value after Compose ${VAR:-default} interpolation, when it differs
+    # The variables that interpolation (or a pass-through `- NAME`) took from a file, in order.
+    substitutions: list[Substitution] = Field(default_factory=list)
     source: Source | None = None
+    # What the process sees when it holds a Secret's value (a secretKeyRef, an envFrom secretRef, or $(VAR)
+    # expanded from one). Read only to find hosts; never serialized, so never printed.
+    _secret_value: str | None = PrivateAttr(default=None)
 
 
 class Volume(_Model):
@@ -126,6 +139,9 @@ class Container(_Model):
     security: SecurityContext | None = None
     pre_stop: bool | None = None
     command: list[str] = Field(default_factory=list)
+    # Where each argument of ``command`` is written (same order; a string command split into words
+    # shares the line of its key). Empty when unknown.
+    command_sources: list[Source] = Field(default_factory=list)
     build: str | None = None  # Compose build context: the image is built here, not pulled
     dockerfile: str | None = None  # Compose build.dockerfile, relative to the build context
     source: Source | None = None
@@ -286,8 +302,18 @@ class Evidence(_Model):
 
     reason: str  # e.g. "env PAYMENTS_URL=http://payments:8080"
     kind: Literal[
-        "depends_on", "links", "env", "config", "code", "selector", "ingress", "declared", "network_policy"
-    ]  # code: a literal in the service's source (sources/applit.py)
+        "depends_on",
+        "links",
+        "env",
+        "config",
+        "code",
+        "selector",
+        "ingress",
+        "declared",
+        "network_policy",
+        "startup",
+    ]  # code: a literal in the service's source (sources/applit.py); startup: what a start-up step (an
+    # init container, a Compose one-shot service) reaches, not a runtime call (sources/infer.py)
     confidence: float
     source: Source
 
@@ -309,7 +335,8 @@ class Edge(_Model):
     parallel: bool | None = None
     pool: str | None = None
     failure_rate: float | None = None
-    startup_only: bool = False  # depends_on / links: an ordering, not necessarily a runtime call
+    # depends_on / links (an ordering) or a start-up step's fetch only: not necessarily a runtime call
+    startup_only: bool = False
     source: Source | None = None  # where the call was stated (redline.yaml)
 
     def __setattr__(self, name: str, value: Any) -> None:

@@ -32,7 +32,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from dotenv.parser import parse_stream
 
@@ -42,7 +42,7 @@ from redline.sources import applit
 from redline.sources.compose import read_env_file
 from redline.sources.diagnostics import Collector
 from redline.sources.discover import PRUNE_DIRS, read_text
-from redline.sources.infer import CONFIDENCE, EdgeBuilder, Resolver, candidates, is_public_dns
+from redline.sources.infer import CONFIDENCE, Candidate, EdgeBuilder, Resolver, candidates, is_public_dns
 from redline.sources.yamlio import LineDict, LineList, YamlError, load_documents
 
 MAX_CONFIG_BYTES = 512 * 1024  # one configuration file
@@ -604,7 +604,11 @@ def service_files(folder: Path, infra: set[Path], deadline: float) -> tuple[Serv
     config = len(found.spring) + len(found.dotnet) + len(found.dotenv) + len(found.config)
     if config > MAX_CONFIG_FILES:
         cut.append(f"{config} configuration files; the first {MAX_CONFIG_FILES} read")
-        found.config = found.config[: max(0, MAX_CONFIG_FILES - len(found.spring) - len(found.dotnet))]
+        room = MAX_CONFIG_FILES
+        for kind in ("spring", "dotnet", "dotenv", "config"):
+            kept = getattr(found, kind)[:room]
+            setattr(found, kind, kept)
+            room -= len(kept)
     if len(found.code) > applit.MAX_CODE_FILES:
         cut.append(
             f"{len(found.code)} source files; the first {applit.MAX_CODE_FILES:,} searched for literals"
@@ -651,16 +655,28 @@ class AppConfig:
     """The application-configuration pass of one scan: ties, reads, and adds edges to ``builder``."""
 
     def __init__(
-        self, root: Path, resolver: Resolver, builder: EdgeBuilder, out: Collector, infra: set[Path]
+        self,
+        root: Path,
+        resolver: Resolver,
+        builder: EdgeBuilder,
+        out: Collector,
+        infra: set[Path],
+        offered: dict[Path, str] | None = None,
     ) -> None:
+        """``infra``: files the scan read as infrastructure (never configuration). ``offered``: the
+        texts of the YAML files the scan's walk found, when it walked (``.gitignore`` and ``--exclude``
+        applied; their YAML problems were reported by the scan): a YAML file not offered is not read."""
         self.root = root.resolve()
         self.resolver = resolver
         self.builder = builder
         self.out = out
         self.infra = {p.resolve() for p in infra}
+        self.offered = offered
         self.deadline = time.monotonic() + TIME_BUDGET_S
         self._index: FolderIndex | None = None
         self._parsed: dict[Path, Any] = {}
+        self.used: dict[Path, tuple[Framework, int]] = {}  # files read: as what, how many settings
+        self.folders: dict[Path, str] = {}  # tied folders -> the components tied to them
 
     def rel(self, path: Path) -> str:
         try:
@@ -670,8 +686,11 @@ class AppConfig:
 
     def run(self, components: list[Component]) -> None:
         """Tie each component to its folder, read what the folder states and add the edges."""
-        literals: dict[Path, list[tuple[str, int, str]]] = {}
-        for comp, tie in self.ties(components):
+        literals: dict[Path, Literals] = {}
+        ties = self.ties(components)
+        for comp, tie in ties:
+            self.folders[tie.folder] = ", ".join(filter(None, [self.folders.get(tie.folder), comp.name]))
+        for comp, tie in ties:
             if time.monotonic() > self.deadline:
                 self.out.warn(self.rel(tie.folder), None, "application configuration: out of time; not read")
                 break
@@ -684,10 +703,11 @@ class AppConfig:
                     "please report it",
                 )
 
-    def read_folder(
-        self, comp: Component, tie: Tie, literals: dict[Path, list[tuple[str, int, str]]]
-    ) -> None:
+    def read_folder(self, comp: Component, tie: Tie, literals: dict[Path, Literals]) -> None:
         files, cut = service_files(tie.folder, self.infra, self.deadline)
+        if self.offered is not None:  # YAML the scan's walk left out (.gitignore, --exclude) is not read
+            files.spring = [p for p in files.spring if not _is_yaml(p) or p in self.offered]
+            files.config = [p for p in files.config if not _is_yaml(p) or p in self.offered]
         if tie.folder not in literals:  # a folder two components share by name is reported once
             for reason in cut:
                 self.out.warn(self.rel(tie.folder), None, f"application configuration: {reason}")
@@ -733,12 +753,32 @@ class AppConfig:
 
     # -- reading
 
-    def parsed(self, path: Path, parse: Callable[[str, str, Collector], Any]) -> Any:
-        """``parse`` of the file's text, once per file (its problems are reported once), or None."""
+    def parsed(self, path: Path, parse: Callable[[str, str, Collector], Any], quiet: bool = False) -> Any:
+        """``parse`` of the file's text, once per file (its problems are reported once, or not at all when
+        ``quiet``: the scan reported them), or None."""
         if path not in self._parsed:
-            text = self.text(path)
-            self._parsed[path] = None if text is None else parse(text, self.rel(path), self.out)
+            text = self.offered.get(path) if self.offered is not None else None
+            text = self.text(path) if text is None else text
+            out = Collector() if quiet else self.out
+            self._parsed[path] = None if text is None else parse(text, self.rel(path), out)
         return self._parsed[path]
+
+    def not_read(self, path: Path) -> str:
+        """Why a configuration file was not read (after :meth:`run`)."""
+        for folder, names in self.folders.items():
+            if folder in path.parents:
+                parts = path.relative_to(folder).parts[:-1]
+                pruned = next((p for p in parts if p in PRUNE), None)
+                if pruned is not None:
+                    return f"in {pruned}/ of the folder of {names}: tests and build output are not what runs"
+                return f"in the folder of {names}, not read: a bound was reached (see the warnings)"
+        return (
+            "in no service's folder (no Compose build context, Dockerfile folder or folder "
+            "named like a component holds it)"
+        )
+
+    def mark_used(self, path: Path, framework: Framework, settings: int) -> None:
+        self.used[path] = (framework, settings)
 
     def text(self, path: Path) -> str | None:
         """A configuration file's text; a ``.properties`` file that is not UTF-8 is read as ISO-8859-1,
@@ -773,6 +813,8 @@ class AppConfig:
             m = _SPRING.match(path.name)
             for doc in docs or []:
                 layers.append((rel, m.group(2) if m else None, doc))
+            if docs is not None:
+                self.mark_used(path, Framework.SPRING, sum(len(d.settings) for d in docs))
         active, why = self._active_profiles(layers, env)
         merged: dict[str, tuple[str, Setting, str]] = {}
         ordered = [(f, p, d) for f, p, d in layers if p is None] + [
@@ -846,7 +888,9 @@ class AppConfig:
             data = self.parsed(path, parse_json)
             if data is None:
                 continue
-            for s in flatten(data, dotnet_join, self.rel(path), self.out):
+            settings = flatten(data, dotnet_join, self.rel(path), self.out)
+            self.mark_used(path, Framework.DOTNET, len(settings))
+            for s in settings:
                 merged[s.key.lower()] = (self.rel(path), s, why if environment else "")
         upper = {k.upper() for k in env}
         return [
@@ -860,6 +904,7 @@ class AppConfig:
         rel = self.rel(path)
         values = read_env_file(path, self.out, rel)
         lines = _dotenv_lines(path)
+        self.mark_used(path, Framework.DOTENV, len(values))
         return [
             Stated(Framework.DOTENV, rel, Setting(k, v, lines.get(k)), k, Resolved(v))
             for k, v in values.items()
@@ -871,8 +916,8 @@ class AppConfig:
         if path.suffix.lower() == ".json":
             data = self.parsed(path, parse_json)
             docs = [] if data is None else [data]
-        else:
-            docs = self.parsed(path, parse_yaml) or []
+        else:  # offered YAML: the scan parsed it already and reported its problems
+            docs = self.parsed(path, parse_yaml, quiet=self.offered is not None) or []
         result = []
         for doc in docs:
             if isinstance(doc, dict) and (("apiVersion" in doc and "kind" in doc) or "services" in doc):
@@ -884,16 +929,21 @@ class AppConfig:
                     else Resolved(s.value)
                 )
                 result.append(Stated(Framework.CONFIG, rel, s, _env_like(s.key), resolved))
+        if result:
+            self.mark_used(path, Framework.CONFIG, len(result))
         return result
 
-    def literals(self, paths: list[Path]) -> list[tuple[str, int, str]]:
-        found: list[tuple[str, int, str]] = []
+    def literals(self, paths: list[Path]) -> Literals:
+        """Each distinct literal of the folder's code, with its first place (at most
+        :data:`applit.MAX_DISTINCT_LITERALS` of them)."""
+        found: Literals = {}
         for path in paths:
-            if time.monotonic() > self.deadline:
+            if time.monotonic() > self.deadline or len(found) >= applit.MAX_DISTINCT_LITERALS:
                 break
-            text = read_text(path, self.rel(path), Collector(), applit.MAX_CODE_BYTES)  # best effort, silent
-            if text is not None:
-                found.extend((self.rel(path), line, lit) for line, lit in applit.literals(text))
+            rel = self.rel(path)
+            text = read_text(path, rel, Collector(), applit.MAX_CODE_BYTES)  # best effort, silent
+            for line, lit in applit.literals(text or ""):
+                found.setdefault(lit, (rel, line))
         return found
 
     # -- edges
@@ -909,40 +959,70 @@ class AppConfig:
                     f"{st.setting.key}={shown}" + (f" [{derived}]" if derived else "")
                 )
                 source = Source(file=st.file, line=st.setting.line)
-                known_only = st.framework is Framework.CONFIG
-                self.add(comp, cand.host, cand.how, reason, source, known_only)
+                self.add(comp, cand, reason, source, known_only=st.framework is Framework.CONFIG)
 
-    def add_literals(self, comp: Component, tie: Tie, literals: list[tuple[str, int, str]]) -> None:
-        for file, line, literal in literals:
+    def add_literals(self, comp: Component, tie: Tie, literals: Literals) -> None:
+        """The first place of the first :data:`applit.MAX_EVIDENCE_PER_HOST` distinct literals naming each
+        host (a client repeating one URL in 1,000 places is one call, not 1,000 pieces of evidence)."""
+        shown: dict[str, int] = {}
+        for literal, (file, line) in literals.items():
             for cand in candidates(EnvVar(name="LITERAL", value=literal)):
+                if shown.get(cand.host, 0) >= applit.MAX_EVIDENCE_PER_HOST:
+                    continue
+                shown[cand.host] = shown.get(cand.host, 0) + 1
                 reason = (
                     f"source literal {file}:{line} of component {comp.name} ({tie.why}): {mask_text(literal)}"
                 )
-                self.add(comp, cand.host, "code", reason, Source(file=file, line=line), known_only=True)
+                self.add(comp, cand, reason, Source(file=file, line=line), known_only=True, code=True)
 
     def add(
-        self, comp: Component, host: str, how: str, reason: str, source: Source, known_only: bool
+        self,
+        comp: Component,
+        cand: Candidate,
+        reason: str,
+        source: Source,
+        known_only: bool,
+        code: bool = False,
     ) -> None:
-        """An edge to what ``host`` resolves to; else, unless ``known_only``, an external or unresolved."""
-        targets, factor, note = self.resolver.resolve(comp, host)
-        base = applit.CONFIDENCE if how == "code" else CONFIDENCE[how] - CONFIG_PENALTY
-        kind = "code" if how == "code" else "config"
+        """An edge to what the host resolves to (as ``infer``'s env inference does); else, unless
+        ``known_only``, an external or unresolved reference."""
+        targets, factor, note = self.resolver.resolve(comp, cand.host)
+        base = applit.CONFIDENCE if code else CONFIDENCE[cand.how] - CONFIG_PENALTY
+        kind: Literal["code", "config"] = "code" if code else "config"
         for t in targets:
-            if t is not comp:
-                ev = Evidence(
-                    reason=reason + (f"; {note}" if note else ""),
-                    kind=kind,
-                    confidence=round(base * factor, 3),
-                    source=source,
-                )
-                self.builder.add(comp, t, ev)
-        if targets or known_only or host == comp.name.rsplit("/", 1)[-1] or host in comp.aliases:
+            if t is comp:
+                continue
+            ev = Evidence(
+                reason=reason + (f"; {note}" if note else ""),
+                kind=kind,
+                confidence=round(base * factor, 3),
+                source=source,
+            )
+            self.builder.add(comp, t, ev)
+            if cand.hint is not None:
+                self.builder.called_as(t, cand.hint, f"{comp.name} ({reason.split(': ', 1)[0]})")
+        plain = comp.name.rsplit("/", 1)[-1]
+        if targets or known_only or cand.own or cand.host == plain or cand.host in comp.aliases:
             return
-        if is_public_dns(host) and how in ("url", "hostvar"):
-            ext = self.builder.external(host, source)
+        if is_public_dns(cand.host) and cand.how in _NAMED:
+            ext = self.builder.external(cand.host, source)
             self.builder.add(comp, ext, Evidence(reason=reason, kind=kind, confidence=base, source=source))
-        elif how in ("url", "hostvar") or "-" in host or "." not in host:
-            self.builder.unresolved_ref(comp, host, f"{reason}: {note}", source)
+        elif cand.how in _NAMED or "-" in cand.host or "." not in cand.host:
+            self.builder.unresolved_ref(comp, cand.host, f"{reason}: {note}", source)
+
+
+Literals = dict[str, tuple[str, int]]  # literal -> (file, line) of its first place
+_NAMED = ("url", "connstr", "hostvar")  # forms that surely name a host (a bare host:port may be anything)
+
+
+def is_spring_yaml(name: str) -> bool:
+    """Whether a file name is a Spring Boot YAML configuration (``application-prod.yml``)."""
+    m = _SPRING.match(name)
+    return m is not None and m.group(3) != "properties"
+
+
+def _is_yaml(path: Path) -> bool:
+    return path.suffix.lower() in (".yaml", ".yml")
 
 
 def _spring_order(path: Path) -> tuple[int, int, str]:
@@ -959,9 +1039,11 @@ MAX_OPTIONS = 256  # options read from one command or JAVA_OPTS value
 
 
 def _env_of(comp: Component) -> dict[str, tuple[str, str]]:
-    """The component's env (name -> (value, how it is set: ``env DB_HOST at compose.yaml:6``), plus Spring properties set on the command line
-    (``--spring.profiles.active=x``) or as JVM system properties (``-Dkey=value`` in the command or in
-    ``JAVA_OPTS``): both win over env and files, so they are kept under the env form of their key."""
+    """The component's env: name -> (value, how it is set: ``env DB_HOST at compose.yaml:6``).
+
+    Spring properties set on the command line (``--spring.profiles.active=x``) or as JVM system
+    properties (``-Dkey=value`` in the command or in ``JAVA_OPTS``) win over env and files, so they are
+    kept under the env form of their key."""
     env: dict[str, tuple[str, str]] = {}
     options: list[tuple[str, str]] = []
     for var in comp.env():

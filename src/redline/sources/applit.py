@@ -16,6 +16,8 @@ MAX_CODE_FILES = 2_000  # source files searched per service folder
 MAX_CODE_BYTES = 256 * 1024  # one source file (bigger ones are generated or bundled)
 MAX_LINE = 4_096  # characters of one line looked at (minified code is not application logic)
 MAX_LITERALS = 500  # literals kept per file
+MAX_DISTINCT_LITERALS = 5_000  # distinct literals kept per service folder
+MAX_EVIDENCE_PER_HOST = 3  # distinct literals kept as evidence per host named, per component
 CONFIDENCE = 0.5  # below every configuration form: a literal may be dead code or a default
 
 # A quote, then a URL (scheme://authority...) or a bare host:port closed by a quote or a path.

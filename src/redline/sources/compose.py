@@ -12,8 +12,11 @@ What ``docker compose`` does, and so what this does:
   ``entrypoint`` are replaced; ``!reset`` removes a value and ``!override`` replaces it whole.
 * ``include:`` adds another file's services; ``extends:`` copies a base service under the one that
   names it (same file or ``file:``).
-* ``${VAR}``, ``${VAR:-default}`` and ``$VAR`` are interpolated from the project's ``.env`` file for
-  dependency inference; the raw value is kept, so a reference is never mistaken for a plaintext secret.
+* Every value is interpolated as the specification says (``$VAR``, ``${VAR}``, ``:-``/``-``, ``:?``/``?``,
+  ``:+``/``+``, nested operands, ``$$``) from the project's ``.env`` (redline has no shell), per file before
+  merging; an included file adds its own folder's ``.env``. ``environment: [VAR]`` takes VAR from there.
+  What cannot be resolved is kept as written, with a warning naming the variable; env vars keep the raw
+  value too, so a reference is never mistaken for a plaintext secret.
 """
 
 from __future__ import annotations
@@ -22,6 +25,8 @@ import io
 import os
 import re
 import stat
+from collections import ChainMap
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -39,6 +44,7 @@ from redline.model import (
     Resources,
     SecurityContext,
     Source,
+    Substitution,
     Volume,
 )
 from redline.model.units import parse_compose_bytes, parse_cpu, parse_duration
@@ -126,8 +132,13 @@ class Project:
     files: list[str]
     services: dict[str, LineDict] = field(default_factory=dict)
     service_files: dict[str, str] = field(default_factory=dict)  # service -> file it was first defined in
-    env: dict[str, str] = field(default_factory=dict)
+    env: Env = field(default_factory=dict)  # the project directory's .env
+    file_envs: dict[str, Env] = field(default_factory=dict)  # file -> the variables it was interpolated with
     volumes: dict[str, Any] = field(default_factory=dict)
+
+    def env_of(self, file: str) -> Env:
+        """The variables ``file`` was interpolated with (an included file adds its own folder's .env)."""
+        return self.file_envs.get(file, self.env)
 
 
 def is_addon(f: ComposeFile, main: ComposeFile) -> bool:
@@ -216,81 +227,320 @@ def _reaches(edges: dict[Path, list[Path]], start: Path, goal: Path) -> bool:
     return False
 
 
-_VAR = r"\$\$|\$(?P<bare>[A-Za-z_][A-Za-z0-9_]*)"
-_BRACED = re.compile(_VAR + r"|\$\{(?P<name>[A-Za-z_][A-Za-z0-9_]*)(?:(?P<op>:?[-?+])(?P<arg>[^}]*))?\}")
-_UNBRACED = re.compile(_VAR)
+@dataclass(frozen=True)
+class Binding:
+    """A variable's value and where it was defined (``.env:3``)."""
+
+    value: str
+    source: Source
+
+
+Env = Mapping[str, Binding]
+"""The variables interpolation reads: the project's ``.env`` (redline has no shell environment)."""
+
+
+class Interpolated(str):
+    """A Compose value after interpolation; it remembers what was written (``raw``) and which variables
+    filled it in (``uses``), so evidence can show the chain and a reference is never taken for a
+    plaintext secret. ``str(x)`` is the plain resolved text."""
+
+    raw: str
+    uses: tuple[Substitution, ...]
+
+    def __new__(cls, value: str, raw: str, uses: tuple[Substitution, ...] = ()) -> Interpolated:
+        self = super().__new__(cls, value)
+        self.raw, self.uses = raw, uses
+        return self
+
+
+_NAME_START = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz_")
+_NAME_CHARS = _NAME_START | frozenset("0123456789")
+_OPERATORS = (":-", ":?", ":+", "-", "?", "+")  # two-character ones first
+MAX_NESTING = 16
+"""Levels of ``${A:-${B:-...}}`` followed; each level rescans its text once, so cost is at most this
+many passes over a value (linear)."""
+
+
+@dataclass
+class Expansion:
+    """What interpolating one value gave: the text, the variables used, and what could not be resolved."""
+
+    value: str
+    uses: list[Substitution] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+
+
+def interpolate(text: str, env: Env) -> Expansion:
+    """``text`` interpolated as the Compose specification says (docs.docker.com/reference/compose-file/
+    interpolation): ``$VAR``, ``${VAR}``, ``${VAR:-default}``, ``${VAR-default}``, ``${VAR:?err}``,
+    ``${VAR?err}``, ``${VAR:+alt}``, ``${VAR+alt}``, nested operands (``${A:-${B:-x}}``) and ``$$`` for a
+    literal ``$``; a ``$`` not followed by a name or ``{`` stays as it is.
+
+    Unlike Compose, a reference that cannot be resolved here (an unset ``${VAR}`` or ``${VAR:?err}``,
+    an invalid ``${ VAR}``) is kept as written, with a problem naming the variable: the user's shell may
+    set it, and a placeholder never names a host. Linear on any input (see :data:`MAX_NESTING`).
+    """
+    result = Expansion(value="")
+    result.value = _expand(text, env, result, 0)
+    return result
+
+
+def _expand(text: str, env: Env, result: Expansion, depth: int) -> str:
+    parts: list[str] = []
+    i, n = 0, len(text)
+    while i < n:
+        j = text.find("$", i)
+        if j < 0:
+            parts.append(text[i:])
+            break
+        parts.append(text[i:j])
+        nxt = text[j + 1] if j + 1 < n else ""
+        if nxt == "$":
+            parts.append("$")
+            i = j + 2
+        elif nxt == "{":
+            end = _closing_brace(text, j)
+            if end < 0:  # no `}` closes it: nothing after it can close either
+                result.problems.append(
+                    f"invalid interpolation format {text[j : j + 40]!r} (no closing brace)"
+                )
+                parts.append(text[j:])
+                break
+            parts.append(_braced(text[j + 2 : end], text[j : end + 1], env, result, depth))
+            i = end + 1
+        elif nxt in _NAME_START:
+            k = j + 1
+            while k < n and text[k] in _NAME_CHARS:
+                k += 1
+            parts.append(_direct(text[j + 1 : k], text[j:k], env, result))
+            i = k
+        else:
+            parts.append("$")
+            i = j + 1
+    return "".join(parts)
+
+
+def _closing_brace(text: str, start: int) -> int:
+    """The index of the ``}`` that closes the ``${`` at ``start`` (nested ``${`` counted, as Compose
+    counts them; a bare ``{`` is text), or -1."""
+    depth, i = 0, start
+    while i < len(text):
+        if text.startswith("${", i):
+            depth += 1
+            i += 2
+            continue
+        if text[i] == "}":
+            depth -= 1
+            if depth == 0:
+                return i
+        i += 1
+    return -1
+
+
+def _use(name: str, binding: Binding, result: Expansion) -> str:
+    sub = Substitution(name=name, value=binding.value, source=binding.source)
+    if sub not in result.uses:
+        result.uses.append(sub)
+    return binding.value
+
+
+def _direct(name: str, written: str, env: Env, result: Expansion) -> str:
+    binding = env.get(name)
+    if binding is None:
+        result.problems.append(f"variable {name} is not set (Compose would use an empty string)")
+        return written
+    return _use(name, binding, result)
+
+
+def _braced(body: str, written: str, env: Env, result: Expansion, depth: int) -> str:
+    """One ``${...}``: ``body`` is what is between the braces."""
+    k = 0
+    while k < len(body) and body[k] in _NAME_CHARS:
+        k += 1
+    name, rest = body[:k], body[k:]
+    op = next((o for o in _OPERATORS if rest.startswith(o)), None)
+    if not name or name[0] not in _NAME_START or (rest and op is None):
+        result.problems.append(f"invalid interpolation format {written[:40]!r}")
+        return written
+    if op is None:
+        return _direct(name, written, env, result)
+    if depth >= MAX_NESTING:
+        result.problems.append(f"{written[:40]!r}: nested deeper than {MAX_NESTING} levels")
+        return written
+    arg = rest[len(op) :]
+    binding = env.get(name)
+    present = binding is not None and (binding.value != "" or ":" not in op)
+    if op in (":-", "-"):
+        if binding is not None and present:
+            return _use(name, binding, result)
+        return _expand(arg, env, result, depth + 1)
+    if op in (":+", "+"):
+        return _expand(arg, env, result, depth + 1) if present else ""
+    if binding is not None and present:  # :? and ?
+        return _use(name, binding, result)
+    message = _expand(arg, env, Expansion(value=""), depth + 1)
+    result.problems.append(
+        f"required variable {name} is missing a value" + (f": {message}" if message else "")
+    )
+    return written
 
 
 def _interpolate(value: str, env: dict[str, str]) -> str:
-    """``${VAR}``, ``${VAR:-default}`` (and the other operators), ``$VAR`` and ``$$`` as Compose expands
-    them from ``env``; a variable that is not known stays as written.
+    """``value`` interpolated from plain values (see :func:`interpolate`)."""
+    return interpolate(value, {k: Binding(v, Source(file="")) for k, v in env.items()}).value
 
-    Linear on any input: the braced form is only tried up to the last ``}`` (after it, no ``${`` can
-    close, and trying each one would scan to the end: quadratic on ``${a:-`` repeated).
-    """
 
-    def sub(m: re.Match[str]) -> str:
-        if m.group(0) == "$$":
-            return "$"
-        name = m.group("bare") or m.group("name")
-        groups = m.groupdict()
-        op, default = groups.get("op"), groups.get("arg") or ""
-        current = env.get(name)
-        if op == ":-" and not current:
-            return default
-        if op == "-" and current is None:
-            return default
-        if op in (":?", "?") and not current:
-            return m.group(0)  # required and unknown here: leave it visibly unexpanded
-        if op == ":+":
-            return default if current else ""
-        if op == "+":
-            return default if current is not None else ""
-        return current if current is not None else m.group(0)
+class Interpolator:
+    """Interpolates every value of one Compose file's services with that file's variables, as Compose does
+    before merging files; what cannot be resolved is a warning on its line (each once)."""
 
-    last = value.rfind("}") + 1
-    return _BRACED.sub(sub, value[:last]) + _UNBRACED.sub(sub, value[last:])
+    def __init__(self, env: Env, file: str, out: Collector) -> None:
+        self.env, self.file = env, file
+        self.notes = Notes(out)
+
+    def tree(self, value: Any, line: int | None) -> Any:
+        """``value`` with every string interpolated (mapping keys are not, as in Compose); lines, files
+        and ``!reset``/``!override`` tags are kept. What changes is copied, never changed in place (an
+        anchored node shared by two services would be interpolated twice); what does not is returned
+        as it is."""
+        if isinstance(value, LineDict):
+            items = {k: self.tree(v, value.key_lines.get(k, value.line)) for k, v in value.items()}
+            if all(items[k] is v for k, v in value.items()):
+                return value  # nothing to interpolate: shared, not copied
+            out_map = type(value)(items)
+            out_map.line = value.line
+            out_map.key_lines, out_map.key_files = dict(value.key_lines), dict(value.key_files)
+            _copy_tag(value, out_map)
+            return out_map
+        if isinstance(value, LineList):
+            lines = value.item_lines
+            elements = [self.tree(v, lines[i] if i < len(lines) else value.line) for i, v in enumerate(value)]
+            if all(new is old for new, old in zip(elements, value, strict=True)):
+                return value
+            out_list = type(value)(elements)
+            out_list.line, out_list.item_lines = value.line, list(value.item_lines)
+            _copy_tag(value, out_list)
+            return out_list
+        if isinstance(value, str) and "$" in value and tag_of(value) is None:
+            return self.text(value, line)
+        return value
+
+    def text(self, value: str, line: int | None) -> str:
+        done = interpolate(value, self.env)
+        for problem in done.problems:
+            self.notes.add(self.file, line, f"interpolation: {problem}; kept as written")
+        return Interpolated(done.value, value, tuple(done.uses)) if done.value != value else value
+
+
+class Notes:
+    """Warnings that repeat (one unset variable used on ten lines) gathered into one per file and
+    message, at the first line, naming the others: ``... (also at lines 49, 53)``."""
+
+    MAX_LINES_SHOWN = 10
+
+    def __init__(self, out: Collector) -> None:
+        self.out = out
+        self._lines: dict[tuple[str, str], list[int | None]] = {}
+
+    def add(self, file: str, line: int | None, message: str) -> None:
+        lines = self._lines.setdefault((file, message), [])
+        if line not in lines:
+            lines.append(line)
+
+    def flush(self) -> None:
+        for (file, message), lines in self._lines.items():
+            more = [str(n) for n in lines[1:] if n is not None]
+            shown = ", ".join(more[: self.MAX_LINES_SHOWN]) + (
+                ", ..." if len(more) > self.MAX_LINES_SHOWN else ""
+            )
+            self.out.warn(file, lines[0], message + (f" (also at lines {shown})" if more else ""))
+        self._lines.clear()
+
+
+def _copy_tag(source: Any, target: Any) -> None:
+    tag = tag_of(source)
+    if tag is not None:
+        target.tag = tag
 
 
 MAX_ENV_FILE_BYTES = 256 * 1024
 
 
+@dataclass(frozen=True)
+class EnvEntry:
+    """One ``KEY=VALUE`` of an env file: the value as resolved, as written, and what it took from where."""
+
+    value: str
+    raw: str
+    source: Source
+    uses: tuple[Substitution, ...] = ()
+
+
 def read_env_file(path: Path, out: Collector, rel: str) -> dict[str, str]:
+    """The variables of a dotenv file (see :func:`read_env_entries`), as plain values."""
+    return {k: e.value for k, e in read_env_entries(path, out, rel).items()}
+
+
+def read_env_entries(path: Path, out: Collector, rel: str, lookup: Env | None = None) -> dict[str, EnvEntry]:
     """The variables of a dotenv file, read by Compose's rules (docs.docker.com/compose/env-file):
     ``export`` and quotes, ``# comment`` after a space (or after the closing quote), multi-line quoted
-    values, escapes in double quotes; unquoted and double-quoted values interpolate the variables
-    defined above them (``$VAR``, ``${VAR:-x}``), single-quoted ones are literal. A line that does not
-    parse is a warning with its line. Missing files are not an error (a scan must not fail on a
-    developer's absent ``.env``); what is not a regular file is never opened (a FIFO would block).
+    values, escapes in double quotes; unquoted and double-quoted values interpolate (``$VAR``,
+    ``${VAR:-x}``), single-quoted ones are literal. A name is looked up in ``lookup`` first (the
+    project's variables, as Compose does for a service's ``env_file``), then among the variables
+    defined above it. A line that does not parse is a warning with its line. Missing files are not an
+    error here (a scan must not fail on a developer's absent ``.env``); what is not a regular file is
+    never opened (a FIFO would block).
 
     python-dotenv parses; interpolation is ours, because python-dotenv's would read the scanning
     machine's environment, expand single-quoted values and ignore ``$VAR``.
     """
-    values: dict[str, str] = {}
-    try:
-        st = path.stat()
-        if not stat.S_ISREG(st.st_mode):
-            return values
-        if st.st_size > MAX_ENV_FILE_BYTES:
-            out.warn(rel, None, f"env file larger than {MAX_ENV_FILE_BYTES // 1024} KB; not read")
-            return values
-        text = path.read_text(encoding="utf-8", errors="replace")
-    except (OSError, ValueError):  # ValueError: a NUL byte in the path
+    values: dict[str, EnvEntry] = {}
+    text = _env_text(path, out, rel)
+    if text is None:
         return values
+    known: dict[str, Binding] = {}
+    interp = Interpolator(ChainMap(dict(lookup or {}), known), rel, out)
     for binding in parse_stream(io.StringIO(text)):
+        line = binding.original.line
         if binding.error:
-            line = (
+            shown = (
                 binding.original.string.strip().splitlines()[0][:60]
                 if binding.original.string.strip()
                 else ""
             )
-            out.warn(rel, binding.original.line, f"env file: expected KEY=VALUE, got {line!r}; ignored")
+            out.warn(rel, line, f"env file: expected KEY=VALUE, got {shown!r}; ignored")
             continue
         if binding.key is None or binding.value is None:
             continue  # a comment, a blank line, or a bare KEY (taken from the shell: unknown here)
+        src = Source(file=rel, line=line)
         literal = binding.original.string.partition("=")[2].lstrip().startswith("'")
-        values[binding.key] = binding.value if literal else _interpolate(binding.value, values)
+        value: str = binding.value
+        if not literal and "$" in value:
+            value = interp.text(binding.value, line)
+        uses = value.uses if isinstance(value, Interpolated) else ()
+        values[binding.key] = EnvEntry(str(value), binding.value, src, uses)
+        known[binding.key] = Binding(str(value), src)
+    interp.notes.flush()
     return values
+
+
+def _env_text(path: Path, out: Collector, rel: str) -> str | None:
+    try:
+        st = path.stat()
+        if not stat.S_ISREG(st.st_mode):
+            return None
+        if st.st_size > MAX_ENV_FILE_BYTES:
+            out.warn(rel, None, f"env file larger than {MAX_ENV_FILE_BYTES // 1024} KB; not read")
+            return None
+        return path.read_text(encoding="utf-8", errors="replace")
+    except (OSError, ValueError):  # ValueError: a NUL byte in the path
+        return None
+
+
+def project_env(directory: Path, root: Path, out: Collector) -> Env:
+    """The variables of the project directory's ``.env`` (Compose's default env file), with their lines."""
+    path = directory / ".env"
+    return {k: Binding(e.value, e.source) for k, e in read_env_entries(path, out, _rel(path, root)).items()}
 
 
 def merge(base: Any, over: Any, key: str = "", over_file: str | None = None) -> Any:
@@ -374,8 +624,8 @@ def _as_map(value: Any, r: Reader | None = None, field: str = "") -> Any:
     for i, item in enumerate(value):
         line = lines[i] if i < len(lines) else None
         if isinstance(item, str):
-            key, sep, v = item.partition("=")
-            result[key] = v if sep else None
+            key, v = _split_item(item)
+            result[key] = v
         elif isinstance(item, dict) and item:  # depends_on long list form is not valid, but be lenient
             key = next(iter(item))
             result[key] = item[key]
@@ -392,6 +642,19 @@ def _as_map(value: Any, r: Reader | None = None, field: str = "") -> Any:
     return result
 
 
+def _split_item(item: str) -> tuple[str, str | None]:
+    """``KEY=VALUE`` -> (KEY, VALUE); ``KEY`` -> (KEY, None). An interpolated item keeps, in its value,
+    what the value was written as and the variables that filled it in."""
+    key, sep, value = item.partition("=")
+    if not sep:
+        return key, None
+    if isinstance(item, Interpolated):
+        raw_key, _, raw_value = item.raw.partition("=")
+        if raw_key == key and value != raw_value:
+            return key, Interpolated(value, raw_value, item.uses)
+    return key, value
+
+
 def assemble(plan: list[ComposeFile], root: Path, out: Collector, loader: Any) -> Project | None:
     """Merge a project's files (with ``include:`` and ``extends:``) into one service map."""
     main = plan[0]
@@ -403,10 +666,10 @@ def assemble(plan: list[ComposeFile], root: Path, out: Collector, loader: Any) -
         directory=main.path.parent,
         files=[f.rel for f in plan],
     )
-    project.env = read_env_file(main.path.parent / ".env", out, _rel(main.path.parent / ".env", root))
+    project.env = project_env(main.path.parent, root, out)
     seen_includes = {f.path.resolve() for f in plan}  # a file including one of these is a cycle
     for f in plan:
-        _add_file(project, f, root, out, loader, seen_includes, depth=0)
+        _add_file(project, f, root, out, loader, seen_includes, depth=0, env=project.env)
     _apply_extends(project, root, out, loader)
     return project if project.services else None
 
@@ -427,9 +690,17 @@ def _rel(path: Path, root: Path) -> str:
 
 
 def _add_file(
-    project: Project, f: ComposeFile, root: Path, out: Collector, loader: Any, seen: set[Path], depth: int
+    project: Project,
+    f: ComposeFile,
+    root: Path,
+    out: Collector,
+    loader: Any,
+    seen: set[Path],
+    depth: int,
+    env: Env,
 ) -> None:
     r = Reader(f.rel, out)
+    project.file_envs[f.rel] = env
     r.list(f.doc, "include")  # warns when it is not a list
     for key in f.doc:
         if key not in TOP_LEVEL_KEYS and not str(key).startswith("x-"):
@@ -443,8 +714,11 @@ def _add_file(
         if doc is None:
             out.warn(f.rel, line, f"include {p}: file not found or unreadable")
             continue
-        _add_file(project, ComposeFile(target, _rel(target, root), doc), root, out, loader, seen, depth + 1)
-    services = r.map(f.doc, "services")
+        inc = ComposeFile(target, _rel(target, root), doc)
+        _add_file(project, inc, root, out, loader, seen, depth + 1, _included_env(env, f, inc, root, out))
+    interp = Interpolator(env, f.rel, out)
+    services = interp.tree(r.map(f.doc, "services"), None)
+    interp.notes.flush()
     if tag_of(services) is not None:  # `services: !reset {}` / `!override {...}` drop the services so far
         project.services.clear()
         project.service_files.clear()
@@ -475,6 +749,14 @@ def _add_file(
         project.volumes.update(vols)
 
 
+def _included_env(env: Env, includer: ComposeFile, inc: ComposeFile, root: Path, out: Collector) -> Env:
+    """The variables an included file is interpolated with: the includer's, then the included file's
+    own folder's ``.env`` for names the includer does not set (``docker compose`` does the same)."""
+    if inc.path.parent == includer.path.parent:
+        return env
+    return ChainMap(dict(env), dict(project_env(inc.path.parent, root, out)))
+
+
 def _apply_extends(project: Project, root: Path, out: Collector, loader: Any) -> None:
     for name in list(project.services):
         chain: list[str] = []
@@ -494,7 +776,9 @@ def _apply_extends(project: Project, root: Path, out: Collector, loader: Any) ->
                     target = (root / rel).parent / ext["file"]
                     doc = loader(target.resolve())
                     if isinstance(doc, dict) and isinstance(doc.get("services"), dict):
-                        base = doc["services"].get(base_name)
+                        interp = Interpolator(project.env_of(rel), _rel(target, root), out)
+                        base = interp.tree(doc["services"].get(base_name), None)
+                        interp.notes.flush()
                 else:
                     base = project.services.get(base_name)
             if not isinstance(base, dict) or base_name in chain:
@@ -518,11 +802,12 @@ def _apply_extends(project: Project, root: Path, out: Collector, loader: Any) ->
 def components(project: Project, root: Path, out: Collector) -> list[Component]:
     """One component per service of an assembled project."""
     result = []
-    one_shot = _run_to_completion(project)
+    one_shot = run_to_completion(project)
+    notes = Notes(out)
     for name, svc in project.services.items():
         rel = project.service_files.get(name, project.files[0])
         r = Reader(rel, out)
-        comp = _component(name, svc, project, r, root, out)
+        comp = _component(name, svc, project, r, root, notes)
         waiter = one_shot.get(name)
         if waiter and comp.kind in (Kind.DATASTORE, Kind.CACHE, Kind.QUEUE):
             # `redis-cli --cluster create`, `mongo --eval rs.initiate()`: the datastore's image used as a
@@ -533,10 +818,11 @@ def components(project: Project, root: Path, out: Collector) -> list[Component]:
                 f"its image {comp.image} is used as a client"
             )
         result.append(comp)
+    notes.flush()
     return result
 
 
-def _run_to_completion(project: Project) -> dict[str, str]:
+def run_to_completion(project: Project) -> dict[str, str]:
     """Services another service waits for with ``condition: service_completed_successfully``: one-shots
     (service -> the first service that waits for it)."""
     out: dict[str, str] = {}
@@ -548,13 +834,14 @@ def _run_to_completion(project: Project) -> dict[str, str]:
     return out
 
 
-def _component(
-    name: str, svc: LineDict, project: Project, r: Reader, root: Path, out: Collector
-) -> Component:
+def _component(name: str, svc: LineDict, project: Project, r: Reader, root: Path, notes: Notes) -> Component:
     image = r.str(svc, "image")
     kind, engine, reason = classify(name, image)
+    written = svc.get("image")
+    if isinstance(written, Interpolated) and reason.startswith("image "):
+        reason += f" (written {written.raw} at {r.src(svc, 'image')})"
     deploy = r.map(svc, "deploy")
-    env = _env(svc, project, r, root, out)
+    env = _env(svc, project, r, root, notes)
     ports = _ports(svc, r.at(svc, "ports"))
     health = r.map(svc, "healthcheck")
     probe = None
@@ -611,7 +898,8 @@ def _component(
         env=env,
         resources=resources,
         security=security,
-        command=_command(svc.get("command")),
+        command=(command := _command(svc.get("command"))),
+        command_sources=r.item_srcs(svc, "command", len(command)),
         build=_build(svc.get("build")),
         dockerfile=_build(svc.get("build"), "dockerfile"),
         source=r.src(svc),
@@ -699,36 +987,73 @@ def _command(value: Any) -> list[str]:
     return []
 
 
-def _env(svc: LineDict, project: Project, r: Reader, root: Path, out: Collector) -> list[EnvVar]:
+def _env(svc: LineDict, project: Project, r: Reader, root: Path, notes: Notes) -> list[EnvVar]:
+    """A service's environment as Compose builds it: its ``env_file`` files in order, then
+    ``environment`` over them; a name with no value (``- VAR``, ``VAR:``) takes the project's
+    ``.env`` value (Compose would also look in the shell, which redline does not have)."""
     result: dict[str, EnvVar] = {}
-    files = svc.get("env_file")
-    entries = files if isinstance(files, list) else [files] if files is not None else []
-    base = (root / r.file).parent
-    for entry in entries:
-        path = entry.get("path") if isinstance(entry, dict) else entry
-        if not isinstance(path, str):
-            continue
-        target = base / _interpolate(path, project.env)
+    files_r = r.at(svc, "env_file")
+    lookup = project.env_of(files_r.file)
+    for path, required, line in _env_files(svc.get("env_file"), files_r, files_r.line(svc, "env_file")):
+        target = (root / files_r.file).parent / path
         rel = _rel(target, root)
-        for k, v in read_env_file(target, out, rel).items():
-            result[k] = EnvVar(name=k, value=v, source=Source(file=rel, line=None))
-    r = r.at(svc, "environment")
-    env = _as_map(svc.get("environment") or {}, r, "environment")
-    if isinstance(env, dict):
-        for k, v in env.items():
-            key = str(k)
-            value = None if v is None else ("true" if v is True else "false" if v is False else str(v))
-            var = EnvVar(
-                name=key,
-                value=value,
-                source=Source(file=r.file, line=env.line_of(k) if isinstance(env, LineDict) else None),
+        if required and not target.is_file():
+            notes.add(
+                files_r.file, line, f"env_file {path}: not found (Compose refuses to start the service)"
             )
-            if value is not None and "$" in value:
-                expanded = _interpolate(value, project.env)
-                if expanded != value:
-                    var.expanded = expanded
-            result[key] = var
+            continue
+        for k, e in read_env_entries(target, notes.out, rel, lookup).items():
+            result[k] = EnvVar(
+                name=k,
+                value=e.raw,
+                expanded=e.value if e.value != e.raw else None,
+                substitutions=list(e.uses),
+                source=e.source,
+            )
+    r = r.at(svc, "environment")
+    lookup = project.env_of(r.file)
+    env = _as_map(svc.get("environment") or {}, r, "environment")
+    for k, v in env.items() if isinstance(env, dict) else ():
+        key = str(k)
+        var = EnvVar(
+            name=key, source=Source(file=r.file, line=env.line_of(k) if isinstance(env, LineDict) else None)
+        )
+        if isinstance(v, Interpolated):
+            var.value, var.expanded, var.substitutions = v.raw, str(v), list(v.uses)
+        elif v is not None:
+            var.value = "true" if v is True else "false" if v is False else str(v)
+        elif key in lookup:  # pass-through: `- VAR` takes VAR from the environment Compose runs in
+            binding = lookup[key]
+            var.expanded = binding.value
+            var.substitutions = [Substitution(name=key, value=binding.value, source=binding.source)]
+        else:
+            notes.add(
+                r.file,
+                var.source.line if var.source else None,
+                f"environment {key}: no value and none in the project's .env "
+                "(Compose takes it from the shell it runs in); unknown here",
+            )
+        result[key] = var
     return list(result.values())
+
+
+def _env_files(value: Any, r: Reader, line: int | None) -> list[tuple[str, bool, int | None]]:
+    """(path, required, line) of each ``env_file`` entry: a string, a list of strings, or the long form
+    ``{path, required}`` (``required`` defaults to true). Other entries are warnings."""
+    items = value if isinstance(value, list) else [value] if value is not None else []
+    lines = getattr(value, "item_lines", [])
+    result: list[tuple[str, bool, int | None]] = []
+    for i, item in enumerate(items):
+        at = lines[i] if i < len(lines) else line
+        path = item.get("path") if isinstance(item, dict) else item
+        required = item.get("required", True) if isinstance(item, dict) else True
+        if not isinstance(path, str) or "\0" in path or not isinstance(required, bool | str):
+            r.out.warn(
+                r.file, at, f"env_file: expected a path or {{path, required}}, got {found(item)}; ignored"
+            )
+            continue
+        result.append((path, required is True or str(required).lower() == "true", at))
+    return result
 
 
 def _ports(svc: LineDict, r: Reader) -> list[Port]:

@@ -61,6 +61,15 @@ class Reader:
             return Reader(node.key_files[key], self.out)
         return self
 
+    def item_srcs(self, node: Any, key: builtins.str, count: builtins.int) -> builtins.list[Source]:
+        """The source of each of ``count`` items read from ``node[key]``: each item's own line when the
+        value is a list that knows them, else the key's line for every item (a string split in words)."""
+        head = self.at(node, key).src(node, key)
+        value = node.get(key) if isinstance(node, dict) else None
+        if isinstance(value, LineList) and len(value.item_lines) == count:
+            return [Source(file=head.file, line=n) for n in value.item_lines]
+        return [head] * count
+
     def line(self, node: Any, key: Any = None) -> builtins.int | None:
         return self.src(node, key).line
 

@@ -12,7 +12,7 @@ import contextlib
 import functools
 import os
 import stat
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -57,8 +57,11 @@ def _spec(lines: Iterable[str]) -> pathspec.PathSpec:
     return pathspec.GitIgnoreSpec.from_lines(lines)
 
 
-def discover(root: Path, out: Collector, exclude: Iterable[str] = ()) -> Discovery:
-    """Walk ``root`` (a directory or one file) and list the YAML files worth reading."""
+def discover(
+    root: Path, out: Collector, exclude: Iterable[str] = (), wanted: Callable[[str], bool] | None = None
+) -> Discovery:
+    """Walk ``root`` (a directory or one file) and list the files worth reading: those whose name
+    ``wanted`` accepts (the readers', sources/registry.py), by default YAML."""
     root = root.resolve()
     if root.is_file():
         found = Discovery(root=root.parent)
@@ -97,7 +100,7 @@ def discover(root: Path, out: Collector, exclude: Iterable[str] = ()) -> Discove
         if "Chart.yaml" in filenames and not ignored(here / "Chart.yaml", False):
             found.charts.append(here)
         for name in sorted(filenames):
-            if not name.lower().endswith(YAML_SUFFIXES):
+            if not (wanted(name) if wanted is not None else name.lower().endswith(YAML_SUFFIXES)):
                 continue
             full = here / name
             if ignored(full, False):

@@ -30,15 +30,38 @@ ENGINE_KIND: dict[str, Kind] = {
     "etcd": Kind.DATASTORE,
     "minio": Kind.DATASTORE,
     "spanner": Kind.DATASTORE,
+    "oracle": Kind.DATASTORE,
+    "documentdb": Kind.DATASTORE,
+    "cosmosdb": Kind.DATASTORE,
+    "couchbase": Kind.DATASTORE,
+    "arangodb": Kind.DATASTORE,
+    "rethinkdb": Kind.DATASTORE,
+    "surrealdb": Kind.DATASTORE,
+    "questdb": Kind.DATASTORE,
+    "yugabytedb": Kind.DATASTORE,
+    "tidb": Kind.DATASTORE,
+    "solr": Kind.DATASTORE,
+    "meilisearch": Kind.DATASTORE,
+    "typesense": Kind.DATASTORE,
+    "qdrant": Kind.DATASTORE,
+    "weaviate": Kind.DATASTORE,
+    "milvus": Kind.DATASTORE,
+    "chroma": Kind.DATASTORE,
     "redis": Kind.CACHE,
     "valkey": Kind.CACHE,
     "memcached": Kind.CACHE,
     "keydb": Kind.CACHE,
+    "dragonfly": Kind.CACHE,
+    "garnet": Kind.CACHE,
+    "hazelcast": Kind.CACHE,
     "rabbitmq": Kind.QUEUE,
     "kafka": Kind.QUEUE,
     "nats": Kind.QUEUE,
     "activemq": Kind.QUEUE,
     "pulsar": Kind.QUEUE,
+    "mosquitto": Kind.QUEUE,
+    "emqx": Kind.QUEUE,
+    "nsq": Kind.QUEUE,
     "zookeeper": Kind.DATASTORE,
     "nginx": Kind.GATEWAY,
     "openresty": Kind.GATEWAY,
@@ -67,6 +90,30 @@ _ALIASES: dict[str, str] = {
     "elasticsearch": "elasticsearch",
     "opensearch": "opensearch",
     "mssql": "mssql",
+    "azure-sql-edge": "mssql",
+    "sql-edge": "mssql",
+    "oracle-free": "oracle",
+    "oracle-xe": "oracle",
+    "documentdb": "documentdb",
+    "documentdb-local": "documentdb",
+    "ferretdb": "documentdb",
+    "azure-cosmos-emulator": "cosmosdb",
+    "couchbase": "couchbase",
+    "arangodb": "arangodb",
+    "rethinkdb": "rethinkdb",
+    "surrealdb": "surrealdb",
+    "questdb": "questdb",
+    "yugabyte": "yugabytedb",
+    "tidb": "tidb",
+    "solr": "solr",
+    "meilisearch": "meilisearch",
+    "typesense": "typesense",
+    "qdrant": "qdrant",
+    "weaviate": "weaviate",
+    "milvus": "milvus",
+    "chroma": "chroma",
+    "percona-server-mongodb": "mongodb",
+    "percona-server": "mysql",
     "dynamodb-local": "dynamodb",
     "couchdb": "couchdb",
     "neo4j": "neo4j",
@@ -78,6 +125,9 @@ _ALIASES: dict[str, str] = {
     "valkey": "valkey",
     "memcached": "memcached",
     "keydb": "keydb",
+    "dragonfly": "dragonfly",
+    "garnet": "garnet",
+    "hazelcast": "hazelcast",
     "rabbitmq": "rabbitmq",
     "kafka": "kafka",
     "cp-kafka": "kafka",
@@ -85,6 +135,13 @@ _ALIASES: dict[str, str] = {
     "nats": "nats",
     "activemq": "activemq",
     "pulsar": "pulsar",
+    "artemis": "activemq",
+    "activemq-artemis": "activemq",
+    "eclipse-mosquitto": "mosquitto",
+    "mosquitto": "mosquitto",
+    "emqx": "emqx",
+    "nsq": "nsq",
+    "cp-server": "kafka",
     "zookeeper": "zookeeper",
     "cp-zookeeper": "zookeeper",
     "nginx": "nginx",
@@ -119,7 +176,14 @@ _NOT_ENGINE = {
     "console",
     "connect",
     "schema",
+    "express",
+    "management-center",
+    "dashboard",
 }
+
+# (a folder of the repository, its last segment) -> engine: images named for a product only by their
+# folder (``mcr.microsoft.com/mssql/server``, ``mcr.microsoft.com/mssql/rhel/server``).
+_PATH_ENGINES: dict[tuple[str, str], str] = {("mssql", "server"): "mssql"}
 
 
 def image_name(image: str) -> str:
@@ -146,6 +210,10 @@ def engine_of(image: str | None) -> str | None:
     if not image:
         return None
     name = image_name(image)
+    folders = image.split("@", 1)[0].lower().split("/")[:-1]
+    for folder in folders:
+        if (folder, name) in _PATH_ENGINES:
+            return _PATH_ENGINES[(folder, name)]
     if name in _ALIASES:
         return _ALIASES[name]
     words = [w for w in re.split(r"[-_.]", name) if w]

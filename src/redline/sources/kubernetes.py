@@ -9,6 +9,7 @@ ConfigMaps, Secrets, PVCs and any unknown kind or CRD become :class:`K8sObject` 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -401,9 +402,9 @@ def _container(raw: LineDict, init: bool, r: Reader, env_from: list[EnvFrom]) ->
         if vf:
             skr, cmr, fr = r.map(vf, "secretKeyRef"), r.map(vf, "configMapKeyRef"), r.map(vf, "fieldRef")
             if skr:
-                env.append(
-                    EnvVar(name=ename, secret_ref=f"{r.str(skr, 'name')}/{r.str(skr, 'key')}", source=src)
-                )
+                secret, key = r.str(skr, "name") or "", r.str(skr, "key")
+                env.append(EnvVar(name=ename, secret_ref=f"{secret}/{key}", source=src))
+                env_from.append(EnvFrom(name, "Secret", secret, key, ename, "", src))
             elif cmr:
                 cm, key = r.str(cmr, "name") or "", r.str(cmr, "key")
                 env.append(EnvVar(name=ename, config_ref=f"{cm}/{key}", source=src))
@@ -429,7 +430,9 @@ def _container(raw: LineDict, init: bool, r: Reader, env_from: list[EnvFrom]) ->
                     EnvFrom(name, kind, r.str(ref, "name") or "", None, None, prefix, r.src(ef, key))
                 )
     lifecycle = r.map(raw, "lifecycle")
-    command = [str(x) for x in r.list(raw, "command")] + [str(x) for x in r.list(raw, "args")]
+    words = {key: [str(x) for x in r.list(raw, key)] for key in ("command", "args")}
+    command = words["command"] + words["args"]
+    sources = [s for key, some in words.items() for s in r.item_srcs(raw, key, len(some))]
     return Container(
         name=name,
         image=image,
@@ -445,8 +448,54 @@ def _container(raw: LineDict, init: bool, r: Reader, env_from: list[EnvFrom]) ->
         security=_security(r.map(raw, "securityContext"), r, r.src(raw, "securityContext")),
         pre_stop=bool(r.map(lifecycle, "preStop")) if lifecycle else None,
         command=command,
+        command_sources=sources,
         source=r.src(raw),
     )
+
+
+MAX_EXPANSIONS = 256  # $(VAR) references expanded in one value; the rest are kept as written
+
+
+def expand_refs(text: str, lookup: Callable[[str], str | None]) -> tuple[str, list[str]]:
+    """``$(VAR)`` references in ``text`` expanded as the kubelet does, and the names it expanded.
+
+    ``lookup`` gives a variable's value, or None when the container defines no such variable before
+    this one: the reference then stays as written. ``$$`` is a literal ``$`` (so ``$$(VAR)`` is the text
+    ``$(VAR)``); any other ``$`` is kept. Linear on any input: the position of the next ``)`` is found
+    once and reused, and once none is left later ``$(`` are not searched again.
+    """
+    if "$" not in text:
+        return text, []
+    out: list[str] = []
+    names: list[str] = []
+    pos = 0
+    close = -2  # the next ")" at or after the cursor; -1 once there is none
+    i = text.find("$")
+    while 0 <= i < len(text) - 1:
+        out.append(text[pos:i])
+        nxt = text[i + 1]
+        pos = i + 2
+        if nxt == "$":
+            out.append("$")
+        elif nxt == "(" and close != -1:
+            if close < i + 2:
+                close = text.find(")", i + 2)
+            if close == -1:
+                out.append("$(")
+            else:
+                name = text[i + 2 : close]
+                value = lookup(name) if len(names) < MAX_EXPANSIONS else None
+                if value is None:
+                    out.append(f"$({name})")
+                else:
+                    out.append(value)
+                    names.append(name)
+                pos = close + 1
+        else:
+            out.append("$" + nxt)
+        i = text.find("$", pos)
+    out.append(text[pos:])
+    return "".join(out), names
 
 
 def _knative_scale(annotations: LineDict, name: str, r: Reader) -> int | None:
@@ -663,4 +712,4 @@ def hpa_of(obj: K8sObject) -> tuple[str | None, str | None, Autoscaling]:
     )
 
 
-__all__ = ["KubeRead", "Workload", "hpa_of", "is_kubernetes", "parse_percent", "read"]
+__all__ = ["KubeRead", "Workload", "expand_refs", "hpa_of", "is_kubernetes", "parse_percent", "read"]

@@ -20,10 +20,9 @@ from pathlib import Path
 from typing import Any
 
 from redline.model import Provenance, SkipKind, Source
-from redline.sources import kpatch, kubernetes
+from redline.sources import kpatch
 from redline.sources.diagnostics import Collector, Reader
 from redline.sources.engines import split_image
-from redline.sources.kubernetes import KubeRead
 from redline.sources.yamlio import LineDict, LineList, YamlError, load_documents
 
 KUSTOMIZATION_NAMES = ("kustomization.yaml", "kustomization.yml", "Kustomization")
@@ -104,16 +103,6 @@ def component_files(kustomizations: list[Kustomization]) -> dict[Path, str]:
             else:
                 base.add(res)
     return {p: rel for p, rel in optional.items() if p not in base}
-
-
-def namespaces(kustomizations: list[Kustomization]) -> dict[Path, str]:
-    """Files whose objects a kustomization puts in a namespace (the first kustomization that says so)."""
-    result: dict[Path, str] = {}
-    for k in kustomizations:
-        if k.namespace and not k.is_component:
-            for res in k.resources:
-                result.setdefault(res, k.namespace)
-    return result
 
 
 def unlisted_files(kustomizations: list[Kustomization], files: list[Path]) -> dict[Path, str]:
@@ -330,6 +319,7 @@ class BuiltObject:
     doc: LineDict
     file: str
     kind: str
+    path: Path | None = None  # the resource file it came from; None when a generator made it
     names: list[str] = field(default_factory=list)
     namespaces: list[str | None] = field(default_factory=list)
     before: dict[str, tuple[Any, Source]] = field(default_factory=dict)  # replicas/image before transforms
@@ -493,7 +483,7 @@ class _Builder:
         if docs is None:
             return  # unreadable: the loader said why
         self.note(target)
-        self.add(into, _objects(docs, self.f.rel(target)), r, line)
+        self.add(into, _objects(docs, self.f.rel(target), target), r, line)
 
     def component(
         self,
@@ -544,7 +534,7 @@ def _id(obj: BuiltObject) -> _Id:
     return (obj.kind, obj.namespace or "default", obj.name or "")
 
 
-def _objects(docs: list[Any], rel: str) -> list[BuiltObject]:
+def _objects(docs: list[Any], rel: str, path: Path) -> list[BuiltObject]:
     """The Kubernetes objects of a resource file (List kinds unpacked), each with what it said before."""
     result: list[BuiltObject] = []
     stack = list(reversed(docs))
@@ -562,6 +552,7 @@ def _objects(docs: list[Any], rel: str) -> list[BuiltObject]:
             doc=doc,
             file=rel,
             kind=doc["kind"],
+            path=path,
             names=[name] if isinstance(name, str) else [],
             namespaces=[ns if isinstance(ns, str) else None],
         )
@@ -1306,33 +1297,6 @@ def left_out(
     return result
 
 
-def read_build(b: Build, kube: KubeRead, out: Collector) -> dict[str, int]:
-    """Read a build's objects into ``kube`` (each cited to the file that defined it, with the provenance
-    of what the build changed); returns how many objects each file gave."""
-    counts: dict[str, int] = {}
-    for obj in b.objects:
-        before_w, before_o = len(kube.workloads), len(kube.objects)
-        try:
-            n = kubernetes.read([obj.doc], Reader(obj.file, out), kube)
-        except Exception as exc:  # a reader bug must cost one object, never the scan
-            del kube.workloads[before_w:], kube.objects[before_o:]
-            out.skip(
-                obj.file, f"internal error while reading ({type(exc).__name__}: {exc}); please report it"
-            )
-            continue
-        counts[obj.file] = counts.get(obj.file, 0) + n
-        for w in kube.workloads[before_w:]:
-            w.component.provenance.update(provenance(obj))
-    what = ", ".join(b.applied) if b.applied else "resources only"
-    out.warn(
-        b.rel,
-        None,
-        f"built as `kustomize build` would ({what}): {len(b.objects)} objects from {len(counts)} files, "
-        "by redline's own builder (no kustomize or kubectl binary is run)",
-    )
-    return counts
-
-
 def scan_files(
     texts: dict[Path, str],
     root: Path,
@@ -1342,8 +1306,9 @@ def scan_files(
     reported: set[Path],
 ) -> Files:
     """How a scan's builds read files: the texts the scan already holds, else the file on disk when it lies
-    inside ``root`` (a patch or env file the walk did not list). Problems of a file are reported once,
-    however many builds read it (the paths in ``reported`` were reported already)."""
+    inside ``root``. A file that cannot be read is not reported here (the scan reports the files it walks;
+    the builder warns about a patch or generator file it could not read); YAML problems of a file are
+    reported once, however many builds read it (the paths in ``reported`` were reported already)."""
 
     def rel(path: Path) -> str:
         return path.relative_to(root).as_posix() if _within(path, root) else str(path)
@@ -1353,7 +1318,7 @@ def scan_files(
             return texts[path]
         if not _within(path, root):
             return None  # a resource there was reported by follow(); a patch or env file by the builder
-        texts[path] = read(path, rel(path), out if path not in reported else Collector()) or ""
+        texts[path] = read(path, rel(path), Collector()) or ""
         return texts[path]
 
     def docs(path: Path) -> list[Any] | None:
