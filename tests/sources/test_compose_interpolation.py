@@ -376,7 +376,10 @@ def _redline_view(system: redline.System) -> dict[str, dict[str, Any]]:
         if c.platform != "compose":
             continue
         (k,) = c.containers
-        view[c.name] = {
+        # A Compose service's name is qualified `project/name` when another platform in the scan (a Helm
+        # chart in the same folder) defines the same name; docker compose knows only the plain name.
+        plain = c.name.removeprefix(f"{c.group}/") if c.group else c.name
+        view[plain] = {
             "image": c.image,
             "ports": sorted(
                 (str(p.port), str(p.published) if p.published is not None else None, p.host_ip or None)

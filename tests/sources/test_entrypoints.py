@@ -298,7 +298,7 @@ def test_scan_warns_about_an_empty_graph_and_review_still_reports_single_datasto
             {
                 "api-gateway": "published port 8080:8080 (docker-compose.yml:114); a gateway or front end, so "
                 "the other published services (customers-service, genai-service, vets-service, visits-service) "
-                "are taken as debugging ports"
+                "are taken as debugging ports; called only by tooling (prometheus-server)"
             },
         ),
         (
