@@ -53,6 +53,9 @@ class Category(StrEnum):
     OPERABILITY = "operability"
     SECURITY = "security"
     INTEGRITY = "integrity"
+    CONNECT = "connect"  # will each call reach its callee (ports, names, NetworkPolicies, DNS, credentials)
+    SCHEDULE = "schedule"  # will the pods be placed (affinity, quotas, LimitRanges, host ports, volumes)
+    START = "start"  # will the containers start and stay up (references, memory floors, probes, state)
 
 
 class Finding(BaseModel):

@@ -4,6 +4,28 @@ One module per category. Each module registers its rules with ``@register`` at i
 category is one import line here.
 """
 
-from redline.review.rules import availability, integrity, operability, resilience, scalability, security
+from redline.review.rules import (
+    availability,
+    connect,
+    integrity,
+    network,
+    operability,
+    resilience,
+    scalability,
+    schedule,
+    security,
+    start,
+)
 
-__all__ = ["availability", "integrity", "operability", "resilience", "scalability", "security"]
+__all__ = [
+    "availability",
+    "connect",
+    "integrity",
+    "network",
+    "operability",
+    "resilience",
+    "scalability",
+    "schedule",
+    "security",
+    "start",
+]
