@@ -19,7 +19,7 @@ def test_rule_is_fully_documented(code: str) -> None:
     doc = next(d for d in all_docs() if d.code == code)
     assert doc.missing == [], f"{code} lacks docstring sections {doc.missing} (need {SECTIONS})"
     assert doc.summary and doc.summary.endswith("."), f"{code} needs a one-line summary sentence"
-    assert re.fullmatch(r"(AV|RS|SC|OP|SE|IN)\d{3}", code)
+    assert re.fullmatch(r"(AV|RS|SC|OP|SE|IN|CN|SD|ST)\d{3}", code)
     assert re.fullmatch(r"[a-z0-9]+(-[a-z0-9]+)*", cls.name), f"{code} name must be kebab-case"
     assert isinstance(cls.category, Category) and isinstance(cls.severity, Severity)
     prefix = {
@@ -29,6 +29,9 @@ def test_rule_is_fully_documented(code: str) -> None:
         "OP": Category.OPERABILITY,
         "SE": Category.SECURITY,
         "IN": Category.INTEGRITY,
+        "CN": Category.CONNECT,
+        "SD": Category.SCHEDULE,
+        "ST": Category.START,
     }[code[:2]]
     assert cls.category == prefix
 

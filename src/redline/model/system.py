@@ -110,6 +110,18 @@ class Volume(_Model):
     source: Source | None = None
 
 
+class ObjectRef(_Model):
+    """A pod's reference to an object it needs to start: ConfigMap, Secret (a key), PVC, ServiceAccount."""
+
+    kind: str  # ConfigMap, Secret, PersistentVolumeClaim, ServiceAccount
+    name: str
+    key: str | None = None  # configMapKeyRef / secretKeyRef key, or a volume item's key
+    optional: bool = False
+    via: str  # "env DB_PASSWORD", "envFrom", "volume config", "serviceAccountName"
+    container: str | None = None
+    source: Source | None = None
+
+
 class SecurityContext(_Model):
     """Container or pod security settings, merged (container wins)."""
 
@@ -176,6 +188,17 @@ class UpdateStrategy(_Model):
     source: Source | None = None
 
 
+class AffinityTerm(_Model):
+    """One required pod (anti-)affinity term: ``matchLabels`` (``exact`` False when ``matchExpressions``
+    or ``namespaceSelector`` also narrow it), its ``topologyKey`` and ``namespaces``."""
+
+    labels: dict[str, str] = Field(default_factory=dict)
+    exact: bool = True
+    topology_key: str | None = None
+    namespaces: list[str] = Field(default_factory=list)
+    source: Source | None = None
+
+
 class Placement(_Model):
     """Spreading rules: what keeps replicas off the same node or zone."""
 
@@ -183,6 +206,12 @@ class Placement(_Model):
     topology_spread: list[str] = Field(default_factory=list)  # topology keys
     node_selector: dict[str, str] = Field(default_factory=dict)
     zones: int | None = None  # stated in redline.yaml
+    # required (hard) pod affinity / anti-affinity terms, and whether a required nodeAffinity or any
+    # toleration narrows or widens the nodes the pod may use (read by the SD rules)
+    pod_affinity: list[AffinityTerm] = Field(default_factory=list)
+    pod_anti_affinity: list[AffinityTerm] = Field(default_factory=list)
+    node_affinity: bool = False
+    tolerations: bool = False
     source: Source | None = None
 
 
@@ -233,10 +262,13 @@ class Component(_Model):
     termination_grace_s: float | None = None
     host_network: bool | None = None
     host_pid: bool | None = None
+    dns_policy: str | None = None  # k8s pod dnsPolicy (ClusterFirst, Default, None, ...)
+    dns_nameservers: list[str] = Field(default_factory=list)  # k8s pod dnsConfig.nameservers
     volumes: list[Volume] = Field(default_factory=list)
     healthcheck: Probe | None = None  # Compose healthcheck
     healthcheck_disabled: bool = False
     service_account: str | None = None
+    object_refs: list[ObjectRef] = Field(default_factory=list)  # what the pod needs to start
     exposure: list[str] = Field(default_factory=list)  # "LoadBalancer service x", "NodePort", "ingress y"
     cron: CronSpec | None = None
     profiles: list[str] = Field(default_factory=list)  # compose profiles

@@ -30,6 +30,7 @@ from redline.model import (
     UpdateStrategy,
     Volume,
 )
+from redline.model.system import AffinityTerm, ObjectRef
 from redline.model.units import parse_bytes, parse_cpu, parse_percent
 from redline.sources.diagnostics import Reader, found
 from redline.sources.engines import classify, split_image
@@ -63,6 +64,7 @@ class EnvFrom:
     env_name: str | None
     prefix: str
     source: Source
+    optional: bool = False
 
 
 @dataclass
@@ -134,6 +136,7 @@ def _object(
         spec = {
             "data": {k: v for k, v in ((str(k), _config_value(data, k, r)) for k in data) if v is not None},
             "data_lines": {str(k): data.line_of(k) for k in data},
+            "binary_keys": [str(k) for k in r.map(doc, "binaryData")],
         }
     elif kind == "Secret":  # values kept for SE019 (committed secrets); every output masks them
         data, string_data = r.map(doc, "data"), r.map(doc, "stringData")
@@ -339,6 +342,8 @@ def _workload(
         termination_grace_s=r.seconds(pod, "terminationGracePeriodSeconds"),
         host_network=r.bool(pod, "hostNetwork"),
         host_pid=r.bool(pod, "hostPID"),
+        dns_policy=r.str(pod, "dnsPolicy"),
+        dns_nameservers=[str(n) for n in r.list(r.map(pod, "dnsConfig"), "nameservers")],
         volumes=volumes,
         service_account=r.str(pod, "serviceAccountName"),
         cron=_cron(doc, kind, spec, r),
@@ -364,7 +369,60 @@ def _workload(
         selector = r.strmap(spec, "selector")
     for ef in env_from:
         ef.container = ef.container or name
+    component.object_refs = _object_refs(pod, env_from, r)
     return Workload(component=component, selector=selector, env_from=env_from, pvc_claims=claims, name=name)
+
+
+def _object_refs(pod: LineDict, env_from: list[EnvFrom], r: Reader) -> list[ObjectRef]:
+    """What the pod needs to exist before it starts: env and envFrom sources, volume sources, its account."""
+    refs = [
+        ObjectRef(
+            kind=ef.kind,
+            name=ef.name,
+            key=ef.key,
+            optional=ef.optional,
+            via=f"env {ef.env_name}" if ef.env_name else "envFrom",
+            container=ef.container,
+            source=ef.source,
+        )
+        for ef in env_from
+        if ef.name
+    ]
+    for v in r.list(pod, "volumes"):
+        if not isinstance(v, LineDict):
+            continue
+        via = f"volume {r.str(v, 'name') or '?'}"
+        sources: list[tuple[str, LineDict, str]] = []
+        for key, kind, field_ in (
+            ("configMap", "ConfigMap", "name"),
+            ("secret", "Secret", "secretName"),
+            ("persistentVolumeClaim", "PersistentVolumeClaim", "claimName"),
+        ):
+            if r.map(v, key):
+                sources.append((kind, r.map(v, key), field_))
+        for p in r.list(r.map(v, "projected"), "sources"):
+            if isinstance(p, LineDict):
+                for key, kind in (("configMap", "ConfigMap"), ("secret", "Secret")):
+                    if r.map(p, key):
+                        sources.append((kind, r.map(p, key), "name"))
+        for kind, m, field_ in sources:
+            ref_name = r.str(m, field_)
+            if not ref_name:
+                continue
+            optional = r.bool(m, "optional") is True
+            items = [r.str(i, "key") for i in r.list(m, "items") if isinstance(i, LineDict)]
+            keys: list[str | None] = [k for k in items if k] or [None]
+            for item_key in keys:
+                refs.append(
+                    ObjectRef(
+                        kind=kind, name=ref_name, key=item_key, optional=optional, via=via, source=r.src(v)
+                    )
+                )
+    account = r.str(pod, "serviceAccountName") or r.str(pod, "serviceAccount")
+    if account:
+        key = "serviceAccountName" if r.str(pod, "serviceAccountName") else "serviceAccount"
+        refs.append(ObjectRef(kind="ServiceAccount", name=account, via=key, source=r.src(pod, key)))
+    return refs
 
 
 def _container(raw: LineDict, init: bool, r: Reader, env_from: list[EnvFrom]) -> Container:
@@ -404,11 +462,15 @@ def _container(raw: LineDict, init: bool, r: Reader, env_from: list[EnvFrom]) ->
             if skr:
                 secret, key = r.str(skr, "name") or "", r.str(skr, "key")
                 env.append(EnvVar(name=ename, secret_ref=f"{secret}/{key}", source=src))
-                env_from.append(EnvFrom(name, "Secret", secret, key, ename, "", src))
+                env_from.append(
+                    EnvFrom(name, "Secret", secret, key, ename, "", src, r.bool(skr, "optional") is True)
+                )
             elif cmr:
                 cm, key = r.str(cmr, "name") or "", r.str(cmr, "key")
                 env.append(EnvVar(name=ename, config_ref=f"{cm}/{key}", source=src))
-                env_from.append(EnvFrom(name, "ConfigMap", cm, key, ename, "", src))
+                env_from.append(
+                    EnvFrom(name, "ConfigMap", cm, key, ename, "", src, r.bool(cmr, "optional") is True)
+                )
             elif fr:
                 env.append(EnvVar(name=ename, field_ref=r.str(fr, "fieldPath"), source=src))
             else:
@@ -427,7 +489,16 @@ def _container(raw: LineDict, init: bool, r: Reader, env_from: list[EnvFrom]) ->
             ref = r.map(ef, key)
             if ref and r.str(ref, "name"):
                 env_from.append(
-                    EnvFrom(name, kind, r.str(ref, "name") or "", None, None, prefix, r.src(ef, key))
+                    EnvFrom(
+                        name,
+                        kind,
+                        r.str(ref, "name") or "",
+                        None,
+                        None,
+                        prefix,
+                        r.src(ef, key),
+                        r.bool(ref, "optional") is True,
+                    )
                 )
     lifecycle = r.map(raw, "lifecycle")
     words = {key: [str(x) for x in r.list(raw, key)] for key in ("command", "args")}
@@ -635,7 +706,12 @@ def _placement(pod: LineDict, r: Reader) -> Placement | None:
     anti = r.map(affinity, "podAntiAffinity")
     spread = r.list(pod, "topologySpreadConstraints")
     nodesel = r.strmap(pod, "nodeSelector")
-    if not anti and not spread and not nodesel:
+    hard = "requiredDuringSchedulingIgnoredDuringExecution"
+    pod_aff = _affinity_terms(r.list(r.map(affinity, "podAffinity"), hard), r)
+    pod_anti = _affinity_terms(r.list(anti, hard), r)
+    node_aff = bool(r.map(r.map(affinity, "nodeAffinity"), hard))
+    tolerations = bool(r.list(pod, "tolerations"))
+    if not anti and not spread and not nodesel and not pod_aff and not node_aff and not tolerations:
         return None
     level = None
     if anti.get("requiredDuringSchedulingIgnoredDuringExecution"):
@@ -647,8 +723,31 @@ def _placement(pod: LineDict, r: Reader) -> Placement | None:
         anti_affinity=level,
         topology_spread=keys,
         node_selector=nodesel,
+        pod_affinity=pod_aff,
+        pod_anti_affinity=pod_anti,
+        node_affinity=node_aff,
+        tolerations=tolerations,
         source=Source(file=r.file, line=(affinity or spread or pod).line),
     )
+
+
+def _affinity_terms(raw: list[Any], r: Reader) -> list[AffinityTerm]:
+    """Required pod (anti-)affinity terms, their selector flattened to ``matchLabels``."""
+    out = []
+    for t in raw:
+        if not isinstance(t, LineDict):
+            continue
+        sel = r.map(t, "labelSelector")
+        out.append(
+            AffinityTerm(
+                labels=r.strmap(sel, "matchLabels"),
+                exact=not sel.get("matchExpressions") and not t.get("namespaceSelector") and bool(sel),
+                topology_key=r.str(t, "topologyKey"),
+                namespaces=[str(n) for n in r.list(t, "namespaces")],
+                source=r.src(t),
+            )
+        )
+    return out
 
 
 def _cron(doc: LineDict, kind: str, spec: LineDict, r: Reader) -> CronSpec | None:

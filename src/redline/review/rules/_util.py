@@ -28,6 +28,7 @@ import networkx as nx
 
 from redline.model import Component, Container, Kind, Source
 from redline.model.secrets import is_reference, is_secret_name, mask
+from redline.model.units import parse_bytes, parse_cpu
 
 if TYPE_CHECKING:
     from redline.review.context import Context
@@ -456,3 +457,99 @@ class _CycleSearch:
             nodes.extend(self.route[node])
             node = self.then[node]
         return Chain(self.value[start], tuple(nodes), self.exact[start])
+
+
+# --------------------------------------------------------------------------------------------------------
+# LimitRange defaults (what the API server fills into a container that leaves a resource unset)
+
+
+@dataclass(frozen=True)
+class LimitDefaults:
+    """One Container-type LimitRange item after the API server's own defaulting: ``limit`` is
+    ``default`` completed by ``max``; ``request`` is ``defaultRequest`` completed by ``default`` and
+    ``min``. Values are cores (cpu) and bytes (memory); ``None`` when the item cannot be parsed."""
+
+    name: str
+    source: Source
+    limit: dict[str, float]
+    request: dict[str, float]
+    min: dict[str, float]
+    max: dict[str, float]
+
+
+def _quantities(raw: Any) -> dict[str, float]:
+    out: dict[str, float] = {}
+    if not isinstance(raw, dict):
+        return out
+    for key, parse in (("cpu", parse_cpu), ("memory", parse_bytes)):
+        if key in raw:
+            try:
+                out[key] = parse(raw[key])
+            except ValueError:
+                continue
+    return out
+
+
+def limit_ranges(ctx: Context, namespace: str | None) -> list[LimitDefaults]:
+    """The Container-type LimitRange items of ``namespace`` (``default`` when unset), defaulted as the
+    API server defaults them (``SetDefaults_LimitRangeItem``)."""
+    ns = namespace or "default"
+    out: list[LimitDefaults] = []
+    for o in ctx.objects("LimitRange"):
+        if o.namespace != ns or not isinstance(o.spec.get("limits"), list):
+            continue
+        for item in o.spec["limits"]:
+            if not isinstance(item, dict) or item.get("type") != "Container":
+                continue
+            mx, mn = _quantities(item.get("max")), _quantities(item.get("min"))
+            limit = {**mx, **_quantities(item.get("default"))}
+            request = {**mn, **limit, **_quantities(item.get("defaultRequest"))}
+            out.append(LimitDefaults(o.name, o.source, limit, request, mn, mx))
+    return out
+
+
+def defaulted_limit(ctx: Context, namespace: str | None, resource: str) -> LimitDefaults | None:
+    """The namespace LimitRange that gives a container without a ``resource`` limit one, if any."""
+    return next((lr for lr in limit_ranges(ctx, namespace) if resource in lr.limit), None)
+
+
+def defaulted_any(ctx: Context, namespace: str | None) -> LimitDefaults | None:
+    """The namespace LimitRange that gives a container with no resources some request or limit."""
+    return next((lr for lr in limit_ranges(ctx, namespace) if lr.limit or lr.request), None)
+
+
+# --------------------------------------------------------------------------------------------------------
+# Label selectors
+
+
+def selector_matches(selector: Any, labels: dict[str, str], *, empty_matches: bool = True) -> bool:
+    """Kubernetes label-selector semantics over ``labels``: ``matchLabels`` and ``matchExpressions`` (or a
+    plain map). An empty selector (``{}``) matches everything when ``empty_matches`` (NetworkPolicy peers,
+    namespaceSelector), nothing otherwise. The review-side twin of ``sources/link.selector_matches``."""
+    if not isinstance(selector, dict):
+        return False
+    if "matchLabels" in selector or "matchExpressions" in selector:
+        ml = selector.get("matchLabels") or {}
+        me = selector.get("matchExpressions") or []
+    else:
+        ml, me = selector, []
+    if not isinstance(ml, dict) or not isinstance(me, list):
+        return False
+    if not ml and not me:
+        return empty_matches
+    if any(labels.get(str(k)) != str(v) for k, v in ml.items()):
+        return False
+    for expr in me:
+        if not isinstance(expr, dict):
+            return False
+        key, op = str(expr.get("key")), str(expr.get("operator"))
+        values = [str(v) for v in expr.get("values") or []]
+        if (
+            (op == "In" and labels.get(key) not in values)
+            or (op == "NotIn" and labels.get(key) in values)
+            or (op == "Exists" and key not in labels)
+            or (op == "DoesNotExist" and key in labels)
+            or op not in ("In", "NotIn", "Exists", "DoesNotExist")
+        ):
+            return False
+    return True

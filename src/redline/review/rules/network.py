@@ -1,6 +1,451 @@
 """NetworkPolicies evaluated over the call graph, and credentials a client and its server disagree on.
 
 Codes CN020-CN039.
+
+Every decision is three-valued: allowed, blocked, or undecided (an ``ipBlock`` peer, which some network
+plugins match against pod IPs; a namespaceSelector over a namespace whose labels the scan did not see; a
+call whose port could not be worked out while the policy names ports). Only "blocked" is reported: a
+false finding costs more than a missed one.
 """
 
 from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from redline.model import Component, Edge, K8sObject
+from redline.review.context import Context
+from redline.review.rule import Category, Finding, Rule, Severity, register
+from redline.review.rules._util import as_int, loc, selector_matches
+
+_NS_NAME = "kubernetes.io/metadata.name"
+
+#: The DNS pods every cluster runs (kubeadm, GKE, EKS, AKS all label CoreDNS / kube-dns so).
+_KUBE_DNS = ("kube-system", {"k8s-app": "kube-dns"})
+
+_SCHEME_PORTS = {"http": 80, "https": 443, "grpc": 80, "ws": 80, "wss": 443}
+
+
+@dataclass(frozen=True)
+class _Pod:
+    """The side of a call a policy peer is matched against."""
+
+    namespace: str
+    labels: dict[str, str]
+    component: Component | None = None
+
+
+@dataclass(frozen=True)
+class _Target:
+    """The callee's port as the pod sees it: number and/or name (None when unknown)."""
+
+    protocol: str
+    number: int | None
+    name: str | None
+
+
+def _and(*vals: bool | None) -> bool | None:
+    if any(v is False for v in vals):
+        return False
+    if any(v is None for v in vals):
+        return None
+    return True
+
+
+def _or(vals: list[bool | None]) -> bool | None:
+    if any(v is True for v in vals):
+        return True
+    if any(v is None for v in vals):
+        return None
+    return False
+
+
+def _types(o: K8sObject) -> set[str]:
+    """policyTypes as stated, or as implied: Ingress always, Egress when the policy has egress rules."""
+    stated = o.spec.get("policyTypes")
+    if isinstance(stated, list) and stated:
+        return {str(t) for t in stated}
+    return {"Ingress", "Egress"} if o.spec.get("egress") else {"Ingress"}
+
+
+def _policies(ctx: Context, c: Component, direction: str) -> list[K8sObject]:
+    """Policies that select ``c``'s pods and isolate them in ``direction``, in file order."""
+    found = [o for o in ctx.objects_selecting(c.name, "NetworkPolicy") if direction in _types(o)]
+    return sorted(found, key=lambda o: (o.source.file, o.source.line or 0))
+
+
+def _namespace_labels(ctx: Context, ns: str) -> dict[str, str] | None:
+    """A namespace's labels (with the implicit name label), or None when the scan has no Namespace object."""
+    obj = ctx.object_named("Namespace", "", ns) or ctx.object_named("Namespace", "default", ns)
+    if obj is None:
+        obj = next((o for o in ctx.objects("Namespace") if o.name == ns), None)
+    if obj is None:
+        return None
+    return {**obj.labels, _NS_NAME: ns}
+
+
+def _ns_matches(ctx: Context, selector: Any, ns: str) -> bool | None:
+    labels = _namespace_labels(ctx, ns)
+    if labels is not None:
+        return selector_matches(selector, labels)
+    # Unknown labels: decide only selectors that read the implicit name label alone (or select all).
+    implicit = {_NS_NAME: ns}
+    keys = _selector_keys(selector)
+    if keys <= {_NS_NAME}:
+        return selector_matches(selector, implicit)
+    return None
+
+
+def _selector_keys(selector: Any) -> set[str]:
+    if not isinstance(selector, dict):
+        return set()
+    if "matchLabels" in selector or "matchExpressions" in selector:
+        ml = selector.get("matchLabels") or {}
+        me = selector.get("matchExpressions") or []
+        keys = {str(k) for k in ml} if isinstance(ml, dict) else set()
+        return keys | {str(e.get("key")) for e in me if isinstance(e, dict)} if isinstance(me, list) else keys
+    return {str(k) for k in selector}
+
+
+def _peer_matches(ctx: Context, peer: Any, policy_ns: str, pod: _Pod) -> bool | None:
+    """One ``from``/``to`` entry against a pod: podSelector within the policy's namespace, namespaceSelector
+    over namespaces' labels, or both; an ipBlock is undecided (plugins differ on pod IPs)."""
+    if not isinstance(peer, dict):
+        return None
+    if "ipBlock" in peer:
+        return None
+    ns_sel = peer.get("namespaceSelector")
+    pod_sel = peer.get("podSelector")
+    if ns_sel is None and pod_sel is None:
+        return None
+    ns_ok: bool | None = (
+        pod.namespace == policy_ns if ns_sel is None else _ns_matches(ctx, ns_sel, pod.namespace)
+    )
+    pod_ok = True if pod_sel is None else selector_matches(pod_sel, pod.labels)
+    return _and(ns_ok, pod_ok)
+
+
+def _port_matches(entry: Any, target: _Target, pod: Component | None) -> bool | None:
+    if not isinstance(entry, dict):
+        return None
+    if str(entry.get("protocol") or "TCP").upper() != target.protocol:
+        return False
+    port = entry.get("port")
+    if port is None:
+        return True
+    number = as_int(port)
+    if number is not None:
+        end = as_int(entry.get("endPort")) or number
+        tnum = target.number
+        if tnum is None and target.name and pod is not None:
+            tnum = _named_port(pod, target.name)
+        return None if tnum is None else number <= tnum <= end
+    name = str(port)
+    if target.name is not None:
+        return target.name == name
+    if target.number is not None and pod is not None:
+        return _named_port(pod, name) == target.number if _named_port(pod, name) is not None else False
+    return None
+
+
+def _named_port(c: Component, name: str) -> int | None:
+    for k in c.containers:
+        for p in k.ports:
+            if p.name == name:
+                return as_int(p.port)
+    return None
+
+
+def _rule_allows(
+    ctx: Context,
+    rule: Any,
+    peers_key: str,
+    policy_ns: str,
+    pod: _Pod,
+    target: _Target,
+    port_pod: Component | None,
+) -> bool | None:
+    """One ingress/egress rule: any listed peer (none listed: everyone) and any listed port (none: all)."""
+    if not isinstance(rule, dict):
+        return None
+    peers = rule.get(peers_key)
+    if peers is None or peers == []:
+        peer_ok: bool | None = True
+    elif isinstance(peers, list):
+        peer_ok = _or([_peer_matches(ctx, p, policy_ns, pod) for p in peers])
+    else:
+        return None
+    ports = rule.get("ports")
+    if ports is None or ports == []:
+        port_ok: bool | None = True
+    elif isinstance(ports, list):
+        port_ok = _or([_port_matches(p, target, port_pod) for p in ports])
+    else:
+        return None
+    return _and(peer_ok, port_ok)
+
+
+def _allowed(
+    ctx: Context,
+    policies: list[K8sObject],
+    direction: str,
+    pod: _Pod,
+    target: _Target,
+    port_pod: Component | None,
+) -> bool | None:
+    """Whether the union of ``policies``' rules in ``direction`` lets the call through."""
+    key, peers_key = ("ingress", "from") if direction == "Ingress" else ("egress", "to")
+    verdicts: list[bool | None] = []
+    for o in policies:
+        rules = o.spec.get(key)
+        if rules is None:
+            continue
+        if not isinstance(rules, list):
+            return None
+        verdicts.extend(_rule_allows(ctx, r, peers_key, o.namespace, pod, target, port_pod) for r in rules)
+    return _or(verdicts)
+
+
+# ------------------------------------------------------------------ the call's port
+
+
+def _call_port(e: Edge, callee: Component) -> int | None:
+    """The port the caller dials, read from the evidence that made the edge (``host:port``, or a URL
+    scheme's default); None when no evidence says or they disagree."""
+    names = {callee.name.rsplit("/", 1)[-1], *callee.aliases}
+    found: set[int] = set()
+    for ev in e.evidence:
+        for m in re.finditer(
+            r"(?:(?P<scheme>[a-z][a-z0-9+.-]*)://)?(?:[^@\s/]*@)?(?P<host>[A-Za-z0-9][A-Za-z0-9.-]*)"
+            r"(?::(?P<port>\d+))?",
+            ev.reason,
+        ):
+            host = m.group("host").split(".")[0]
+            if host not in names and m.group("host") not in names:
+                continue
+            if m.group("port"):
+                found.add(int(m.group("port")))
+            elif m.group("scheme") in _SCHEME_PORTS:
+                found.add(_SCHEME_PORTS[m.group("scheme")])
+    return found.pop() if len(found) == 1 else None
+
+
+def _target(ctx: Context, e: Edge, callee: Component) -> _Target:
+    """The call's port at the callee's pod: the Service port mapped through its targetPort."""
+    port = _call_port(e, callee)
+    if port is None:
+        return _Target("TCP", None, None)
+    services = ctx.objects_selecting(callee.name, "Service")
+    for svc in services:
+        for p in svc.spec.get("ports") or []:
+            if isinstance(p, dict) and as_int(p.get("port")) == port:
+                proto = str(p.get("protocol") or "TCP").upper()
+                tp = p.get("targetPort")
+                if tp is None:
+                    return _Target(proto, port, None)
+                n = as_int(tp)
+                return _Target(proto, n, None) if n is not None else _Target(proto, None, str(tp))
+    if services:
+        return _Target("TCP", None, None)  # a port no Service declares: leave it undecided
+    return _Target("TCP", port, None)  # dialled at the pod itself (headless or pod DNS)
+
+
+def _runtime_calls(ctx: Context) -> Iterator[tuple[Edge, Component, Component]]:
+    for e in ctx.system.edges:
+        if e.startup_only:
+            continue
+        a, b = ctx.component(e.from_), ctx.component(e.to)
+        if a is None or b is None or a.name == b.name:
+            continue
+        if a.platform != "kubernetes" or b.platform != "kubernetes" or not a.containers or not b.containers:
+            continue
+        yield e, a, b
+
+
+def _pod(c: Component) -> _Pod:
+    return _Pod(c.namespace or "default", dict(c.labels), c)
+
+
+def _named(policies: list[K8sObject]) -> str:
+    return ", ".join(f"NetworkPolicy `{o.name}` ({loc(o.source)})" for o in policies)
+
+
+def _call_evidence(e: Edge) -> list[str]:
+    return [f"{loc(ev.source)} {ev.reason}" for ev in e.evidence]
+
+
+@register
+class NetworkPolicyBlocksCall(Rule):
+    """What it does:
+    Evaluates every runtime call between Kubernetes workloads against the NetworkPolicies in the scan, as
+    the network plugin will: the ingress rules of the policies that select the callee and the egress rules
+    of the policies that select the caller (policyTypes as stated, or implied). Peers are matched by
+    podSelector, namespaceSelector (with the implicit `kubernetes.io/metadata.name` label) and port
+    (numeric, ranged or named; the port the caller dials, mapped through the Service's targetPort).
+    Reports each call that no rule allows. Undecidable cases (an ipBlock peer, a namespace whose labels
+    are unknown, a port that cannot be worked out) are not reported.
+
+    Why it matters:
+    A NetworkPolicy is applied without complaint and takes effect at once: the blocked call times out
+    (dropped SYNs, no RST), so the caller hangs to its timeout on every request and the error looks like
+    a slow or dead callee. A default deny-all policy added "for security" without allow rules for the
+    real calls cuts the system apart. Live tools diagnose it after deploy; it is decidable from the files.
+
+    Example:
+    NetworkPolicy deny-all: {podSelector: {}, policyTypes: [Ingress]}   # and no policy lets frontend in
+    frontend env BACKEND_ADDR=backend:8080
+
+    Fix:
+    spec:
+      podSelector: {matchLabels: {app: backend}}
+      ingress:
+        - from: [{podSelector: {matchLabels: {app: frontend}}}]
+          ports: [{port: 8080, protocol: TCP}]
+
+    Trade-offs:
+    Each allow rule widens what a compromised caller can reach; allow exactly the calls the system makes,
+    by pod labels and port, and keep them next to the deny-all so they change together.
+    """
+
+    code = "CN020"
+    name = "network-policy-blocks-call"
+    category = Category.CONNECT
+    severity = Severity.HIGH
+
+    def check(self, ctx: Context) -> Iterator[Finding]:
+        for e, a, b in _runtime_calls(ctx):
+            target = _target(ctx, e, b)
+            ingress = _policies(ctx, b, "Ingress")
+            if ingress and _allowed(ctx, ingress, "Ingress", _pod(a), target, b) is False:
+                yield self._blocked(ctx, e, a, b, ingress, "ingress", target)
+            egress = _policies(ctx, a, "Egress")
+            if egress and _allowed(ctx, egress, "Egress", _pod(b), target, b) is False:
+                yield self._blocked(ctx, e, a, b, egress, "egress", target)
+
+    def _blocked(
+        self,
+        ctx: Context,
+        e: Edge,
+        a: Component,
+        b: Component,
+        policies: list[K8sObject],
+        side: str,
+        t: _Target,
+    ) -> Finding:
+        port = t.number if t.number is not None else t.name
+        on = f" on port {port}/{t.protocol}" if port is not None else ""
+        who, whom = (b, a) if side == "ingress" else (a, b)
+        first = policies[0]
+        if side == "ingress":
+            rule = (
+                f"# NetworkPolicy {first.name}: let {a.name} in\nspec:\n  ingress:\n    - from:\n"
+                f"        - podSelector: {{matchLabels: {_labels(a)}}}\n"
+                + (f"      ports: [{{port: {port}, protocol: {t.protocol}}}]" if port is not None else "")
+            )
+        else:
+            rule = (
+                f"# NetworkPolicy {first.name}: let {a.name} out to {b.name}\nspec:\n  egress:\n    - to:\n"
+                f"        - podSelector: {{matchLabels: {_labels(b)}}}\n"
+                + (f"      ports: [{{port: {port}, protocol: {t.protocol}}}]" if port is not None else "")
+            )
+        return self.finding(
+            component=a.name,
+            file=first.source.file,
+            line=first.source.line,
+            severity=ctx.severity_for(a, self.severity),
+            message=(
+                f"{_named(policies)} blocks {a.name} -> {b.name}{on}: no {side} rule of the "
+                f"{'policy' if len(policies) == 1 else 'policies'} selecting `{who.name}` allows "
+                f"`{whom.name}`"
+            ),
+            why=(
+                f"Every call from `{a.name}` to `{b.name}` is dropped by the network plugin: "
+                f"`{a.name}` waits to its timeout on each request that takes this path, and the failure "
+                f"looks like a dead `{b.name}`."
+            ),
+            fix=rule.rstrip(),
+            tradeoff=(
+                "Each allow rule widens what a compromised caller can reach: allow exactly this call, by "
+                "pod labels and port."
+            ),
+            evidence=_call_evidence(e),
+        )
+
+
+def _labels(c: Component) -> str:
+    shown = {k: v for k, v in c.labels.items() if k in ("app", "name", "app.kubernetes.io/name")} or c.labels
+    return "{" + ", ".join(f"{k}: {v}" for k, v in sorted(shown.items())) + "}"
+
+
+@register
+class NetworkPolicyBlocksDns(Rule):
+    """What it does:
+    Flags a Kubernetes workload that calls other services by name while the policies isolating its egress
+    allow no DNS: no egress rule lets it reach the cluster DNS pods (`k8s-app: kube-dns` in `kube-system`)
+    on UDP port 53.
+
+    Why it matters:
+    Every name lookup times out (five seconds per attempt, by default twice per search domain), so every
+    call fails before a connection is even tried, even the calls the policy allows. The pod's logs show
+    "temporary failure in name resolution", which sends people to debug DNS, not the policy.
+
+    Example:
+    NetworkPolicy: {podSelector: {matchLabels: {app: frontend}}, policyTypes: [Egress],
+                    egress: [{to: [{podSelector: {matchLabels: {app: backend}}}]}]}
+
+    Fix:
+    egress:
+      - to:
+          - namespaceSelector: {matchLabels: {kubernetes.io/metadata.name: kube-system}}
+            podSelector: {matchLabels: {k8s-app: kube-dns}}
+        ports: [{port: 53, protocol: UDP}, {port: 53, protocol: TCP}]
+
+    Trade-offs:
+    None worth keeping DNS closed for; allowing port 53 to the DNS pods only (not to anywhere) keeps DNS
+    from being an exfiltration channel to outside resolvers.
+    """
+
+    code = "CN021"
+    name = "network-policy-blocks-dns"
+    category = Category.CONNECT
+    severity = Severity.HIGH
+
+    def check(self, ctx: Context) -> Iterator[Finding]:
+        callers: dict[str, tuple[Component, list[Edge]]] = {}
+        for e, a, _b in _runtime_calls(ctx):
+            callers.setdefault(a.name, (a, []))[1].append(e)
+        ns, labels = _KUBE_DNS
+        dns = _Pod(ns, dict(labels))
+        for a, edges in callers.values():
+            egress = _policies(ctx, a, "Egress")
+            if (
+                not egress
+                or _allowed(ctx, egress, "Egress", dns, _Target("UDP", 53, None), None) is not False
+            ):
+                continue
+            first = egress[0]
+            callees = ", ".join(sorted({f"`{e.to}`" for e in edges}))
+            yield self.finding(
+                component=a.name,
+                file=first.source.file,
+                line=first.source.line,
+                severity=ctx.severity_for(a, self.severity),
+                message=(
+                    f"{_named(egress)} allows `{a.name}` no DNS (UDP 53 to kube-dns in kube-system), but it "
+                    f"calls {callees} by name"
+                ),
+                why=(
+                    f"Every name lookup from `{a.name}` times out, so each of its calls fails before it "
+                    "connects, the allowed ones too."
+                ),
+                fix=(
+                    f"# NetworkPolicy {first.name}\nspec:\n  egress:\n    - to:\n"
+                    "        - namespaceSelector: {matchLabels: {kubernetes.io/metadata.name: kube-system}}\n"
+                    "          podSelector: {matchLabels: {k8s-app: kube-dns}}\n"
+                    "      ports: [{port: 53, protocol: UDP}, {port: 53, protocol: TCP}]"
+                ),
+                tradeoff="None; allow port 53 to the DNS pods only, not to anywhere.",
+                evidence=[_call_evidence(e)[0] for e in edges if e.evidence][:3],
+            )

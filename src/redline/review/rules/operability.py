@@ -18,6 +18,8 @@ from redline.review.rule import Category, Finding, Rule, Severity, register
 from redline.review.rules._util import (
     app_containers,
     as_int,
+    defaulted_any,
+    defaulted_limit,
     is_datastore,
     is_long_running,
     loc,
@@ -407,8 +409,8 @@ class NoResources(Rule):
     def check(self, ctx: Context) -> Iterator[Finding]:
         for c in _k8s_services(ctx):
             for k in app_containers(c):
-                if _has_resources(k):
-                    continue
+                if _has_resources(k) or defaulted_any(ctx, c.namespace) is not None:
+                    continue  # a namespace LimitRange default makes it Burstable, not BestEffort
                 file, line = where(k.source, c.source)
                 yield self.finding(
                     component=c.name,
@@ -467,6 +469,8 @@ class NoMemoryLimit(Rule):
             for k in app_containers(c):
                 if not _has_resources(k) or k.resources is None or k.resources.memory_limit is not None:
                     continue
+                if defaulted_limit(ctx, c.namespace, "memory") is not None:
+                    continue  # the namespace LimitRange's default memory limit applies
                 file, line = where(k.resources.source, k.source, c.source)
                 yield self.finding(
                     component=c.name,

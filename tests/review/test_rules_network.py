@@ -1,0 +1,208 @@
+"""Network rules (CN020-CN039): NetworkPolicies evaluated over the call graph, inputs as small YAML files."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from graphrules_helpers import FIXTURES, findings
+from objrules_helpers import catalog_problems
+
+from redline.review.rule import Category, Severity
+
+APP = """\
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: frontend, namespace: shop}
+spec:
+  replicas: 2
+  selector: {matchLabels: {app: frontend}}
+  template:
+    metadata: {labels: {app: frontend}}
+    spec:
+      containers:
+        - name: web
+          image: example/frontend:1.0
+          env:
+            - {name: BACKEND_ADDR, value: "backend:80"}
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: backend, namespace: shop}
+spec:
+  replicas: 2
+  selector: {matchLabels: {app: backend}}
+  template:
+    metadata: {labels: {app: backend}}
+    spec:
+      containers:
+        - name: api
+          image: example/backend:1.0
+          ports: [{name: http, containerPort: 8080}]
+---
+apiVersion: v1
+kind: Service
+metadata: {name: backend, namespace: shop}
+spec:
+  selector: {app: backend}
+  ports: [{port: 80, targetPort: http}]
+---
+apiVersion: v1
+kind: Service
+metadata: {name: frontend, namespace: shop}
+spec:
+  type: LoadBalancer
+  selector: {app: frontend}
+  ports: [{port: 80}]
+"""
+
+DENY_ALL = """\
+---
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: deny-all, namespace: shop}
+spec:
+  podSelector: {}
+  policyTypes: [Ingress]
+"""
+
+ALLOW_FRONTEND = """\
+---
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: backend-in, namespace: shop}
+spec:
+  podSelector: {matchLabels: {app: backend}}
+  ingress:
+    - from: [{podSelector: {matchLabels: {app: frontend}}}]
+      ports: [{port: PORT, protocol: TCP}]
+"""
+
+EGRESS_ONLY_BACKEND = """\
+---
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: frontend-out, namespace: shop}
+spec:
+  podSelector: {matchLabels: {app: frontend}}
+  policyTypes: [Egress]
+  egress:
+    - to: [{podSelector: {matchLabels: {app: backend}}}]
+      ports: [{port: 8080}]
+"""
+
+EGRESS_DNS = """\
+    - to:
+        - namespaceSelector: {matchLabels: {kubernetes.io/metadata.name: kube-system}}
+          podSelector: {matchLabels: {k8s-app: kube-dns}}
+      ports: [{port: 53, protocol: UDP}]
+"""
+
+
+def _write(tmp_path: Path, text: str) -> Path:
+    p = tmp_path / "app.yaml"
+    p.write_text(text)
+    return p
+
+
+def _line(text: str, needle: str) -> int:
+    return text.splitlines().index(needle) + 1
+
+
+def test_cn020_deny_all_blocks_the_call(tmp_path: Path) -> None:
+    text = APP + DENY_ALL
+    (f,) = findings(_write(tmp_path, text), "CN020")
+    assert (f.rule, f.component, f.file, f.line) == ("CN020", "frontend", "app.yaml", 45)
+    assert f.line == _line(text, "kind: NetworkPolicy") - 1  # the object's own line (its apiVersion)
+    assert f.severity is Severity.HIGH
+    assert f.message == (
+        "NetworkPolicy `deny-all` (app.yaml:45) blocks frontend -> backend on port http/TCP: no ingress rule "
+        "of the policy selecting `backend` allows `frontend`"
+    )
+
+
+def test_cn020_allow_rule_on_the_named_or_numeric_port_is_silent(tmp_path: Path) -> None:
+    for port in ("http", "8080"):
+        assert (
+            findings(_write(tmp_path, APP + DENY_ALL + ALLOW_FRONTEND.replace("PORT", port)), "CN020") == []
+        )
+
+
+def test_cn020_allow_rule_on_the_wrong_port_blocks(tmp_path: Path) -> None:
+    text = APP + DENY_ALL + ALLOW_FRONTEND.replace("PORT", "9090")
+    (f,) = findings(_write(tmp_path, text), "CN020")
+    assert (f.component, f.file, f.line) == ("frontend", "app.yaml", 45)
+    assert f.message == (
+        "NetworkPolicy `deny-all` (app.yaml:45), NetworkPolicy `backend-in` (app.yaml:52) blocks "
+        "frontend -> backend on port http/TCP: no ingress rule of the policies selecting `backend` allows "
+        "`frontend`"
+    )
+
+
+def test_cn020_egress_policy_without_the_callee_blocks(tmp_path: Path) -> None:
+    text = APP + EGRESS_ONLY_BACKEND.replace("app: backend}", "app: cache}")
+    (f,) = findings(_write(tmp_path, text), "CN020")
+    assert (f.rule, f.component, f.file, f.line, f.severity) == (
+        "CN020",
+        "frontend",
+        "app.yaml",
+        45,
+        Severity.HIGH,
+    )
+    assert f.message == (
+        "NetworkPolicy `frontend-out` (app.yaml:45) blocks frontend -> backend on port http/TCP: no egress "
+        "rule of the policy selecting `frontend` allows `backend`"
+    )
+
+
+def test_cn020_egress_to_the_callee_is_silent(tmp_path: Path) -> None:
+    assert findings(_write(tmp_path, APP + EGRESS_ONLY_BACKEND), "CN020") == []
+
+
+def test_cn020_ip_block_and_other_namespace_selector_are_undecided(tmp_path: Path) -> None:
+    ipblock = DENY_ALL + ("  ingress:\n    - from: [{ipBlock: {cidr: 10.0.0.0/8}}]\n")
+    assert findings(_write(tmp_path, APP + ipblock), "CN020") == []
+    labelled = DENY_ALL + "  ingress:\n    - from: [{namespaceSelector: {matchLabels: {team: shop}}}]\n"
+    assert findings(_write(tmp_path, APP + labelled), "CN020") == []
+
+
+def test_cn020_namespace_selector_by_implicit_name_decides(tmp_path: Path) -> None:
+    other = DENY_ALL + (
+        "  ingress:\n    - from: [{namespaceSelector: {matchLabels: {kubernetes.io/metadata.name: other}}}]\n"
+    )
+    (f,) = findings(_write(tmp_path, APP + other), "CN020")
+    assert f.line == 45
+    same = other.replace("name: other", "name: shop")
+    assert findings(_write(tmp_path, APP + same), "CN020") == []
+
+
+def test_cn021_egress_without_dns(tmp_path: Path) -> None:
+    (f,) = findings(_write(tmp_path, APP + EGRESS_ONLY_BACKEND), "CN021")
+    assert (f.rule, f.component, f.file, f.line, f.severity) == (
+        "CN021",
+        "frontend",
+        "app.yaml",
+        45,
+        Severity.HIGH,
+    )
+    assert f.message == (
+        "NetworkPolicy `frontend-out` (app.yaml:45) allows `frontend` no DNS (UDP 53 to kube-dns in "
+        "kube-system), but it calls `backend` by name"
+    )
+
+
+def test_cn021_egress_with_dns_is_silent(tmp_path: Path) -> None:
+    assert findings(_write(tmp_path, APP + EGRESS_ONLY_BACKEND + EGRESS_DNS), "CN021") == []
+    assert findings(_write(tmp_path, APP + DENY_ALL), "CN021") == []  # ingress only: egress is open
+
+
+@pytest.mark.parametrize("code", ["CN020", "CN021"])
+def test_fixtures(code: str) -> None:
+    (f,) = findings(FIXTURES / code / "positive.yaml", code)
+    assert (f.rule, f.component, f.file, f.line) == (code, "frontend", "positive.yaml", 45)
+    assert findings(FIXTURES / code / "negative.yaml", code) == []
+
+
+def test_catalog() -> None:
+    mine = [p for p in catalog_problems("CN", Category.CONNECT) if p.startswith(("CN020", "CN021"))]
+    assert mine == []
