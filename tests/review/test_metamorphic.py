@@ -484,6 +484,8 @@ CAUGHT_BY: dict[str, str] = {
     "ob-dnspolicy-none": "CN003",
     "shop-contradictory-affinity": "SD005",
     "ob-contradictory-affinity": "SD005",
+    "shop-db-password-mismatch": "CN022",
+    "shop-statefulset-no-claims": "AV009",
 }
 
 #: Caught breaks whose finding must be ABOUT the broken workload (its component), not merely mention it:
@@ -509,18 +511,12 @@ COMPONENT_OF: dict[str, str] = {
     "ob-probe-undeclared-port": "frontend",
     "shop-contradictory-affinity": "catalog",
     "ob-contradictory-affinity": "cartservice",
+    "shop-db-password-mismatch": "orders",
+    "shop-statefulset-no-claims": "postgres",
 }
 
 #: Breaks no rule catches yet, with why: reported by the lead, never hidden behind xfail or skip.
 UNCAUGHT: dict[str, str] = {
-    "shop-db-password-mismatch": (
-        "no rule compares a client's credentials with its datastore's: only SE001 fires, on the new "
-        "plaintext POSTGRES_PASSWORD, which is not the break"
-    ),
-    "shop-statefulset-no-claims": (
-        "no rule flags a StatefulSet datastore without volumeClaimTemplates (AV009 judges emptyDir data "
-        "directories only; here the data directory is not mounted at all)"
-    ),
     "ob-cache-memory-10Mi": (
         "not decidable as a failure: redis has no default memory floor (it starts in a few MiB and "
         "maxmemory is unlimited by default), so ST003 keeps floors for MySQL, MariaDB, PostgreSQL, MongoDB "

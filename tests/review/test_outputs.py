@@ -12,7 +12,7 @@ from rich.console import Console
 
 from redline.report import review_json, review_markdown, review_sarif, review_text
 from redline.review.engine import Report, ReviewConfig, review
-from redline.review.rule import REGISTRY
+from redline.review.rule import REGISTRY, Category
 from redline.sources.scan import scan
 
 FIX = Path(__file__).parent / "fixtures"
@@ -46,14 +46,7 @@ def test_sarif_validates_against_official_schema(system_and_report: tuple[object
     for r in rules:
         assert r["defaultConfiguration"]["level"] in ("error", "warning", "note")
         assert r["help"]["markdown"].startswith(f"## {r['id']}")
-        assert r["properties"]["tags"][0] in (
-            "availability",
-            "resilience",
-            "scalability",
-            "operability",
-            "security",
-            "integrity",
-        )
+        assert r["properties"]["tags"][0] in {c.value for c in Category}
     levels = {res["ruleId"]: res["level"] for res in run["results"]}
     assert levels["AV003"] == "error"  # high
     for res in run["results"]:

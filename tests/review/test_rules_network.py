@@ -206,3 +206,135 @@ def test_fixtures(code: str) -> None:
 def test_catalog() -> None:
     mine = [p for p in catalog_problems("CN", Category.CONNECT) if p.startswith(("CN020", "CN021"))]
     assert mine == []
+
+
+# ------------------------------------------------------------------ CN022: credentials
+
+CN022 = FIXTURES / "CN022"
+
+
+def test_cn022_password_differs_from_the_datastore_account() -> None:
+    (f,) = findings(CN022 / "positive.yaml", "CN022")
+    assert (f.rule, f.component, f.file, f.line, f.severity) == (
+        "CN022",
+        "orders",
+        "positive.yaml",
+        16,
+        Severity.HIGH,
+    )
+    assert f.message == (
+        "`orders` connects to `postgres` with a password that differs from the one `postgres` sets: client "
+        "DATABASE_URL (positive.yaml:16) vs server POSTGRES_PASSWORD (positive.yaml:42)"
+    )
+    assert "orders-pass-2291" not in f.model_dump_json() and "another-pass-7730" not in f.model_dump_json()
+
+
+def test_cn022_same_credentials_are_silent() -> None:
+    assert findings(CN022 / "negative.yaml", "CN022") == []
+
+
+def test_cn022_secret_reference_is_unknown_never_a_mismatch(tmp_path: Path) -> None:
+    text = (CN022 / "positive.yaml").read_text()
+    ref = text.replace(
+        "{name: POSTGRES_PASSWORD, value: another-pass-7730}",
+        "{name: POSTGRES_PASSWORD, valueFrom: {secretKeyRef: {name: pg, key: password}}}",
+    )
+    assert ref != text
+    assert findings(_write(tmp_path, ref), "CN022") == []
+
+
+def test_cn022_a_user_the_image_does_not_create_is_not_judged(tmp_path: Path) -> None:
+    # POSTGRES_USER unset: the image creates `postgres`, but a Job or migration may create `orders`.
+    text = (
+        (CN022 / "positive.yaml")
+        .read_text()
+        .replace("            - {name: POSTGRES_USER, value: orders}\n", "")
+    )
+    assert findings(_write(tmp_path, text), "CN022") == []
+
+
+COMPOSE = """\
+services:
+  api:
+    image: example/api:1.0
+    environment:
+      DB_HOST: db
+      DB_USER: app
+      DB_PASSWORD: app-secret-1
+      DB_NAME: shop
+      CACHE_HOST: mysql2
+      CACHE_PASSWORD: other-secret-9
+  db:
+    image: mysql:8.4
+    environment:
+      MYSQL_USER: app
+      MYSQL_PASSWORD: app-secret-1
+      MYSQL_DATABASE: SHOPDB
+      MYSQL_ROOT_PASSWORD: root-secret-3
+  mysql2:
+    image: mysql:8.4
+    environment:
+      MYSQL_USER: app
+      MYSQL_PASSWORD: other-secret-9
+"""
+
+
+def _compose(tmp_path: Path, text: str) -> Path:
+    p = tmp_path / "compose.yaml"
+    p.write_text(text)
+    return p
+
+
+def test_cn022_sibling_variables_pair_with_the_datastore_their_host_names(tmp_path: Path) -> None:
+    # DB_* pairs with db only: CACHE_PASSWORD (mysql2's) is not compared with db's MYSQL_PASSWORD.
+    (f,) = findings(_compose(tmp_path, COMPOSE), "CN022")
+    assert (f.rule, f.component, f.file, f.line, f.severity) == (
+        "CN022",
+        "api",
+        "compose.yaml",
+        8,
+        Severity.MEDIUM,
+    )
+    assert f.message == (
+        "`api` connects to `db` with a database that differs from the one `db` sets: client DB_NAME "
+        "(compose.yaml:8) vs server MYSQL_DATABASE (compose.yaml:16)"
+    )
+    assert findings(_compose(tmp_path, COMPOSE.replace("SHOPDB", "shop")), "CN022") == []
+
+
+def test_cn022_root_client_is_compared_with_the_root_password(tmp_path: Path) -> None:
+    text = COMPOSE.replace("SHOPDB", "shop").replace("DB_USER: app", "DB_USER: root")
+    (f,) = findings(_compose(tmp_path, text), "CN022")
+    assert (f.component, f.file, f.line) == ("api", "compose.yaml", 7)
+    assert f.message == (
+        "`api` connects to `db` with a password that differs from the one `db` sets: client DB_PASSWORD "
+        "(compose.yaml:7) vs server MYSQL_ROOT_PASSWORD (compose.yaml:17)"
+    )
+
+
+def test_cn022_user_mismatch_unless_init_scripts_may_create_it(tmp_path: Path) -> None:
+    text = COMPOSE.replace("SHOPDB", "shop").replace("DB_USER: app", "DB_USER: reporting")
+    (f,) = findings(_compose(tmp_path, text), "CN022")
+    assert (f.component, f.line) == ("api", 6)
+    assert f.message == (
+        "`api` connects to `db` with a user that differs from the one `db` sets: client DB_USER "
+        "(compose.yaml:6) vs server MYSQL_USER (compose.yaml:14)"
+    )
+    init = text.replace(
+        "      MYSQL_ROOT_PASSWORD: root-secret-3\n",
+        "      MYSQL_ROOT_PASSWORD: root-secret-3\n    volumes: [./init:/docker-entrypoint-initdb.d]\n",
+    )
+    assert findings(_compose(tmp_path, init), "CN022") == []
+
+
+def test_cn022_unresolved_variable_is_unknown(tmp_path: Path) -> None:
+    text = COMPOSE.replace("SHOPDB", "shop").replace(
+        "DB_PASSWORD: app-secret-1", "DB_PASSWORD: ${DB_PASSWORD}"
+    )
+    text = text.replace("MYSQL_PASSWORD: app-secret-1", "MYSQL_PASSWORD: different-2")
+    assert findings(_compose(tmp_path, text), "CN022") == []
+
+
+def test_cn022_catalog() -> None:
+    mine = [p for p in catalog_problems("CN", Category.CONNECT) if p.startswith("CN022")]
+    assert mine == []

@@ -78,3 +78,54 @@ def test_ob_deny_all_alone_blocks_every_call_and_dns(tmp_path: Path) -> None:
 def test_sock_shop_policies_allow_its_calls() -> None:
     # user-db-access lets name=user in on 27017 (user's env mongo=user-db:27017); front-end-access opens 8079.
     assert _findings(samples_dir("sock-shop", "deploy", "kubernetes")) == []
+
+
+# ------------------------------------------------------------------ CN022: credentials
+
+#: Every sample target the sample tests review. On three calls both sides state comparable credentials and
+#: agree (fastapi backend -> db: user postgres (the image default) and database app; retail orders ->
+#: orders-db: user orders_user, database orders; orders -> rabbitmq: user); every password there is
+#: `${DB_PASSWORD}` / `${POSTGRES_PASSWORD:?}` (unknown), so nothing may be reported.
+CN022_TARGETS = [
+    ("online-boutique", "kubernetes-manifests"),
+    ("sock-shop", "deploy", "kubernetes"),
+    ("sock-shop", "deploy", "docker-compose"),
+    ("full-stack-fastapi-template",),
+    ("spring-petclinic-microservices",),
+    ("deathstarbench", "hotelReservation"),
+    ("deathstarbench", "socialNetwork", "docker-compose.yml"),
+    ("deathstarbench", "mediaMicroservices", "docker-compose.yml"),
+    ("retail-store-sample-app",),
+    ("retail-store-sample-app", "src", "app"),
+]
+
+
+def _cn022(path: Path) -> list[Finding]:
+    report = review(scan(path), ReviewConfig(select=["CN022"]))
+    assert not report.errors, report.errors
+    return [f for f in report.findings if f.rule == "CN022"]
+
+
+@pytest.mark.parametrize("parts", CN022_TARGETS, ids=lambda p: "/".join(p))
+def test_cn022_no_finding_on_the_samples(parts: tuple[str, ...]) -> None:
+    assert _cn022(samples_dir(*parts)) == []
+
+
+def test_cn022_retail_orders_database_renamed_on_one_side(tmp_path: Path) -> None:
+    src = samples_dir("retail-store-sample-app", "src", "orders", "docker-compose.yml").read_text()
+    broken = src.replace("POSTGRES_DB=orders", "POSTGRES_DB=orders_v2")
+    assert broken != src
+    (tmp_path / "docker-compose.yml").write_text(broken)
+    (f,) = _cn022(tmp_path / "docker-compose.yml")
+    assert (f.rule, f.component, f.file, f.line, f.severity) == (
+        "CN022",
+        "orders",
+        "docker-compose.yml",
+        21,
+        Severity.HIGH,
+    )
+    assert f.message == (
+        "`orders` connects to `orders-db` with a database that differs from the one `orders-db` sets: "
+        "client RETAIL_ORDERS_PERSISTENCE_NAME (docker-compose.yml:21) vs server POSTGRES_DB "
+        "(docker-compose.yml:58)"
+    )

@@ -317,6 +317,8 @@ def _workload(
                     type="persistentVolumeClaim",
                     claim=r.str(vmeta, "name"),
                     access_modes=[str(m) for m in r.list(vspec, "accessModes")],
+                    mount_path=_mount(pod, r.str(vmeta, "name"), r)[0],
+                    read_only=_mount(pod, r.str(vmeta, "name"), r)[1],
                     source=r.src(vct),
                 )
             )
@@ -649,6 +651,15 @@ def _merge_security(pod: SecurityContext | None, ctr: SecurityContext | None) ->
     if merged.run_as_non_root is None:
         merged.run_as_non_root = pod.run_as_non_root
     return merged
+
+
+def _mount(pod: LineDict, name: str | None, r: Reader) -> tuple[str | None, bool | None]:
+    """The first container's mount of volume ``name`` (a volumeClaimTemplate's): (mountPath, readOnly)."""
+    for raw in r.list(pod, "containers"):
+        for m in r.list(raw, "volumeMounts") if isinstance(raw, LineDict) else []:
+            if isinstance(m, LineDict) and name and r.str(m, "name") == name:
+                return r.str(m, "mountPath"), r.bool(m, "readOnly")
+    return None, None
 
 
 def _volumes(pod: LineDict, containers: list[Container], r: Reader) -> tuple[list[Volume], list[str]]:

@@ -137,7 +137,10 @@ _UUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4
 _KEYLIKE = re.compile(r"^[A-Za-z0-9+/=_\-]+$")
 
 #: ``scheme://user:password@host``: credentials in a connection string.
-_URL_USERINFO = re.compile(r"(?P<scheme>[A-Za-z][A-Za-z0-9+.\-]*)://(?P<user>[^:/@\s]*):(?P<pw>[^@\s]+)@")
+_URL_USERINFO = re.compile(  # linear: a scheme starts only where none could have, and nothing backtracks
+    r"(?<![A-Za-z0-9+.\-])(?P<scheme>[A-Za-z][A-Za-z0-9+.\-]{0,30}+)://"
+    r"(?P<user>[^:/@\s]{0,256}+):(?P<pw>[^@\s]{1,1024}+)@"
+)
 #: ``...?password=x`` / ``;Password=x``: credentials as connection-string parameters (JDBC, ADO.NET).
 _URL_PARAM = re.compile(r"[?&;](?:password|pwd|passwd)=(?P<pw>[^&;\s]+)", re.IGNORECASE)
 

@@ -596,7 +596,8 @@ class ReadWriteOnceOnDeployment(Rule):
     What it does:
         Flags a Deployment that mounts a PersistentVolumeClaim whose access mode is ``ReadWriteOnce`` (or
         ``ReadWriteOncePod``). With more than one replica, or with a rolling update, the pods compete for
-        one volume that only one node can attach.
+        one volume that only one node can attach. For a datastore or queue the message says so: replicas
+        on one node would run separate engines over one data directory.
 
     Why it matters:
         A second replica, or the new pod of a rolling update scheduled on another node, stays in
@@ -653,7 +654,15 @@ class ReadWriteOnceOnDeployment(Rule):
                 recreate = c.update_strategy is not None and c.update_strategy.type == "Recreate"
                 if n < 2 and recreate:
                     continue
-                if n >= 2:
+                if n >= 2 and c.kind in (Kind.DATASTORE, Kind.QUEUE):
+                    what = f"{c.engine} {c.kind.value}" if c.engine else c.kind.value
+                    problem = (
+                        f"{n} replicas of the {what} share it: replicas on other nodes hang on "
+                        "Multi-Attach, and replicas on the same node run separate engines over one data "
+                        "directory (the second fails on the engine's lock, or corrupts the data)"
+                    )
+                    sev = Severity.HIGH
+                elif n >= 2:
                     problem = f"{n} replicas share it, but only one node can attach it"
                     sev = Severity.HIGH
                 else:
@@ -776,8 +785,10 @@ class DatastoreOnEphemeralStorage(Rule):
         Flags a Kubernetes datastore, queue or cache whose engine data directory is an ``emptyDir``, and a
         datastore or queue run as a Deployment with no persistent volume at all (its data lives in the
         container's writable layer, or in an anonymous volume the runtime creates for the image's
-        ``VOLUME``; both are deleted with the pod). Caches without a data-directory mount are not flagged:
-        losing a cache is what caches are for.
+        ``VOLUME``; both are deleted with the pod), and a datastore or queue of a known engine run as a
+        StatefulSet with no ``volumeClaimTemplates`` and no persistent volume (the StatefulSet keeps the
+        pod's name, not its data). Caches without a data-directory mount are not flagged: losing a cache
+        is what caches are for.
 
     Why it matters:
         An emptyDir and the container layer die with the pod. Any reschedule — node drain, eviction, a
@@ -842,18 +853,22 @@ class DatastoreOnEphemeralStorage(Rule):
                         "A persistent volume costs money, pins the pod to a zone and slows rescheduling."
                     ),
                 )
-            elif c.kind in (Kind.DATASTORE, Kind.QUEUE) and c.workload == "Deployment":
+            elif c.kind in (Kind.DATASTORE, Kind.QUEUE) and c.workload in ("Deployment", "StatefulSet"):
+                if c.workload == "StatefulSet" and (not c.engine or _unknown_data_volume(c)):
+                    continue  # no known engine, or a volume type redline does not judge at the data path
                 file, line = ctx.where(c)
+                what = f"{c.engine} {c.kind.value}" if c.engine else c.kind.value
+                how = (
+                    "a StatefulSet with no volumeClaimTemplates and no persistent volume"
+                    if c.workload == "StatefulSet"
+                    else "a Deployment with no persistent volume"
+                )
                 yield self.finding(
                     component=c.name,
                     file=file,
                     line=line,
                     severity=ctx.severity_for(c, self.severity),
-                    message=(
-                        f"{c.kind.value} `{c.name}` is a Deployment "
-                        "with no persistent volume: its data lives "
-                        "only as long as the pod."
-                    ),
+                    message=f"{what} `{c.name}` is {how}: its data lives only as long as the pod.",
                     why=(
                         f"Any restart on another node, eviction or rollout of `{c.name}` starts it empty; "
                         "the data is lost without an error."
@@ -863,6 +878,12 @@ class DatastoreOnEphemeralStorage(Rule):
                         "A persistent volume costs money, pins the pod to a zone and slows rescheduling."
                     ),
                 )
+
+
+def _unknown_data_volume(c: Component) -> bool:
+    """A volume of a type redline does not classify (nfs, csi, ephemeral, ...) mounted at a data path:
+    it may well be persistent, so the data is not known to be lost."""
+    return any(v.type == "other" and v.mount_path and _DATA_DIRS.match(v.mount_path) for v in c.volumes)
 
 
 def _pv_fix(c: Component) -> str:

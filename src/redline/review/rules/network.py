@@ -14,11 +14,13 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import unquote
 
-from redline.model import Component, Edge, K8sObject
+from redline.model import Component, Container, Edge, EnvVar, K8sObject, Source
+from redline.model.secrets import is_reference
 from redline.review.context import Context
 from redline.review.rule import Category, Finding, Rule, Severity, register
-from redline.review.rules._util import as_int, loc, selector_matches
+from redline.review.rules._util import app_containers, as_int, is_datastore, loc, selector_matches, where
 
 _NS_NAME = "kubernetes.io/metadata.name"
 
@@ -449,3 +451,362 @@ class NetworkPolicyBlocksDns(Rule):
                 tradeoff="None; allow port 53 to the DNS pods only, not to anywhere.",
                 evidence=[_call_evidence(e)[0] for e in edges if e.evidence][:3],
             )
+
+
+# ------------------------------------------------------------------ CN022: credentials
+
+
+#: Official images whose entrypoint creates the account from env, by engine: (user, password, database)
+#: variables (first stated wins), the user and database when unset, and where init scripts or definitions
+#: that may create more accounts are mounted.
+@dataclass(frozen=True)
+class _Engine:
+    images: tuple[str, ...]
+    user: tuple[str, ...]
+    password: tuple[str, ...]
+    database: tuple[str, ...]
+    default_user: str | None
+    default_db_is_user: bool  # POSTGRES_DB defaults to POSTGRES_USER
+    init_dirs: tuple[str, ...]
+    root_password: tuple[str, ...] = ()  # the superuser's password, when it is not ``user`` (MySQL root)
+    root_user: str | None = None
+    compare_database: bool = True
+
+
+_ENGINES = {
+    "postgres": _Engine(
+        ("postgres",),
+        ("POSTGRES_USER",),
+        ("POSTGRES_PASSWORD",),
+        ("POSTGRES_DB",),
+        "postgres",
+        True,
+        ("/docker-entrypoint-initdb.d",),
+    ),
+    "mysql": _Engine(
+        ("mysql", "mariadb"),
+        ("MYSQL_USER", "MARIADB_USER"),
+        ("MYSQL_PASSWORD", "MARIADB_PASSWORD"),
+        ("MYSQL_DATABASE", "MARIADB_DATABASE"),
+        None,
+        False,
+        ("/docker-entrypoint-initdb.d",),
+        root_password=("MYSQL_ROOT_PASSWORD", "MARIADB_ROOT_PASSWORD"),
+        root_user="root",
+    ),
+    "mongo": _Engine(
+        ("mongo",),
+        ("MONGO_INITDB_ROOT_USERNAME",),
+        ("MONGO_INITDB_ROOT_PASSWORD",),
+        (),
+        None,
+        False,
+        ("/docker-entrypoint-initdb.d",),
+        compare_database=False,  # MongoDB creates a database on first write
+    ),
+    "rabbitmq": _Engine(
+        ("rabbitmq",),
+        ("RABBITMQ_DEFAULT_USER",),
+        ("RABBITMQ_DEFAULT_PASS",),
+        (),
+        "guest",
+        False,
+        ("/etc/rabbitmq",),
+        compare_database=False,
+    ),
+}
+
+_HOST_SUFFIXES = (
+    "_HOSTNAME",
+    "_HOSTS",
+    "_HOST",
+    "_ADDRESSES",
+    "_ADDRESS",
+    "_ADDR",
+    "_ENDPOINT",
+    "_SERVER",
+    "_SERVICE",
+    "_URL",
+    "_URI",
+    "_DSN",
+)
+_USER_SUFFIXES = ("USER", "USERNAME", "USR")
+_PASSWORD_SUFFIXES = ("PASSWORD", "PASS", "PWD")
+_DB_SUFFIXES = ("NAME", "DB", "DATABASE", "DBNAME", "DB_NAME")
+
+_URL = re.compile(
+    r"^(?:jdbc:)?[a-z][a-z0-9+.-]*://(?:(?P<user>[^:/@\s]*)(?::(?P<pw>[^@\s]*))?@)?[^/?\s]*"
+    r"(?:/(?P<db>[^?;\s]*))?(?P<rest>[?;].*)?$",
+    re.IGNORECASE,
+)
+_PARAM = re.compile(r"(?:^|[?&;])\s*(?P<key>[A-Za-z ]+?)\s*=\s*(?P<value>[^&;]*)")
+_PARAM_KEYS = {
+    "user": "user",
+    "user id": "user",
+    "userid": "user",
+    "uid": "user",
+    "username": "user",
+    "password": "password",
+    "pwd": "password",
+    "database": "database",
+    "initial catalog": "database",
+    "dbname": "database",
+}
+_FIELDS = ("user", "password", "database")
+_ENV_REASON = re.compile(r"^env (?P<name>[A-Za-z_][A-Za-z0-9_.-]*)=")
+
+
+@dataclass(frozen=True)
+class _Cred:
+    """One credential field as one side states it: the literal value (never printed) and where."""
+
+    value: str
+    var: str  # "DATABASE_URL", "POSTGRES_USER unset (image default)"
+    source: Source | None
+    default: bool = False  # the image's default, not stated
+
+    @property
+    def where(self) -> str:
+        return f"{self.var} ({loc(self.source)})"
+
+
+def _literal(v: EnvVar) -> str | None:
+    """The value a process sees, when the files state it literally; None for any reference."""
+    if v.secret_ref or (v.config_ref and v.from_config is None) or v.field_ref:
+        return None
+    raw = v.value
+    if raw is not None and "$" in raw:
+        used = {s.name for s in v.substitutions}
+        names = set(re.findall(r"\$\{?([A-Za-z_][A-Za-z0-9_]*)", raw))
+        if v.expanded is None or not names <= used or "$(" in raw:
+            return None
+        raw = v.expanded
+    elif raw is None:
+        raw = v.expanded if v.substitutions else None
+    if raw is None or is_reference(raw):
+        return None
+    return str(raw)
+
+
+def _engine_of(b: Component) -> tuple[_Engine, Container] | None:
+    """The engine and container of an official datastore image, or None (other images name env otherwise)."""
+    for k in app_containers(b):
+        repo = (k.image or "").split("@")[0]
+        if ":" in repo.rsplit("/", 1)[-1]:
+            repo = repo.rsplit(":", 1)[0]
+        base = repo.removeprefix("docker.io/").removeprefix("library/")
+        for eng in _ENGINES.values():
+            if base in eng.images:
+                return eng, k
+    return None
+
+
+def _server_creds(b: Component, eng: _Engine, k: Container) -> tuple[dict[str, _Cred | None], bool]:
+    """Server fields (None: unknown) and whether more accounts may exist (init scripts, definitions)."""
+    env = {v.name: v for v in k.env}
+    envfrom = any(r.via == "envFrom" and r.container in (None, k.name) for r in b.object_refs)
+
+    def first(names: tuple[str, ...], default: str | None) -> _Cred | None:
+        for n in names:
+            if n in env:
+                val = _literal(env[n])
+                return None if val is None else _Cred(val, n, env[n].source)
+        if default is None or envfrom:
+            return None
+        return _Cred(default, f"{names[0]} unset, image default", k.source, default=True)
+
+    user = first(eng.user, eng.default_user)
+    out: dict[str, _Cred | None] = {
+        "user": user,
+        "password": first(eng.password, None),
+        "database": first(eng.database, None) if eng.database else None,
+    }
+    unset_db = not any(n in env for n in eng.database)
+    if eng.default_db_is_user and out["database"] is None and user is not None and not envfrom and unset_db:
+        out["database"] = _Cred(
+            user.value, f"{eng.database[0]} unset, defaults to the user", k.source, default=True
+        )
+    if eng.root_user is not None:
+        out["root_password"] = first(eng.root_password, None)
+    if "POSTGRES_HOST_AUTH_METHOD" in env:
+        out["password"] = None  # trust / md5 settings: the password may not be checked
+    more = any((v.mount_path or "").startswith(eng.init_dirs) for v in b.volumes)
+    return out, more
+
+
+def _client_creds(a: Component, e: Edge) -> list[tuple[dict[str, _Cred], str]]:
+    """Per container variable that gave the edge's host: the credential fields it or its siblings state."""
+    named = {m.group("name") for ev in e.evidence if (m := _ENV_REASON.match(ev.reason))}
+    out: list[tuple[dict[str, _Cred], str]] = []
+    for k in app_containers(a):
+        env = {v.name: v for v in k.env}
+        for name in sorted(named & set(env)):
+            fields: dict[str, _Cred] = {}
+            for field, val in _url_fields(env[name]).items():
+                fields[field] = _Cred(val, name, env[name].source)
+            prefix = next((name[: -len(s) + 1] for s in _HOST_SUFFIXES if name.endswith(s)), "")
+            if prefix:
+                for field, suffixes in (
+                    ("user", _USER_SUFFIXES),
+                    ("password", _PASSWORD_SUFFIXES),
+                    ("database", _DB_SUFFIXES),
+                ):
+                    sib = next((env[prefix + s] for s in suffixes if prefix + s in env), None)
+                    if sib is None or field in fields:
+                        continue
+                    stated = _literal(sib)
+                    if stated is not None:
+                        fields[field] = _Cred(stated, sib.name, sib.source)
+            if fields:
+                out.append((fields, name))
+    return out
+
+
+def _url_fields(v: EnvVar) -> dict[str, str]:
+    """The credential fields of a connection string; a part holding an unresolved variable is unknown."""
+    value = _literal(v)
+    if value is not None:
+        return _parse_url(value)
+    if v.secret_ref or v.config_ref or v.field_ref or v.value is None:
+        return {}
+    raw = re.sub(r"\$\{[^}]*\}|\{\{.*?\}\}", "$VAR", v.value)  # `${X:?not set}` holds spaces
+    return {k: x for k, x in _parse_url(raw).items() if "$" not in x}
+
+
+def _parse_url(value: str) -> dict[str, str]:
+    """user / password / database from a URL (``scheme://user:pw@host/db``, JDBC) or an ADO/JDBC string."""
+    found: dict[str, str] = {}
+    m = _URL.match(value.strip())
+    if m is not None:
+        if m.group("user"):
+            found["user"] = unquote(m.group("user"))
+        if m.group("pw") is not None and m.group("pw") != "":
+            found["password"] = unquote(m.group("pw"))
+        if m.group("db"):
+            found["database"] = unquote(m.group("db"))
+        rest = m.group("rest") or ""
+    elif "=" in value and ";" in value:
+        rest = ";" + value
+    else:
+        return found
+    for p in _PARAM.finditer(rest):
+        field = _PARAM_KEYS.get(p.group("key").strip().lower())
+        if field is not None and p.group("value").strip():
+            found.setdefault(field, p.group("value").strip())
+    return found
+
+
+@register
+class CredentialsMismatch(Rule):
+    """What it does:
+    Compares the database user, password and database name a client states for a datastore it calls (a
+    connection URL's user, password and path, a JDBC/ADO.NET string's User Id / Password / Database, or the
+    `*_USER` / `*_PASSWORD` / `*_NAME` variables beside the `*_HOST` variable that names the datastore)
+    with the account the datastore's official image creates from its own env (`POSTGRES_USER` (default
+    postgres) / `POSTGRES_PASSWORD` / `POSTGRES_DB` (default: the user), `MYSQL_USER` / `MYSQL_PASSWORD` /
+    `MYSQL_DATABASE` and `MYSQL_ROOT_PASSWORD` for a root client, `MONGO_INITDB_ROOT_USERNAME` /
+    `_PASSWORD`, `RABBITMQ_DEFAULT_USER` / `_PASS` (default guest)). Only literal values on both sides are
+    compared; a Secret reference or an unresolved variable is unknown, never a mismatch. A different user
+    or database is reported only when no init scripts (or RabbitMQ definitions) are mounted that could
+    create it; a different password only for the same user. Values are never shown.
+
+    Why it matters:
+    Every connection is refused at authentication ("password authentication failed for user", "Access
+    denied for user"): the client crash-loops or fails every request that touches the datastore, while
+    both pods look healthy to the network. It happens when one side is edited (a rotated password, a
+    renamed database) and the other is not.
+
+    Example:
+    postgres env POSTGRES_USER=orders, POSTGRES_PASSWORD=another-pass
+    orders   env DATABASE_URL=postgres://orders:orders-pass@postgres:5432/orders
+
+    Fix:
+    # one Secret read by both sides
+    env:
+      - name: POSTGRES_PASSWORD
+        valueFrom: {secretKeyRef: {name: postgres, key: password}}
+
+    Trade-offs:
+    A shared Secret couples the two deployments' rotation: rotating it needs the datastore's password
+    changed (ALTER USER) too, because the image reads its env only when it initialises an empty data
+    directory.
+    """
+
+    code = "CN022"
+    name = "credentials-mismatch"
+    category = Category.CONNECT
+    severity = Severity.HIGH
+
+    def check(self, ctx: Context) -> Iterator[Finding]:
+        for e in ctx.system.edges:
+            a, b = ctx.component(e.from_), ctx.component(e.to)
+            if a is None or b is None or a.name == b.name or not is_datastore(b):
+                continue
+            found = _engine_of(b)
+            if found is None:
+                continue
+            eng, k = found
+            server, more_accounts = _server_creds(b, eng, k)
+            for client, var in _client_creds(a, e):
+                diff = self._differs(eng, client, server, more_accounts)
+                if diff is not None:
+                    yield self._mismatch(ctx, a, b, var, *diff, e)
+
+    @staticmethod
+    def _differs(
+        eng: _Engine, client: dict[str, _Cred], server: dict[str, _Cred | None], more: bool
+    ) -> tuple[str, _Cred, _Cred] | None:
+        """The first field that differs: (field, client side, server side), or None."""
+        user, s_user = client.get("user"), server.get("user")
+        root = eng.root_user is not None and user is not None and user.value == eng.root_user
+        if user is not None and s_user is not None and not root and user.value != s_user.value:
+            # other accounts may come from init scripts, Jobs or migrations: only a stated one is decisive
+            return None if more or s_user.default else ("user", user, s_user)
+        same_user = user is not None and (root or (s_user is not None and user.value == s_user.value))
+        if not same_user:
+            return None
+        pw = client.get("password")
+        s_pw = server.get("root_password") if root else server.get("password")
+        if pw is not None and s_pw is not None and pw.value != s_pw.value:
+            return "password", pw, s_pw
+        db, s_db = client.get("database"), server.get("database")
+        if (
+            eng.compare_database
+            and not root
+            and not more
+            and db is not None
+            and s_db is not None
+            and not s_db.default
+            and db.value != s_db.value
+        ):
+            return "database", db, s_db
+        return None
+
+    def _mismatch(
+        self, ctx: Context, a: Component, b: Component, var: str, field: str, c: _Cred, s: _Cred, e: Edge
+    ) -> Finding:
+        file, line = where(c.source)
+        server_var = s.var.split(" ", 1)[0]
+        return self.finding(
+            component=a.name,
+            file=file,
+            line=line,
+            severity=ctx.severity_for(a, self.severity),
+            message=(
+                f"`{a.name}` connects to `{b.name}` with a {field} that differs from the one `{b.name}` "
+                f"sets: client {c.where} vs server {s.where}"
+            ),
+            why=(
+                f"Every connection from `{a.name}` is refused at authentication, so each request that needs "
+                f"`{b.name}` fails (or `{a.name}` crash-loops at start), while both pods look healthy."
+            ),
+            fix=(
+                f"# state the {field} once, in a Secret both read\nenv:\n  - name: {server_var}\n"
+                f"    valueFrom: {{secretKeyRef: {{name: {b.name}, key: {field}}}}}"
+            ),
+            tradeoff=(
+                "A shared Secret couples both sides' rotation; the datastore reads its env only on first "
+                "initialisation, so a rotation also needs the account changed in the database."
+            ),
+            evidence=_call_evidence(e),
+        )
