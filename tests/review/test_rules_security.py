@@ -414,3 +414,17 @@ def test_samples_retail_catalog_db_healthcheck_passes_a_reference() -> None:
     assert db.healthcheck is not None and db.healthcheck.command is not None
     assert db.healthcheck.command[-1] == "-p${DB_PASSWORD}"
     assert str(db.healthcheck.source) == "src/catalog/docker-compose.yml:54"
+
+
+def test_url_credentials_is_linear_on_a_long_run_of_scheme_characters() -> None:
+    # Found by the long fuzz (bench/RESULTS.md, fuzz): `PEER_HOST: "xxx…"` kept review busy for over 20 s,
+    # because the scheme pattern restarted at every letter of the run. 1 MB now reads in well under 1 s.
+    import time
+
+    from redline.review.rules._util import url_credentials
+
+    start = time.perf_counter()
+    assert url_credentials('"' + "x" * 1_000_000) is None
+    assert time.perf_counter() - start < 1.0
+    hit = url_credentials("redis://:S3cretPLANT@cache:6379")
+    assert hit is not None and hit.shown == "redis://:S3****@cache:6379"
