@@ -1,0 +1,117 @@
+"""Helpers shared by the integrity rules."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from redline.model import Component, K8sObject
+from redline.review.context import Context
+from redline.review.rule import Severity
+from redline.review.rules._util import as_int
+
+
+def _partial_scan(ctx: Context) -> str | None:
+    """Why the scan may be missing definitions: a short note for messages, or None for a complete scan.
+
+    Skipped Helm templates are the common case: the objects they define exist in the cluster but not in
+    the scan, so a reference into them looks dangling.
+    """
+    skipped = ctx.system.skipped
+    if not skipped:
+        return None
+    helm = [s for s in skipped if "helm" in s.reason.lower() or "/templates/" in s.file.replace("\\", "/")]
+    if helm:
+        return f"the scan skipped {len(helm)} Helm template file(s), which may define it"
+    return f"the scan skipped {len(skipped)} file(s), which may define it"
+
+
+def _adjusted(ctx: Context, base: Severity) -> tuple[Severity, str]:
+    note = _partial_scan(ctx)
+    if note is None:
+        return base, ""
+    return base.shifted(1), f" ({note})"
+
+
+def _objects(ctx: Context, kind: str) -> Iterator[K8sObject]:
+    yield from ctx.objects(kind)
+
+
+def _selector(o: K8sObject, key: str = "selector") -> dict[str, str]:
+    """A flat view of an object's label selector (``matchLabels`` or a plain map)."""
+    sel = o.spec.get(key)
+    if not isinstance(sel, dict):
+        return {}
+    if "matchLabels" in sel or "matchExpressions" in sel:
+        labels = sel.get("matchLabels") or {}
+        exprs = sel.get("matchExpressions") or []
+        out = {str(k): str(v) for k, v in labels.items()} if isinstance(labels, dict) else {}
+        for e in exprs if isinstance(exprs, list) else []:
+            if isinstance(e, dict):
+                out[str(e.get("key"))] = f"{e.get('operator')} {e.get('values') or ''}".strip()
+        return out
+    return {str(k): str(v) for k, v in sel.items()}
+
+
+def _fmt_selector(sel: dict[str, str]) -> str:
+    return ", ".join(f"{k}={v}" for k, v in sorted(sel.items()))
+
+
+def _near_misses(ctx: Context, o: K8sObject, sel: dict[str, str]) -> list[str]:
+    """Workloads in the object's namespace that were probably meant: they carry a selector key with another
+    value, or are named like the object. Shown with their labels, so the mismatch is visible."""
+    out = []
+    for c in ctx.system.components:
+        if c.platform != "kubernetes" or (c.namespace or "default") != o.namespace:
+            continue
+        short = c.name.rsplit("/", 1)[-1]
+        if any(k in c.labels for k in sel) or short == o.name:
+            shown = {k: c.labels[k] for k in sel if k in c.labels} or c.labels
+            out.append(f"`{c.name}` ({_fmt_selector(shown)})")
+    return out
+
+
+def _ingress_backends(o: K8sObject) -> Iterator[tuple[str, object]]:
+    """``(service name, port)`` for every backend of an Ingress (networking.k8s.io/v1 and older)."""
+
+    def backend(b: object) -> Iterator[tuple[str, object]]:
+        if not isinstance(b, dict):
+            return
+        svc = b.get("service")
+        if isinstance(svc, dict) and svc.get("name"):
+            port = svc.get("port")
+            number = (port.get("name") or port.get("number")) if isinstance(port, dict) else None
+            yield str(svc["name"]), number
+        elif b.get("serviceName"):
+            yield str(b["serviceName"]), b.get("servicePort")
+
+    yield from backend(o.spec.get("defaultBackend") or o.spec.get("backend"))
+    for rule in o.spec.get("rules") or []:
+        if not isinstance(rule, dict):
+            continue
+        http = rule.get("http")
+        for path in (http or {}).get("paths") or [] if isinstance(http, dict) else []:
+            if isinstance(path, dict):
+                yield from backend(path.get("backend"))
+
+
+def _healthy_waits(ctx: Context) -> Iterator[tuple[str, str, str]]:
+    """``(dependent, dependency, evidence location)`` for every ``depends_on: condition: service_healthy``."""
+    for e in ctx.system.edges:
+        for ev in e.evidence:
+            if ev.kind == "depends_on" and "service_healthy" in ev.reason:
+                yield e.from_, e.to, str(ev.source)
+
+
+def _pod_ports(c: Component) -> tuple[set[str], set[int]]:
+    names: set[str] = set()
+    numbers: set[int] = set()
+    for k in c.containers:
+        if k.init:
+            continue
+        for p in k.ports:
+            if p.name:
+                names.add(p.name)
+            n = as_int(p.port)
+            if n is not None:
+                numbers.add(n)
+    return names, numbers

@@ -1,0 +1,88 @@
+"""SD004 pod-affinity-unsatisfiable: see the class docstring."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from redline.review.context import Context
+from redline.review.rule import Category, Finding, Rule, Severity, register
+from redline.review.rules._util import where
+from redline.review.rules.schedule._shared import (
+    _INERT_KINDS,
+    _carriers,
+    _k8s_workloads,
+    _namespaces,
+    _selector_text,
+)
+
+
+@register
+class PodAffinityUnsatisfiable(Rule):
+    """What it does:
+    Flags a required pod affinity (`podAffinity.requiredDuringSchedulingIgnoredDuringExecution`) whose
+    `matchLabels` no workload of the repository carries in the term's namespaces, the pod itself included
+    (a pod that matches its own term may start alone). Skipped when the term also uses `matchExpressions`
+    or a `namespaceSelector`, when the scan skipped files, or when the namespace holds custom resources
+    (an operator may create the pods meant).
+
+    Why it matters:
+    The scheduler places the pod only next to a pod carrying those labels. There is none, so every pod
+    stays Pending with `didn't match pod affinity rules`: the workload never starts, though it applied
+    cleanly. It usually follows a label rename on the workload it was meant to follow.
+
+    Example:
+    podAffinity: {requiredDuringSchedulingIgnoredDuringExecution: [{labelSelector: {matchLabels: {app:
+    redis-cache}}, topologyKey: kubernetes.io/hostname}]} while the cache's pods carry `app: redis`.
+
+    Fix:
+    affinity:
+      podAffinity:
+        preferredDuringSchedulingIgnoredDuringExecution:   # or fix the labels to the real ones
+          - weight: 100
+            podAffinityTerm: {labelSelector: {matchLabels: {app: redis}}, topologyKey: kubernetes.io/hostname}
+
+    Trade-offs:
+    A preferred affinity never blocks scheduling, but co-location is then best effort.
+    """
+
+    code = "SD004"
+    name = "pod-affinity-unsatisfiable"
+    category = Category.SCHEDULE
+    severity = Severity.HIGH
+
+    def check(self, ctx: Context) -> Iterator[Finding]:
+        if ctx.system.skipped:
+            return
+        for c in _k8s_workloads(ctx):
+            if c.placement is None:
+                continue
+            for term in c.placement.pod_affinity:
+                if not term.exact or _carriers(ctx, c, term):
+                    continue
+                spaces = _namespaces(c, term)
+                if any(o.namespace in spaces and o.kind not in _INERT_KINDS for o in ctx.system.objects):
+                    continue
+                file, line = where(term.source, c.placement.source, c.source)
+                yield self.finding(
+                    component=c.name,
+                    file=file,
+                    line=line,
+                    severity=ctx.severity_for(c, self.severity),
+                    message=(
+                        f"`{c.name}` requires pod affinity to {_selector_text(term)} "
+                        f"(topologyKey {term.topology_key}), but no pod in namespace "
+                        f"{', '.join(f'`{n}`' for n in sorted(spaces))} carries those labels: its pods stay "
+                        "Pending"
+                    ),
+                    why=(
+                        f"The scheduler places `{c.name}` only next to a pod with {_selector_text(term)}; "
+                        "there is none, so no pod of it ever starts."
+                    ),
+                    fix=(
+                        f"# {c.name}\naffinity:\n  podAffinity:\n    "
+                        "requiredDuringSchedulingIgnoredDuringExecution:\n"
+                        "      - labelSelector: {matchLabels: {<the labels the target's pods carry>}}\n"
+                        f"        topologyKey: {term.topology_key}"
+                    ),
+                    tradeoff="A preferred affinity never blocks scheduling; co-location is then best effort.",
+                )

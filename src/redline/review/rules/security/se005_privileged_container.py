@@ -1,0 +1,65 @@
+"""SE005 privileged-container: see the class docstring."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from redline.review.context import Context
+from redline.review.rule import Category, Finding, Rule, Severity, register
+from redline.review.rules.security._shared import _sec_where
+
+
+@register
+class PrivilegedContainer(Rule):
+    """What it does:
+    Flags a container that runs privileged (`securityContext.privileged: true`, or Compose
+    `privileged: true`).
+
+    Why it matters:
+    A privileged container has every capability and every host device: a compromise of the application
+    is a compromise of the node, and from the node of every pod and secret scheduled on it. It is the
+    single setting that turns an application bug into a cluster incident.
+
+    Example:
+    securityContext: {privileged: true}
+
+    Fix:
+    securityContext:
+      privileged: false
+      capabilities: {drop: [ALL], add: [NET_BIND_SERVICE]}   # only what it needs
+
+    Trade-offs:
+    Finding the minimal capability set takes testing; some node agents (CNI, storage drivers) genuinely
+    need privilege and should be isolated on dedicated nodes and suppressed here.
+    """
+
+    code = "SE005"
+    name = "privileged-container"
+    category = Category.SECURITY
+    severity = Severity.HIGH
+
+    def check(self, ctx: Context) -> Iterator[Finding]:
+        for c in ctx.system.components:
+            for k in c.containers:
+                if not (k.security and k.security.privileged):
+                    continue
+                file, line = _sec_where(c, k)
+                init = "init container" if k.init else "container"
+                yield self.finding(
+                    component=c.name,
+                    file=file,
+                    line=line,
+                    message=f"{init} `{k.name}` of `{c.name}` runs privileged",
+                    why=(
+                        f"Whoever compromises `{c.name}` gets every capability and host device: the node, "
+                        "and "
+                        "every pod and secret on it."
+                    ),
+                    fix=(
+                        f"# {c.name}, container {k.name}\nsecurityContext:\n  privileged: false\n"
+                        "  capabilities: {drop: [ALL], add: [NET_BIND_SERVICE]}  # only what it needs"
+                    ),
+                    tradeoff=(
+                        "Finding the minimal capabilities takes testing; true node agents need isolation."
+                    ),
+                )

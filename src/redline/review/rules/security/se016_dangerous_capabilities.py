@@ -1,0 +1,73 @@
+"""SE016 dangerous-capabilities: see the class docstring."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from redline.review.context import Context
+from redline.review.rule import Category, Finding, Rule, Severity, register
+from redline.review.rules._util import (
+    loc,
+)
+from redline.review.rules.security._shared import _DANGEROUS_CAPS, _sec_where
+
+
+@register
+class DangerousCapabilities(Rule):
+    """What it does:
+    Flags a container that adds Linux capabilities that amount to (or lead to) root on the node: `ALL`,
+    `SYS_ADMIN`, `SYS_MODULE`, `SYS_PTRACE`, `SYS_RAWIO`, `DAC_READ_SEARCH`, `BPF` (high); `NET_ADMIN`,
+    `SYS_BOOT`, `SYS_TIME` (medium); `NET_RAW` (low). Common harmless additions (`NET_BIND_SERVICE`,
+    `CHOWN`, `SETUID`...) are not reported.
+
+    Why it matters:
+    `SYS_ADMIN` is "the new root": mount filesystems, escape via cgroups. `SYS_PTRACE` reads other
+    processes' memory, `SYS_MODULE` loads kernel code, `DAC_READ_SEARCH` reads any file by handle (the
+    "shocker" escape), `NET_ADMIN` rewrites the pod's routing and firewall, `NET_RAW` allows ARP/DNS
+    spoofing on the node network.
+
+    Example:
+    securityContext: {capabilities: {add: [SYS_ADMIN]}}
+
+    Fix:
+    securityContext:
+      capabilities: {drop: [ALL], add: [NET_BIND_SERVICE]}   # only what the process needs
+
+    Trade-offs:
+    Tools that genuinely need a capability (a VPN sidecar needs NET_ADMIN) should run isolated and be
+    suppressed explicitly.
+    """
+
+    code = "SE016"
+    name = "dangerous-capabilities"
+    category = Category.SECURITY
+    severity = Severity.HIGH
+
+    def check(self, ctx: Context) -> Iterator[Finding]:
+        for c in ctx.system.components:
+            for k in c.containers:
+                if k.security is None or k.security.privileged:
+                    continue
+                caps = [cap.upper().removeprefix("CAP_") for cap in k.security.capabilities_add]
+                bad = [cap for cap in caps if cap in _DANGEROUS_CAPS]
+                if not bad:
+                    continue
+                severity = min((_DANGEROUS_CAPS[cap] for cap in bad), key=lambda s: s.rank)
+                file, line = _sec_where(c, k)
+                yield self.finding(
+                    component=c.name,
+                    file=file,
+                    line=line,
+                    severity=severity,
+                    message=f"container `{k.name}` of `{c.name}` adds capabilities {', '.join(bad)}",
+                    why=(
+                        f"With {', '.join(bad)}, a compromise of `{c.name}` reaches beyond its container: "
+                        "kernel, other processes or the node network."
+                    ),
+                    fix=(
+                        f"# {c.name}, container {k.name}\nsecurityContext:\n"
+                        "  capabilities: {drop: [ALL], add: [NET_BIND_SERVICE]}  # only what it needs"
+                    ),
+                    tradeoff="Tools that truly need a capability should run isolated and be suppressed.",
+                    evidence=[f"{loc(k.security.source, k.source)} capabilities.add {caps}"],
+                )
