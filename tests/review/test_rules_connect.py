@@ -47,7 +47,7 @@ def test_cn001_service_forwards_to_a_port_the_pod_does_not_serve() -> None:
     )
     assert f.message == "Service `web` forwards port 80 to 8000, but `web` serves only on 8080"
     assert f.evidence == ["positive.yaml:1 pods of web serve on 8080"]
-    assert "targetPort: 8080" in f.fix
+    assert "targetPort: 8080" in f.fix.snippet
 
 
 def test_cn001_silent_for_declared_default_runtime_and_undeclared_ports() -> None:

@@ -39,7 +39,7 @@ def test_readiness_message_names_container_and_service() -> None:
     (f,) = findings(FIXTURES / "OP001" / "positive.yaml", "OP001")
     assert "`server`" in f.message and "Service `api`" in f.message
     assert f.severity is Severity.MEDIUM
-    assert "readinessProbe" in f.fix
+    assert "readinessProbe" in f.fix.snippet
 
 
 def test_readiness_severity_follows_blast_radius() -> None:
@@ -87,21 +87,21 @@ def test_compose_healthcheck_message_names_dependents_and_engine_fix() -> None:
     (f,) = findings(FIXTURES / "OP011" / "positive.yaml", "OP011")
     assert f.component == "db" and "`api`" in f.message and "depends on it" in f.message
     assert f.severity is Severity.MEDIUM  # a datastore others wait for
-    assert "pg_isready" in f.fix
+    assert "pg_isready" in f.fix.snippet
 
 
 def test_restart_policy_skips_swarm_and_one_shots_but_not_their_neighbours() -> None:
     assert findings(FIXTURES / "OP012" / "negative_swarm.yaml", "OP012") == []
     assert findings(FIXTURES / "OP012" / "negative_oneshot.yaml", "OP012") == []
     (f,) = findings(FIXTURES / "OP012" / "positive.yaml", "OP012")
-    assert f.component == "api" and "restart: unless-stopped" in f.fix
+    assert f.component == "api" and "restart: unless-stopped" in f.fix.snippet
 
 
 def test_cronjob_rules_name_schedule() -> None:
     (f,) = findings(FIXTURES / "OP013" / "positive.yaml", "OP013")
     assert "`*/5 * * * *`" in f.message
     (g,) = findings(FIXTURES / "OP014" / "positive.yaml", "OP014")
-    assert "concurrencyPolicy: Forbid" in g.fix
+    assert "concurrencyPolicy: Forbid" in g.fix.snippet
 
 
 def test_batch_scope_excludes_probe_rules() -> None:

@@ -57,13 +57,13 @@ def test_secret_in_env_is_masked_and_located() -> None:
     assert "hunter2-prod-7" not in _text(f)
     assert "`hu****`" in f.message and "`DB_PASSWORD`" in f.message and "`server`" in f.message
     assert f.line is not None and f.line > 20  # the env entry, not the top of the file
-    assert "secretKeyRef" in f.fix
+    assert "secretKeyRef" in f.fix.snippet
 
 
 def test_default_password_is_reported_as_such() -> None:
     (f,) = findings(FIXTURES / "SE001" / "positive_default.yaml", "SE001")
     assert "well-known default password" in f.message and f.component == "db"
-    assert "POSTGRES_PASSWORD" in f.fix  # compose-shaped fix
+    assert "POSTGRES_PASSWORD" in f.fix.snippet  # compose-shaped fix
 
 
 def test_credentials_in_url_mask_only_the_password() -> None:
@@ -112,20 +112,20 @@ def test_runtime_socket_read_only_is_still_reported() -> None:
 
 def test_ingress_without_tls_names_host() -> None:
     (f,) = findings(FIXTURES / "SE013" / "positive.yaml", "SE013")
-    assert "shop.example.com" in f.message and "secretName" in f.fix
+    assert "shop.example.com" in f.message and "secretName" in f.fix.snippet
 
 
 def test_datastore_behind_load_balancer_is_high_published_port_medium() -> None:
     (lb,) = findings(FIXTURES / "SE014" / "positive_loadbalancer.yaml", "SE014")
     (pub,) = findings(FIXTURES / "SE014" / "positive.yaml", "SE014")
     assert lb.severity is Severity.HIGH and "LoadBalancer" in lb.message
-    assert pub.severity is Severity.MEDIUM and "5432" in pub.message and "127.0.0.1" in pub.fix
+    assert pub.severity is Severity.MEDIUM and "5432" in pub.message and "127.0.0.1" in pub.fix.snippet
 
 
 def test_network_policy_fix_admits_the_real_caller() -> None:
     (f,) = findings(FIXTURES / "SE015" / "positive.yaml", "SE015")
     assert "`redis`" in f.message and "namespace `default`" in f.message
-    assert "app: api" in f.fix and "6379" in f.fix
+    assert "app: api" in f.fix.snippet and "6379" in f.fix.snippet
 
 
 def test_dangerous_capability_named() -> None:
@@ -280,7 +280,7 @@ def test_secret_in_arguments_kubernetes_args() -> None:
         )
     ]
     (f,) = findings(FIXTURES / "SE017" / "positive.yaml", "SE017")
-    assert '"--requirepass", "$(REQUIREPASS)"' in f.fix and "secretKeyRef" in f.fix
+    assert '"--requirepass", "$(REQUIREPASS)"' in f.fix.snippet and "secretKeyRef" in f.fix.snippet
     assert "Fixture-Redis-Pw-17" not in _text(f)
 
 
@@ -291,7 +291,7 @@ def test_secret_in_arguments_compose_string_command() -> None:
         "container `api` of `api` passes a credential on its command line: `--db-password=Fi****`, "
         "`amqp://app:****@mq:5672/`"
     )
-    assert '"--db-password=${DB_PASSWORD}"' in f.fix
+    assert '"--db-password=${DB_PASSWORD}"' in f.fix.snippet
     assert "Fixture-Db-Pw-17" not in _text(f) and "Fixture-Mq-Pw-17" not in _text(f)
 
 
@@ -306,7 +306,7 @@ def test_secret_in_probe_kubernetes_exec_curl() -> None:
         )
     ]
     (f,) = findings(FIXTURES / "SE018" / "positive.yaml", "SE018")
-    assert "curl -fsu admin:$PROBE_SECRET http://localhost:8080/health" in f.fix
+    assert "curl -fsu admin:$PROBE_SECRET http://localhost:8080/health" in f.fix.snippet
 
 
 def test_secret_in_probe_compose_healthcheck_redis_cli() -> None:
@@ -320,7 +320,7 @@ def test_secret_in_probe_compose_healthcheck_redis_cli() -> None:
         )
     ]
     (f,) = findings(FIXTURES / "SE018" / "positive_compose.yaml", "SE018")
-    assert "redis-cli -a $$PROBE_SECRET ping" in f.fix and "Fixture-Redis-Pw-18" not in _text(f)
+    assert "redis-cli -a $$PROBE_SECRET ping" in f.fix.snippet and "Fixture-Redis-Pw-18" not in _text(f)
 
 
 def test_committed_secret_decodes_data_and_skips_names() -> None:
@@ -336,7 +336,7 @@ def test_committed_secret_decodes_data_and_skips_names() -> None:
     ]
     (f,) = findings(FIXTURES / "SE019" / "positive.yaml", "SE019")
     assert "Fixture-Secret-19" not in _text(f) and "Rml4dHVy" not in _text(f)
-    assert "kind: ExternalSecret" in f.fix and "secretKey: password" in f.fix
+    assert "kind: ExternalSecret" in f.fix.snippet and "secretKey: password" in f.fix.snippet
 
 
 def test_committed_secret_default_password_said_so() -> None:

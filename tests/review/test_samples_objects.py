@@ -116,7 +116,9 @@ def test_ob_security_contexts_are_clean(code: str) -> None:
 def test_ob_redis_cart_has_no_network_policy_in_base_manifests() -> None:
     (f,) = run(OB, "SE015")
     assert "`redis-cart`" in f.message and "namespace `default`" in f.message
-    assert "app: cartservice" in f.fix  # the only caller (cartservice.yaml REDIS_ADDR=redis-cart:6379)
+    assert (
+        "app: cartservice" in f.fix.snippet
+    )  # the only caller (cartservice.yaml REDIS_ADDR=redis-cart:6379)
 
 
 def test_ob_with_its_network_policies_component(tmp_path: Path) -> None:

@@ -246,9 +246,13 @@ class Component(_Model):
     namespace: str | None = None
     workload: str | None = None  # Deployment, StatefulSet, DaemonSet, ..., compose-service
     aliases: list[str] = Field(default_factory=list)
-    labels: dict[str, str] = Field(default_factory=dict)
+    labels: dict[str, str] = Field(default_factory=dict)  # pod template labels (Compose: service labels)
     annotations: dict[str, str] = Field(default_factory=dict)
     source: Source
+    # Where a fix edits: metadata.name (Kubernetes) or the service key (Compose) as written in the file,
+    # before any group/name qualification; and the workload's own pod selector (spec.selector.matchLabels).
+    object_name: str | None = None
+    selector: dict[str, str] = Field(default_factory=dict)
 
     # Deployment facts. None = not stated.
     replicas: int | None = None

@@ -3,7 +3,8 @@
 Shape (stable; extra keys may be added, none removed)::
 
     {"findings": [{"rule", "name", "category", "severity", "component", "file", "line",
-                   "message", "why", "fix", "tradeoff"}],
+                   "message", "why", "fix", "tradeoff",
+                   "fix_safety", "fix_detail": {"safety", "title", "edits", "creates", "advice"}}],
      "summary": {"critical": 0, "high": 0, "medium": 0, "low": 0, "total": 0,
                  "rules_run": [...], "suppressed": 0, "fail_on": "high", "failed": false},
      "entrypoints": [...], "errors": [...],
@@ -33,6 +34,8 @@ FINDING_KEYS = (
     "why",
     "fix",
     "tradeoff",
+    "fix_safety",
+    "fix_detail",
 )
 
 
@@ -40,6 +43,10 @@ def to_dict(report: Report) -> dict[str, Any]:
     findings = []
     for f in report.findings:
         data = f.model_dump(mode="json")
+        detail = data["fix"]
+        data["fix"] = detail["snippet"]  # the snippet, as before; the typed fix beside it
+        data["fix_safety"] = detail["safety"]
+        data["fix_detail"] = {k: detail[k] for k in ("safety", "title", "edits", "creates", "advice")}
         findings.append({k: data[k] for k in FINDING_KEYS})
     summary: dict[str, Any] = {s.value: report.summary.get(s.value, 0) for s in Severity}
     summary.update(

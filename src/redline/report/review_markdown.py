@@ -36,7 +36,7 @@ def mermaid(report: Report, system: System) -> str:
 def _finding(f: Finding) -> str:
     where = f" — `{f.file}:{f.line}`" if f.file and f.line else (f" — `{f.file}`" if f.file else "")
     comp = f" `{f.component}`" if f.component else ""
-    fix = f.fix.replace("```", "'''")
+    fix = f.fix.snippet.replace("```", "'''")
     return (
         f"- **{f.rule}** `{f.name}`{comp}{where}  \n"
         f"  {f.message}\n"

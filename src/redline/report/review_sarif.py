@@ -65,7 +65,8 @@ def _result(f: Finding, index: dict[str, int]) -> dict[str, Any]:
             "severity": f.severity.value,
             "category": f.category.value,
             "component": f.component or "",
-            "fix": f.fix,
+            "fix": f.fix.snippet,
+            "fix_safety": f.fix.safety.value,
             "tradeoff": f.tradeoff,
         },
     }

@@ -50,7 +50,9 @@ def _finding(f: Finding) -> RenderableType:
     parts: list[RenderableType] = [head, Padding(Text(f.message), (0, 0, 0, 2))]
     parts.append(Padding(Text.assemble(("why: ", "bold"), f.why), (0, 0, 0, 2)))
     parts.append(Padding(Text("fix:", style="bold"), (0, 0, 0, 2)))
-    parts.append(Padding(Syntax(f.fix, "yaml", theme="ansi_dark", background_color="default"), (0, 0, 0, 4)))
+    parts.append(
+        Padding(Syntax(f.fix.snippet, "yaml", theme="ansi_dark", background_color="default"), (0, 0, 0, 4))
+    )
     parts.append(Padding(Text.assemble(("trade-off: ", "bold"), f.tradeoff), (0, 0, 0, 2)))
     return Group(*parts, Text(""))
 

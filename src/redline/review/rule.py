@@ -16,7 +16,10 @@ from typing import TYPE_CHECKING, ClassVar, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from redline.fix.edits import Fix, Safety
+
 if TYPE_CHECKING:
+    from redline.model import Component
     from redline.review.context import Context
 
 
@@ -72,7 +75,7 @@ class Finding(BaseModel):
     line: int | None
     message: str  # the problem, one sentence
     why: str  # the failure story
-    fix: str  # a concrete snippet
+    fix: Fix  # typed edits with a safety (its ``snippet`` is rendered from them)
     tradeoff: str  # cost, complexity, latency of the fix
     evidence: list[str] = Field(default_factory=list)  # supporting "file:line reason" strings
 
@@ -84,6 +87,8 @@ class Rule:
     name: ClassVar[str]
     category: ClassVar[Category]
     severity: ClassVar[Severity]
+    # The best fix the rule can offer (docs/rules.md shows it): the safety of its edits, or advice.
+    fix_safety: ClassVar[Safety] = Safety.ADVICE
 
     def check(self, ctx: Context) -> Iterator[Finding]:  # pragma: no cover - abstract
         raise NotImplementedError
@@ -97,12 +102,14 @@ class Rule:
         line: int | None,
         message: str,
         why: str,
-        fix: str,
+        fix: Fix | str,
         tradeoff: str,
         severity: Severity | None = None,
         evidence: list[str] | None = None,
     ) -> Finding:
         """Build a finding carrying this rule's identity."""
+        if isinstance(fix, str):  # transitional: prose advice until the rule builds a typed fix
+            fix = Fix(safety=Safety.ADVICE, title=fix.splitlines()[0][:120] if fix else "", advice=fix)
         return Finding(
             rule=self.code,
             name=self.name,
@@ -116,6 +123,32 @@ class Rule:
             fix=fix,
             tradeoff=tradeoff,
             evidence=evidence or [],
+        )
+
+    def on(
+        self,
+        ctx: Context,
+        c: Component,
+        *,
+        file: str | None,
+        line: int | None,
+        message: str,
+        why: str,
+        fix: Fix | str,
+        tradeoff: str,
+        evidence: list[str] | None = None,
+    ) -> Finding:
+        """The common tail: a finding on component ``c``, its severity weighted by ``c``'s blast radius."""
+        return self.finding(
+            component=c.name,
+            file=file,
+            line=line,
+            severity=ctx.severity_for(c, self.severity),
+            message=message,
+            why=why,
+            fix=fix,
+            tradeoff=tradeoff,
+            evidence=evidence,
         )
 
 

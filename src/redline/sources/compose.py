@@ -937,6 +937,7 @@ def _component(name: str, svc: LineDict, project: Project, r: Reader, root: Path
         platform="compose",
         group=project.name,
         workload="compose-service",
+        object_name=name,
         aliases=sorted(aliases - {name}),
         labels=_labels(svc, r.at(svc, "labels")),
         source=Source(file=r.file, line=svc.line),

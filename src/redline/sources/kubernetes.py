@@ -369,6 +369,8 @@ def _workload(
         selector = r.strmap(sel, "matchLabels")
     elif sel and kind in ("ReplicationController", "DeploymentConfig"):
         selector = r.strmap(spec, "selector")
+    component.object_name = name
+    component.selector = dict(selector or {})
     for ef in env_from:
         ef.container = ef.container or name
     component.object_refs = _object_refs(pod, env_from, r)
