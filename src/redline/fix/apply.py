@@ -1,0 +1,291 @@
+"""Apply typed edits to YAML text, round-trip: comments, key order, quoting and indentation are kept.
+
+Only the documents an edit touches are re-emitted (by ruamel.yaml, with the indentation detected from the
+file); every other document of a multi-document file stays byte-for-byte as it was. Applying the same
+edits twice changes nothing the second time: ``set`` of an equal value, ``add`` of an item already
+present and ``remove`` of something absent are no-ops.
+
+This module changes text only. Which fixes to apply, validation, and writing files belong to
+:mod:`redline.fix.engine`.
+"""
+
+from __future__ import annotations
+
+import io
+import itertools
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from ruamel.yaml import YAML
+from ruamel.yaml.comments import CommentedMap, CommentedSeq
+from ruamel.yaml.error import YAMLError
+
+from redline.fix.edits import DocRef, Edit, Match, NewObject, Op, dump, path_text
+
+
+class EditError(Exception):
+    """An edit that cannot be made where it points: no such document, container or list item."""
+
+
+_DOC_START = re.compile(r"^---(?:[ \t].*)?$|^\.\.\.[ \t]*$", re.MULTILINE)
+
+
+@dataclass
+class _Doc:
+    """One document of a file: its original text, and its parsed tree once something edits it."""
+
+    head: str  # the separator line that opened it ("" for the first document)
+    text: str
+    tree: Any = None
+    changed: bool = False
+
+
+@dataclass
+class YamlFile:
+    """A YAML file split into documents, edited in place, rendered back with untouched documents verbatim."""
+
+    text: str
+    docs: list[_Doc] = field(default_factory=list)
+    appended: list[str] = field(default_factory=list)
+
+    @classmethod
+    def parse(cls, text: str) -> YamlFile:
+        out = cls(text=text)
+        pos, head = 0, ""
+        for m in _DOC_START.finditer(text):
+            out.docs.append(_Doc(head=head, text=text[pos : m.start()]))
+            end = m.end() + 1 if m.end() < len(text) and text[m.end()] == "\n" else m.end()
+            head, pos = text[m.start() : end], end
+        out.docs.append(_Doc(head=head, text=text[pos:]))
+        return out
+
+    # ------------------------------------------------------------------ reading
+
+    def _yaml(self, doc_text: str) -> YAML:
+        y = YAML()
+        y.preserve_quotes = True
+        y.width = 4096
+        mapping, sequence, offset = detect_indent(doc_text)
+        y.indent(mapping=mapping, sequence=sequence, offset=offset)
+        return y
+
+    def tree(self, i: int) -> Any:
+        d = self.docs[i]
+        if d.tree is None:
+            try:
+                d.tree = self._yaml(d.text).load(d.text)
+            except YAMLError as exc:
+                raise EditError(f"document {i + 1} does not parse: {str(exc).splitlines()[0]}") from exc
+        return d.tree
+
+    def find(self, ref: DocRef) -> int:
+        """Index of the document ``ref`` names: the Kubernetes object by kind, name (and namespace)."""
+        hits = []
+        for i, d in enumerate(self.docs):
+            if not d.text.strip() or not _may_be(d.text, ref):
+                continue
+            tree = self.tree(i)
+            if ref.kind is None:
+                if isinstance(tree, dict):
+                    hits.append(i)
+                continue
+            if not isinstance(tree, dict) or tree.get("kind") != ref.kind:
+                continue
+            meta = tree.get("metadata") or {}
+            if not isinstance(meta, dict) or str(meta.get("name")) != ref.name:
+                continue
+            ns = meta.get("namespace")
+            if ref.namespace and ns is not None and str(ns) != ref.namespace:
+                continue
+            hits.append(i)
+        if len(hits) != 1:
+            what = f"{ref.kind}/{ref.name}" if ref.kind else "a mapping"
+            raise EditError(
+                f"{ref.file} holds {len(hits)} documents that are {what}: cannot tell where to edit"
+            )
+        return hits[0]
+
+    # ------------------------------------------------------------------ editing
+
+    def apply(self, edit: Edit) -> bool:
+        """Make one edit; True when the document changed."""
+        i = self.find(edit.doc)
+        changed = _apply(self.tree(i), edit)
+        self.docs[i].changed |= changed
+        return changed
+
+    def append(self, document: dict[str, Any]) -> bool:
+        """Append a new document, unless one of the same kind and name is already in the file."""
+        kind, name = document.get("kind"), (document.get("metadata") or {}).get("name")
+        for i, d in enumerate(self.docs):
+            if not (d.text.strip() and f"{name}" in d.text):
+                continue
+            tree = self.tree(i)
+            same = isinstance(tree, dict) and tree.get("kind") == kind
+            if same and str((tree.get("metadata") or {}).get("name")) == str(name):
+                return False
+        self.appended.append(dump(document))
+        return True
+
+    def render(self) -> str:
+        out = []
+        for d in self.docs:
+            body = d.text
+            if d.changed:
+                stream = io.StringIO()
+                self._yaml(d.text).dump(d.tree, stream)
+                body = _keep_leading(d.text, stream.getvalue())
+            out.append(d.head + body)
+        text = "".join(out)
+        for extra in self.appended:
+            if text and not text.endswith("\n"):
+                text += "\n"
+            text += "---\n" + extra
+        return text
+
+    @property
+    def changed(self) -> bool:
+        return any(d.changed for d in self.docs) or bool(self.appended)
+
+
+def _may_be(text: str, ref: DocRef) -> bool:
+    """Cheap text test before parsing a document: it names the kind and the name somewhere."""
+    return ref.kind is None or (ref.kind in text and (ref.name or "") in text)
+
+
+def _keep_leading(original: str, dumped: str) -> str:
+    """ruamel drops blank lines before the first key; keep the document's own leading lines."""
+    lead = original[: len(original) - len(original.lstrip("\n"))]
+    return lead + dumped
+
+
+def detect_indent(text: str) -> tuple[int, int, int]:
+    """(mapping, sequence, offset) as ruamel.yaml wants them, read off the document's own nesting."""
+    mapping: int | None = None
+    offset: int | None = None
+    lines = [ln for ln in text.splitlines() if ln.strip() and not ln.lstrip().startswith("#")]
+    for prev, cur in itertools.pairwise(lines):
+        pi = len(prev) - len(prev.lstrip(" "))
+        ci = len(cur) - len(cur.lstrip(" "))
+        if not prev.rstrip().endswith(":") or prev.lstrip().startswith("- "):
+            continue
+        if cur.lstrip().startswith("- "):
+            offset = ci - pi if offset is None else offset
+        elif mapping is None and ci - pi in (2, 3, 4):
+            mapping = ci - pi
+        if mapping is not None and offset is not None:
+            break
+    mapping = mapping or 2
+    off = 0 if offset is None else max(0, offset)
+    return mapping, off + 2, off
+
+
+# ------------------------------------------------------------------------------ path walking
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    return value
+
+
+def _to_rt(value: Any) -> Any:
+    """Plain values as ruamel's round-trip types, so they dump in block style like their neighbours."""
+    if isinstance(value, dict):
+        m = CommentedMap()
+        for k, v in value.items():
+            m[k] = _to_rt(v)
+        return m
+    if isinstance(value, list):
+        return CommentedSeq([_to_rt(v) for v in value])
+    return value
+
+
+def _step(node: Any, part: Any, create: bool, where: str) -> Any:
+    if isinstance(part, Match):
+        if not isinstance(node, list):
+            raise EditError(f"{where} is not a list")
+        for item in node:
+            if isinstance(item, dict) and str(item.get(part.key)) == part.value:
+                return item
+        raise EditError(f"{where} has no item with {part.key}: {part.value}")
+    if isinstance(part, int):
+        if not isinstance(node, list) or not -len(node) <= part < len(node):
+            raise EditError(f"{where} has no item {part}")
+        return node[part]
+    if not isinstance(node, dict):
+        raise EditError(f"{where} is not a mapping")
+    if part not in node or node[part] is None:
+        if not create:
+            raise EditError(f"{where} has no key {part}")
+        node[part] = CommentedMap()
+    return node[part]
+
+
+def _apply(tree: Any, edit: Edit) -> bool:
+    *parents, last = edit.path
+    node = tree
+    for depth, part in enumerate(parents):
+        node = _step(node, part, edit.op is not Op.REMOVE, path_text(edit.path[:depth]) or "the document")
+    where = path_text(tuple(parents)) or "the document"
+    if edit.op is Op.SET:
+        if isinstance(last, Match | int):
+            raise EditError(f"set needs a key at the end of {path_text(edit.path)}")
+        if not isinstance(node, dict):
+            raise EditError(f"{where} is not a mapping")
+        if last in node and _plain(node[last]) == _plain(edit.value):
+            return False
+        node[last] = _to_rt(edit.value)
+        return True
+    if edit.op is Op.ADD:
+        seq = _step(node, last, False, where) if isinstance(last, Match | int) else None
+        if seq is None:
+            if not isinstance(node, dict):
+                raise EditError(f"{where} is not a mapping")
+            if last not in node or node[last] is None:
+                node[last] = CommentedSeq()
+            seq = node[last]
+        if not isinstance(seq, list):
+            raise EditError(f"{path_text(edit.path)} is not a list")
+        if any(_plain(item) == _plain(edit.value) for item in seq):
+            return False
+        seq.append(_to_rt(edit.value))
+        return True
+    return _remove(node, last)
+
+
+def _remove(node: Any, last: Any) -> bool:
+    if isinstance(last, Match):
+        if not isinstance(node, list):
+            return False
+        for i, item in enumerate(node):
+            if isinstance(item, dict) and str(item.get(last.key)) == last.value:
+                del node[i]
+                return True
+        return False
+    if isinstance(node, dict) and last in node:
+        del node[last]
+        return True
+    if isinstance(node, list) and isinstance(last, int) and -len(node) <= last < len(node):
+        del node[last]
+        return True
+    return False
+
+
+def apply_to_text(text: str, edits: list[Edit]) -> tuple[str, bool]:
+    """The text after ``edits`` (all on this one file), and whether anything changed."""
+    f = YamlFile.parse(text)
+    for e in edits:
+        f.apply(e)
+    return (f.render(), True) if f.changed else (text, False)
+
+
+def new_object_text(obj: NewObject) -> str:
+    """The text of a new file holding ``obj``'s document."""
+    return dump(obj.document)
+
+
+__all__ = ["EditError", "YamlFile", "apply_to_text", "detect_indent", "new_object_text"]
