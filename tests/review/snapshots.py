@@ -16,6 +16,8 @@ it in ``<case>.expected.yaml``::
     fixed:               # every file the rule's fixes change (safe and unsafe), whole, after the fix;
       positive.yaml: |   # new files appear under their own name; {} when the fix is advice only
         ...
+    after_fix:           # the rule's findings on the fixed files: only those whose fix is advice remain
+      - {component: db, line: 3, fix_safety: advice}
 
 Regenerate after a deliberate change with ``REDLINE_SNAPSHOT_UPDATE=1 pytest tests/review/test_snapshots.py``
 and read the diff before committing it: a snapshot is only as good as the review of it.
@@ -94,7 +96,12 @@ def actual(code: str, case: Path, tmp: Path) -> dict[str, Any]:
         }
         for f in found
     ]
-    return {"findings": rows, "fixed": apply_all(work, [f.fix for f in found])}
+    fixed = apply_all(work, [f.fix for f in found])
+    for name, text in fixed.items():
+        (work / name).write_text(text)
+    after = review(scan(target), ReviewConfig(select=[code])).findings if fixed else found
+    remaining = [{"component": f.component, "line": f.line, "fix_safety": f.fix.safety.value} for f in after]
+    return {"findings": rows, "fixed": fixed, "after_fix": remaining}
 
 
 def apply_all(root: Path, fixes: list[Fix]) -> dict[str, str]:
@@ -128,3 +135,6 @@ def compare(code: str, case: Path, tmp: Path) -> None:
     want = yaml.safe_load(path.read_text())
     assert got["findings"] == want["findings"], f"findings of {code} on {case.name} differ from {path.name}"
     assert got["fixed"] == (want.get("fixed") or {}), f"fixed files of {code} on {case.name} differ"
+    assert got["after_fix"] == want.get("after_fix", []), f"what {code} still says after the fix differs"
+    applied = [r for r in got["after_fix"] if r["fix_safety"] != "advice"]
+    assert not applied, f"{code} still fires after its own fix was applied: {applied}"
