@@ -14,6 +14,7 @@ import textwrap
 from dataclasses import dataclass, field
 
 import redline.review.rules  # noqa: F401  (registers the catalog)
+from redline.fix.edits import Safety
 from redline.review.rule import REGISTRY, Category, Rule, Severity
 
 SECTIONS = ("What it does", "Why it matters", "Example", "Fix", "Trade-offs")
@@ -27,6 +28,7 @@ class RuleDoc:
     name: str
     category: Category
     severity: Severity
+    fix_safety: Safety
     summary: str
     sections: dict[str, str] = field(default_factory=dict)
 
@@ -61,6 +63,7 @@ def parse_doc(cls: type[Rule]) -> RuleDoc:
         name=cls.name,
         category=cls.category,
         severity=cls.severity,
+        fix_safety=cls.fix_safety,
         summary=summary,
         sections=parsed,
     )
@@ -85,7 +88,8 @@ def rule_markdown(doc: RuleDoc, *, heading: str = "###") -> str:
         "",
         f"{doc.summary}",
         "",
-        f"*Category:* {doc.category.value} · *Default severity:* {doc.severity.value}",
+        f"*Category:* {doc.category.value} · *Default severity:* {doc.severity.value}"
+        f" · *Fix:* {doc.fix_safety.value}",
         "",
     ]
     for section in SECTIONS:
@@ -107,13 +111,17 @@ def render_rules_markdown() -> str:
         f"{len(docs)} rules. Severity shown is the default; findings move it up or down with blast radius",
         "(how many entry points depend on the component; batch jobs and idle components go down).",
         "",
-        "| Code | Name | Category | Default severity | Summary |",
-        "|---|---|---|---|---|",
+        "Fix: `safe` fixes are applied by `redline fix`; `unsafe` ones change behaviour and need",
+        "`--unsafe-fixes`; `advice` findings show what to do where no edit of these files can do it.",
+        "",
+        "| Code | Name | Category | Default severity | Fix | Summary |",
+        "|---|---|---|---|---|---|",
     ]
     for d in docs:
         anchor = f"{d.code.lower()}-{d.name}"
         out.append(
-            f"| [{d.code}](#{anchor}) | `{d.name}` | {d.category.value} | {d.severity.value} | {d.summary} |"
+            f"| [{d.code}](#{anchor}) | `{d.name}` | {d.category.value} | {d.severity.value}"
+            f" | {d.fix_safety.value} | {d.summary} |"
         )
     out.append("")
     for cat in Category:
