@@ -162,7 +162,7 @@ def test_an_internal_error_is_one_line_and_exit_70(
     with pytest.raises(SystemExit) as exit_:
         app_module.main()
     assert exit_.value.code == 70
-    line = _line_of(review_cli, "report = review(system, cfg)")
+    line = _line_of(review_cli, "report = review(system, cfg, known)")
     err = capsys.readouterr().err
     assert err.splitlines()[-1] == (
         f"redline: internal error in redline/cli/review.py:{line}: RuntimeError: kaput second line; "

@@ -119,7 +119,14 @@ def test_open_model_sees_the_stall(server, tmp_path: Path) -> None:
     p90 = doc["latency_ms"]["p90"] / 1000
     assert p90 == pytest.approx(expected, rel=0.10)
     assert doc["latency_ms"]["max"] == pytest.approx(1000, rel=0.15)
-    assert doc["generator"]["keeping_up"] is True
+    # Keeping up is judged per window against that window's own p50 (at least the floor); a loaded
+    # machine may fall behind, so the test pins the rule, not the machine.
+    g = doc["generator"]
+    assert [(w["from_s"], w["to_s"]) for w in g["windows"]] == [(0, 5)]
+    for w in g["windows"]:
+        assert w["limit_ms"] == pytest.approx(max(0.1 * w["latency_p50_ms"], 2.5), abs=1e-3)
+        assert w["keeping_up"] is (w["lag_p99_ms"] <= w["limit_ms"])
+    assert g["keeping_up"] is all(w["keeping_up"] for w in g["windows"])
 
 
 def test_closed_model_hides_the_stall(server) -> None:

@@ -8,8 +8,9 @@ import pytest
 from graphrules_helpers import FIXTURES, cases, findings
 from objrules_helpers import catalog_problems
 
+from redline.fix.edits import Op, Safety, path_text
 from redline.review.engine import ReviewConfig, review
-from redline.review.rule import Category, Severity
+from redline.review.rule import Category, Finding, Severity
 from redline.sources.scan import scan
 
 # CN001-CN019 are this module's; CN020 and up belong to network.py and are tested there.
@@ -157,3 +158,57 @@ def test_samples_have_no_connect_findings(rel: str) -> None:
     codes = sorted({c for c, _ in POSITIVE})
     report = review(scan(SAMPLES / rel), ReviewConfig(select=codes))
     assert [f for f in report.findings if f.rule in codes] == []
+
+
+# ---------------------------------------------------------------------------------------------- fixes
+
+
+def _edits(f: Finding) -> list[tuple[Op, str, object]]:
+    return [(e.op, path_text(e.path), e.value) for e in f.fix.edits]
+
+
+def test_cn001_fix_forwards_to_the_one_port_the_pods_serve() -> None:
+    (f,) = findings(FIXTURES / "CN001" / "positive.yaml", "CN001")
+    assert f.fix.safety is Safety.UNSAFE and f.fix.edits[0].doc.kind == "Service"
+    assert _edits(f) == [(Op.SET, "spec.ports[0].targetPort", 8080)]
+
+
+def test_cn002_database_scaled_to_zero_gets_exactly_one_replica_never_more() -> None:
+    """A single-writer database is given back its one writer; more replicas would be divergent copies."""
+    (f,) = findings(FIXTURES / "CN002" / "positive.yaml", "CN002")
+    assert f.fix.safety is Safety.UNSAFE
+    assert [(e.doc.kind, e.doc.name) for e in f.fix.edits] == [("StatefulSet", "db")]
+    assert _edits(f) == [(Op.SET, "spec.replicas", 1)]
+
+
+@pytest.mark.parametrize("name", ["positive_compose.yml", "positive_compose_deploy.yml"])
+def test_cn002_compose_fix_uses_compose_syntax(name: str) -> None:
+    (f,) = findings(FIXTURES / "CN002" / name, "CN002")
+    assert {e.doc.platform for e in f.fix.edits} == {"compose"}
+    assert _edits(f) == [(Op.REMOVE, "services.db.scale", None), (Op.SET, "services.db.deploy.replicas", 1)]
+    assert "spec" not in f.fix.snippet
+
+
+def test_cn002_count_stated_in_redline_yaml_is_advice(tmp_path: Path) -> None:
+    (tmp_path / "docker-compose.yml").write_text(
+        "services:\n"
+        "  api:\n"
+        "    image: example/api:1\n"
+        "    environment:\n"
+        "      DATABASE_URL: postgres://db:5432/app\n"
+        "  db:\n"
+        "    image: postgres:16\n"
+    )
+    (tmp_path / "redline.yaml").write_text("components:\n  db: {replicas: 0}\n")
+    (f,) = findings(tmp_path, "CN002")
+    assert f.fix.safety is Safety.ADVICE and "redline.yaml" in (f.fix.advice or "")
+
+
+@pytest.mark.parametrize(
+    ("name", "policy"),
+    [("positive.yaml", "ClusterFirstWithHostNet"), ("positive_dns_none.yaml", "ClusterFirst")],
+)
+def test_cn003_fix_sets_a_cluster_dns_policy(name: str, policy: str) -> None:
+    (f,) = findings(FIXTURES / "CN003" / name, "CN003")
+    assert f.fix.safety is Safety.UNSAFE
+    assert _edits(f) == [(Op.SET, "spec.template.spec.dnsPolicy", policy)]

@@ -5,9 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+import snapshots
 from graphrules_helpers import FIXTURES, findings
 from objrules_helpers import catalog_problems
 
+from redline.fix.edits import Op, Safety
 from redline.review.rule import Category, Severity
 
 APP = """\
@@ -196,11 +198,116 @@ def test_cn021_egress_with_dns_is_silent(tmp_path: Path) -> None:
     assert findings(_write(tmp_path, APP + DENY_ALL), "CN021") == []  # ingress only: egress is open
 
 
-@pytest.mark.parametrize("code", ["CN020", "CN021"])
-def test_fixtures(code: str) -> None:
-    (f,) = findings(FIXTURES / code / "positive.yaml", code)
-    assert (f.rule, f.component, f.file, f.line) == (code, "frontend", "positive.yaml", 45)
+@pytest.mark.parametrize(
+    ("code", "case", "file"), [("CN020", "positive", "app.yaml"), ("CN021", "positive.yaml", "positive.yaml")]
+)
+def test_fixtures(code: str, case: str, file: str) -> None:
+    (f,) = findings(FIXTURES / code / case, code)
+    assert (f.rule, f.component, f.file, f.line) == (code, "frontend", file, 45)
     assert findings(FIXTURES / code / "negative.yaml", code) == []
+
+
+def test_every_positive_fixture_has_an_expected_block() -> None:
+    for code in ("CN020", "CN021", "CN022"):
+        for case in sorted((FIXTURES / code).glob("positive*")):
+            if not case.name.endswith(".expected.yaml"):
+                assert snapshots.expected_path(case).exists(), case
+
+
+# ------------------------------------------------------------------ fixes
+
+
+def test_cn020_new_policy_selects_only_the_two_workloads() -> None:
+    (f,) = findings(FIXTURES / "CN020" / "positive", "CN020")
+    assert f.fix.safety is Safety.UNSAFE and not f.fix.edits  # the deny-all is left alone
+    (new,) = f.fix.creates
+    assert (new.beside.file, new.file_name) == ("app.yaml", "backend-from-frontend.yaml")
+    assert new.document["metadata"] == {"name": "backend-from-frontend", "namespace": "shop"}
+    assert new.document["spec"] == {
+        "podSelector": {"matchLabels": {"app": "backend"}},
+        "policyTypes": ["Ingress"],
+        "ingress": [
+            {
+                "from": [{"podSelector": {"matchLabels": {"app": "frontend"}}}],
+                "ports": [{"port": "http", "protocol": "TCP"}],
+            }
+        ],
+    }
+
+
+def test_cn020_egress_policy_goes_on_the_caller() -> None:
+    (f,) = findings(FIXTURES / "CN020" / "positive_egress", "CN020")
+    (new,) = f.fix.creates
+    spec = new.document["spec"]
+    assert (new.document["metadata"]["name"], spec["podSelector"], spec["policyTypes"]) == (
+        "frontend-to-backend",
+        {"matchLabels": {"app": "frontend"}},
+        ["Egress"],
+    )
+    assert spec["egress"][0]["to"] == [{"podSelector": {"matchLabels": {"app": "backend"}}}]
+
+
+def test_cn020_caller_on_a_shared_label_gets_advice() -> None:
+    # frontend's selector {app: shop} selects backend's pods too: an allow-from rule on it would admit
+    # backend as well, and a rule on labels no pod carries would admit nobody. Advice, no policy.
+    (f,) = findings(FIXTURES / "CN020" / "positive_shared_label.yaml", "CN020")
+    assert f.fix.safety is Safety.ADVICE and not f.fix.creates and not f.fix.edits
+    assert "the selector {app: shop} of `frontend` also selects the pods of `backend`" in (f.fix.advice or "")
+
+
+def test_cn020_caller_in_another_namespace_is_named_by_namespace_too(tmp_path: Path) -> None:
+    text = (APP + DENY_ALL).replace(
+        "metadata: {name: frontend, namespace: shop}", "metadata: {name: frontend, namespace: web}"
+    )
+    text = text.replace(
+        '{name: BACKEND_ADDR, value: "backend:80"}', '{name: BACKEND_ADDR, value: "backend.shop:80"}'
+    )
+    (f,) = findings(_write(tmp_path, text), "CN020")
+    (new,) = f.fix.creates
+    assert new.document["spec"]["ingress"][0]["from"] == [
+        {
+            "namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "web"}},
+            "podSelector": {"matchLabels": {"app": "frontend"}},
+        }
+    ]
+
+
+def test_cn021_adds_dns_to_the_isolating_policy() -> None:
+    (f,) = findings(FIXTURES / "CN021" / "positive.yaml", "CN021")
+    (edit,) = f.fix.edits
+    assert (edit.doc.kind, edit.doc.name, edit.op, edit.path) == (
+        "NetworkPolicy",
+        "frontend-out",
+        Op.ADD,
+        ("spec", "egress"),
+    )
+    assert edit.value["ports"] == [{"port": 53, "protocol": "UDP"}, {"port": 53, "protocol": "TCP"}]
+
+
+@pytest.mark.parametrize("case", ["positive.yaml", "positive_compose.yaml"])
+def test_cn022_is_advice_that_never_carries_a_credential(case: str) -> None:
+    (f,) = findings(FIXTURES / "CN022" / case, "CN022")
+    assert f.fix.safety is Safety.ADVICE and not f.fix.edits
+    text = f.model_dump_json()
+    for secret in (
+        "orders-pass-2291",
+        "another-pass-7730",
+        "app-secret-1",
+        "other-secret-9",
+        "root-secret-3",
+    ):
+        assert secret not in text
+    if case == "positive_compose.yaml":
+        assert f.fix.example == {"services": {"db": {"environment": {"MYSQL_PASSWORD": "${MYSQL_PASSWORD}"}}}}
+    else:
+        assert f.fix.example == {
+            "env": [
+                {
+                    "name": "POSTGRES_PASSWORD",
+                    "valueFrom": {"secretKeyRef": {"name": "postgres", "key": "password"}},
+                }
+            ]
+        }
 
 
 def test_catalog() -> None:

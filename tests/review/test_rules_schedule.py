@@ -10,6 +10,7 @@ import pytest
 from graphrules_helpers import FIXTURES, cases, findings
 from objrules_helpers import SAMPLES, catalog_problems
 
+from redline.fix.edits import Fix, Op, Safety, path_text
 from redline.review.engine import ReviewConfig, review
 from redline.review.rule import Category, Severity
 from redline.sources.scan import scan
@@ -181,3 +182,88 @@ SAMPLE_TARGETS = [
 def test_samples_have_no_schedule_findings(rel: str) -> None:
     report = review(scan(SAMPLES / rel), ReviewConfig(select=["SD001", "SD002", "SD003", "SD004", "SD005"]))
     assert report.findings == []
+
+
+# ---------------------------------------------------------------------------------------------- fixes
+
+
+def _fix(code: str, name: str) -> Fix:
+    (f,) = findings(FIXTURES / code / name, code)
+    return f.fix
+
+
+def _edits(fix: Fix) -> list[tuple[Op, str, object]]:
+    return [(e.op, path_text(e.path), e.value) for e in fix.edits]
+
+
+def test_sd001_limit_set_to_the_request_the_default_would_undercut() -> None:
+    fix = _fix("SD001", "positive.yaml")
+    assert fix.safety is Safety.UNSAFE
+    assert _edits(fix) == [
+        (Op.SET, "spec.template.spec.containers[name=server].resources.limits.memory", "512Mi")
+    ]
+
+
+def test_sd001_limit_above_the_max_is_lowered_to_the_max() -> None:
+    assert _edits(_fix("SD001", "positive_max.yaml")) == [
+        (Op.SET, "spec.template.spec.containers[name=main].resources.limits.cpu", "1")
+    ]
+
+
+def test_sd002_quota_raised_to_exactly_what_the_workloads_need() -> None:
+    fix = _fix("SD002", "positive.yaml")
+    assert fix.safety is Safety.UNSAFE
+    assert [e.doc.kind for e in fix.edits] == ["ResourceQuota"]
+    assert _edits(fix) == [(Op.SET, "spec.hard.requests.memory", "1280Mi")]  # 5 × 256Mi
+    assert _edits(_fix("SD002", "positive_hpa.yaml")) == [(Op.SET, "spec.hard.pods", "10")]  # as quoted
+
+
+def test_sd002_unset_resources_are_advice_never_invented_values() -> None:
+    fix = _fix("SD002", "positive_unset.yaml")
+    assert fix.safety is Safety.ADVICE and not fix.edits and fix.example is None
+
+
+def test_sd003_compose_host_ports_are_advice_in_compose_syntax() -> None:
+    pair = _fix("SD003", "positive.yml")
+    assert pair.safety is Safety.ADVICE and not pair.edits
+    replicas = _fix("SD003", "positive_replicas.yml")
+    assert replicas.safety is Safety.ADVICE
+    assert replicas.example == {"services": {"api": {"ports": ["9000"]}}}
+
+
+def test_sd003_pod_on_a_daemonset_host_port_loses_its_host_port() -> None:
+    (f, *_) = findings(FIXTURES / "SD003" / "positive_daemonset.yaml", "SD003")
+    assert f.fix.safety is Safety.UNSAFE
+    assert _edits(f.fix) == [
+        (Op.REMOVE, "spec.template.spec.containers[name=proxy].ports[containerPort=8080].hostPort", None)
+    ]
+
+
+def test_sd004_unsatisfiable_affinity_becomes_preferred_with_the_same_term() -> None:
+    fix = _fix("SD004", "positive.yaml")
+    hard = "spec.template.spec.affinity.podAffinity.requiredDuringSchedulingIgnoredDuringExecution"
+    soft = "spec.template.spec.affinity.podAffinity.preferredDuringSchedulingIgnoredDuringExecution"
+    term = {"labelSelector": {"matchLabels": {"app": "redis-cache"}}, "topologyKey": "kubernetes.io/hostname"}
+    assert _edits(fix) == [(Op.REMOVE, hard, None), (Op.ADD, soft, {"weight": 100, "podAffinityTerm": term})]
+
+
+def test_sd005_contradiction_keeps_the_anti_affinity() -> None:
+    assert _edits(_fix("SD005", "positive.yaml")) == [
+        (
+            Op.REMOVE,
+            "spec.template.spec.affinity.podAffinity.requiredDuringSchedulingIgnoredDuringExecution",
+            None,
+        )
+    ]
+
+
+def test_sd001_memory_is_never_lowered_by_an_edit() -> None:
+    """Memory is not compressible: a database above the LimitRange max gets advice, not a smaller limit."""
+    fix = _fix("SD001", "positive_memory_max.yaml")
+    assert fix.safety is Safety.ADVICE and not fix.edits
+    assert "Raise the LimitRange's max" in (fix.advice or "")
+
+
+def test_sd002_quota_is_raised_to_the_autoscalers_peak_in_one_step() -> None:
+    # 4 pods now, HPA maxReplicas 6: raising the quota to 4 would only move the finding to the peak.
+    assert _edits(_fix("SD002", "positive_peak.yaml")) == [(Op.SET, "spec.hard.pods", 6)]

@@ -11,7 +11,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from objrules_helpers import catalog_problems
 
-from redline.review.rule import Category, Severity
+from redline.fix.edits import Op, Safety
+from redline.review.rule import Category, Finding, Severity
 from redline.review.rules._util import (
     classify_value,
     is_reference,
@@ -23,7 +24,8 @@ from redline.review.rules._util import (
     url_credentials,
 )
 
-POSITIVE = cases("SE", "positive")
+# `positive*` also matches the snapshot files (`positive.expected.yaml`), which are not inputs.
+POSITIVE = [(c, p) for c, p in cases("SE", "positive") if not p.name.endswith(".expected.yaml")]
 NEGATIVE = cases("SE", "negative")
 
 
@@ -123,7 +125,7 @@ def test_datastore_behind_load_balancer_is_high_published_port_medium() -> None:
 
 
 def test_network_policy_fix_admits_the_real_caller() -> None:
-    (f,) = findings(FIXTURES / "SE015" / "positive.yaml", "SE015")
+    (f,) = findings(FIXTURES / "SE015" / "positive", "SE015")
     assert "`redis`" in f.message and "namespace `default`" in f.message
     assert "app: api" in f.fix.snippet and "6379" in f.fix.snippet
 
@@ -280,7 +282,8 @@ def test_secret_in_arguments_kubernetes_args() -> None:
         )
     ]
     (f,) = findings(FIXTURES / "SE017" / "positive.yaml", "SE017")
-    assert '"--requirepass", "$(REQUIREPASS)"' in f.fix.snippet and "secretKeyRef" in f.fix.snippet
+    assert "`--requirepass Fi****` with `--requirepass $(REQUIREPASS)`" in f.fix.snippet
+    assert "secretKeyRef" in f.fix.snippet and f.fix.safety is Safety.ADVICE
     assert "Fixture-Redis-Pw-17" not in _text(f)
 
 
@@ -291,7 +294,8 @@ def test_secret_in_arguments_compose_string_command() -> None:
         "container `api` of `api` passes a credential on its command line: `--db-password=Fi****`, "
         "`amqp://app:****@mq:5672/`"
     )
-    assert '"--db-password=${DB_PASSWORD}"' in f.fix.snippet
+    assert "`--db-password=${DB_PASSWORD}`" in f.fix.snippet
+    assert "`amqp://app:${AMQP_PASSWORD}@mq:5672/`" in f.fix.snippet
     assert "Fixture-Db-Pw-17" not in _text(f) and "Fixture-Mq-Pw-17" not in _text(f)
 
 
@@ -428,3 +432,157 @@ def test_url_credentials_is_linear_on_a_long_run_of_scheme_characters() -> None:
     assert time.perf_counter() - start < 1.0
     hit = url_credentials("redis://:S3cretPLANT@cache:6379")
     assert hit is not None and hit.shown == "redis://:S3****@cache:6379"
+
+
+# ------------------------------------------------------------------ fixes: safety decisions
+
+
+def _one(path: Path, code: str) -> Finding:
+    (f,) = findings(path, code)
+    return f
+
+
+def test_env_credential_becomes_a_secret_reference_without_its_value() -> None:
+    """Kubernetes: the literal is removed and valueFrom names a Secret key; the value is nowhere."""
+    f = _one(FIXTURES / "SE001" / "positive.yaml", "SE001")
+    assert f.fix.safety is Safety.UNSAFE  # the pod waits for a Secret that must be created first
+    remove, ref = f.fix.edits
+    assert (remove.op, remove.path[-1]) == (Op.REMOVE, "value")
+    assert (ref.op, ref.path[-1], ref.value) == (
+        Op.SET,
+        "valueFrom",
+        {"secretKeyRef": {"name": "api-secrets", "key": "db-password"}},
+    )
+    assert (ref.doc.kind, ref.doc.name, ref.doc.file) == ("Deployment", "api", "positive.yaml")
+    assert "hunter2" not in f.fix.model_dump_json()
+
+
+def test_compose_env_credential_is_advice_in_compose_syntax() -> None:
+    """`environment` may be a list or a mapping, which the model does not keep: no edit, a Compose example
+    whose reference stops `docker compose up` when the variable is unset."""
+    f = _one(FIXTURES / "SE001" / "positive_default.yaml", "SE001")
+    assert f.fix.safety is Safety.ADVICE and not f.fix.edits
+    assert f.fix.example == {
+        "services": {"db": {"environment": {"POSTGRES_PASSWORD": "${POSTGRES_PASSWORD:?}"}}}
+    }
+    assert "securityContext" not in f.fix.snippet and "valueFrom" not in f.fix.snippet
+
+
+def test_url_password_example_keeps_the_url_and_drops_the_password() -> None:
+    f = _one(FIXTURES / "SE002" / "positive.yaml", "SE002")
+    env = f.fix.example["services"]["api"]["environment"]
+    assert env == {"DATABASE_URL": "postgres://app:${DATABASE_PASSWORD:?}@db:5432/app"}
+    assert "s3cr3t" not in f.fix.model_dump_json() and "s3****" not in f.fix.snippet
+
+
+@pytest.mark.parametrize(
+    ("fixture", "safety"),
+    [
+        ("positive_unset.yaml", Safety.SAFE),
+        ("positive.yaml", Safety.UNSAFE),
+        ("positive_sys_admin.yaml", Safety.ADVICE),
+    ],
+)
+def test_privilege_escalation_fix_safety(fixture: str, safety: Safety) -> None:
+    """Unset -> safe (the container already runs as non-root); an explicit `true` -> unsafe (someone chose
+    it); with SYS_ADMIN added -> advice (the API server rejects the pair)."""
+    f = _one(FIXTURES / "SE008" / fixture, "SE008")
+    assert f.fix.safety is safety
+    if safety is not Safety.ADVICE:
+        (e,) = f.fix.edits
+        assert e.path[-2:] == ("securityContext", "allowPrivilegeEscalation") and e.value is False
+
+
+def test_root_user_fix_targets_the_securitycontext_that_states_it() -> None:
+    """Pod level: the pod's securityContext is edited; an ambiguous place gives advice, not a guess; no
+    user id is ever invented."""
+    pod = findings(FIXTURES / "SE006" / "positive_pod_level.yaml", "SE006")
+    assert [f.component for f in pod] == ["api", "api"]
+    for f in pod:
+        assert [(e.op, e.path) for e in f.fix.edits] == [
+            (Op.REMOVE, ("spec", "template", "spec", "securityContext", "runAsUser")),
+            (Op.SET, ("spec", "template", "spec", "securityContext", "runAsNonRoot")),
+        ]
+    ambiguous = _one(FIXTURES / "SE006" / "positive.yaml", "SE006")
+    assert ambiguous.fix.safety is Safety.ADVICE and "10001" not in ambiguous.fix.snippet
+    compose = _one(FIXTURES / "SE006" / "positive_compose.yaml", "SE006")
+    ((op, path),) = [(e.op, e.path) for e in compose.fix.edits]
+    assert (op, path) == (Op.REMOVE, ("services", "worker", "user"))
+
+
+def test_network_policy_never_selects_a_shared_label() -> None:
+    """`app: teastore` is on every pod: no policy selects it; redis, with a label of its own, gets one that
+    admits the web UI by the web UI's own selector."""
+    f = _one(FIXTURES / "SE015" / "positive_shared_label", "SE015")
+    assert f.fix.safety is Safety.UNSAFE and not f.fix.edits
+    (created,) = f.fix.creates
+    spec = created.document["spec"]
+    assert spec["podSelector"] == {"matchLabels": {"app": "redis"}}
+    assert spec["ingress"] == [
+        {
+            "from": [{"podSelector": {"matchLabels": {"app": "teastore", "run": "teastore-webui"}}}],
+            "ports": [{"protocol": "TCP", "port": 6379}],
+        }
+    ]
+    assert (
+        "the selector {app: teastore} of `teastore-db` also selects the pods of `teastore-webui`"
+        in f.fix.title
+    )
+
+
+def test_network_policy_with_no_known_caller_is_advice() -> None:
+    f = _one(FIXTURES / "SE015" / "positive_no_caller", "SE015")
+    assert f.fix.safety is Safety.ADVICE and not f.fix.creates
+    assert "for `cache`: the callers are unknown" in f.fix.snippet
+
+
+def test_datastore_service_shared_with_another_workload_is_not_retyped(tmp_path: Path) -> None:
+    """A NodePort Service that also fronts the API: turning it into ClusterIP would cut the API off."""
+    (tmp_path / "all.yaml").write_text(
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: redis}\nspec:\n"
+        "  selector: {matchLabels: {app: redis}}\n  template:\n    metadata: {labels: {app: redis, tier: shop}}\n"
+        "    spec: {containers: [{name: redis, image: 'redis:7.4'}]}\n---\n"
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: api}\nspec:\n"
+        "  selector: {matchLabels: {app: api}}\n  template:\n    metadata: {labels: {app: api, tier: shop}}\n"
+        "    spec: {containers: [{name: api, image: 'example/api:1.0'}]}\n---\n"
+        "apiVersion: v1\nkind: Service\nmetadata: {name: shop}\nspec:\n  type: NodePort\n"
+        "  selector: {tier: shop}\n  ports: [{port: 80}]\n"
+    )
+    f = _one(tmp_path, "SE014")
+    assert f.fix.safety is Safety.ADVICE and "also fronts `api`" in f.fix.snippet
+
+
+def test_compose_ports_bound_to_loopback_only_when_the_list_is_known() -> None:
+    pub = _one(FIXTURES / "SE014" / "positive.yaml", "SE014")
+    (e,) = pub.fix.edits
+    assert (e.doc.platform, e.path, e.value) == (
+        "compose",
+        ("services", "db", "ports"),
+        ["127.0.0.1:5432:5432"],
+    )
+    mixed = _one(FIXTURES / "SE014" / "positive_compose_expose.yaml", "SE014")
+    assert mixed.fix.safety is Safety.ADVICE  # "6380" has no fixed host port: the list is not rewritten
+
+
+def test_host_path_made_read_only_only_when_one_container_mounts_it() -> None:
+    f = _one(FIXTURES / "SE011" / "positive.yaml", "SE011")
+    (e,) = f.fix.edits
+    assert e.path[-3:] == ("volumeMounts", e.path[-2], "readOnly") and e.value is True
+    assert str(e.path[-2]) == "[name=etc]"
+
+
+def test_security_snippets_carry_no_secret_value() -> None:
+    """The literal of every credential in the fixtures: in no snippet, title, advice or example."""
+    plants = {
+        "SE001": "hunter2-prod-7",
+        "SE002": "s3cr3t-pw",
+        "SE003": "AIzaSyD-9tSrke72PouQMnMX",
+        "SE004": "hunter2-prod-7",
+        "SE017": "Fixture-",
+        "SE018": "Fixture-",
+        "SE019": "Fixture-",
+    }
+    for code, plant in plants.items():
+        for _c, path in (case for case in POSITIVE if case[0] == code):
+            for f in findings(path, code):
+                assert plant not in f.fix.model_dump_json(), (code, path.name)

@@ -9,8 +9,9 @@ from graphrules_helpers import FIXTURES, cases, findings
 from objrules_helpers import catalog_problems
 from tests.conftest import samples_dir
 
+from redline.fix.edits import Safety
 from redline.review.engine import ReviewConfig, review
-from redline.review.rule import Category, Severity
+from redline.review.rule import REGISTRY, Category, Severity
 from redline.sources.scan import scan
 
 POSITIVE = cases("ST", "positive")
@@ -227,3 +228,105 @@ def test_samples_have_no_start_findings(target: str) -> None:
     # Java adservice and .NET cartservice are built images named after the service, so ST004 cannot tell).
     report = review(scan(samples_dir(target)), ReviewConfig(select=["ST001", "ST002", "ST003", "ST004"]))
     assert [f for f in report.findings if f.rule.startswith("ST")] == []
+
+
+# ---------------------------------------------------------------------------------------- typed fixes
+
+
+def _edits(code: str, case: str) -> dict[str | None, list[tuple[str, tuple[object, ...], object]]]:
+    return {
+        f.component: [(e.op.value, tuple(str(p) for p in e.path), e.value) for e in f.fix.edits]
+        for f in findings(FIXTURES / code / case, code)
+    }
+
+
+def test_st001_fix_is_advice_naming_the_close_name() -> None:
+    """Which object was meant is a guess even one letter away: no edit, the near name in the advice."""
+    got = [
+        (f.line, f.fix.safety, f.fix.advice) for f in findings(FIXTURES / "ST001" / "positive.yaml", "ST001")
+    ]
+    assert [(line, safety) for line, safety, _ in got] == [(n, Safety.ADVICE) for n in (25, 30, 37, 39)]
+    assert "`payments` is defined and close to `paymnts`" in (got[0][2] or "")
+    assert "optional: true" not in (got[0][2] or "")  # a ServiceAccount cannot be optional
+    assert "`password` is defined and close to `pasword`" in (got[1][2] or "")
+    assert "close to" not in (got[3][2] or "")  # `db` is not close to `db-tls`
+
+
+def test_st002_raises_the_limit_so_the_heap_is_three_quarters_of_it() -> None:
+    got = {f.component: f.fix for f in findings(FIXTURES / "ST002" / "positive.yaml", "ST002")}
+    limits = {name: [e.value for e in fix.edits] for name, fix in got.items()}
+    # -Xmx512m / 0.75 = 683 MiB, 460 / 0.75 = 613 MiB, GOMEMLIMIT 1 GiB / 0.9 = 1138 MiB: up to 128 MiB steps
+    assert limits == {"accounts": ["768Mi"], "web": ["640Mi"], "api": ["1152Mi"], "search": []}
+    assert got["search"].safety is Safety.ADVICE and "MaxRAMPercentage=75" in (got["search"].advice or "")
+    assert all(got[n].safety is Safety.UNSAFE for n in ("accounts", "web", "api"))
+    (path,) = [e.path for e in got["accounts"].edits]
+    assert path[-3:] == ("resources", "limits", "memory") and str(path[-4]) == "[name=accounts]"
+
+
+def test_st002_compose_limit_is_written_in_compose_syntax() -> None:
+    assert _edits("ST002", "positive_compose.yaml") == {
+        "accounts": [
+            ("remove", ("services", "accounts", "mem_limit"), None),
+            ("set", ("services", "accounts", "deploy", "resources", "limits", "memory"), "768Mi"),
+        ],
+        "web": [
+            ("remove", ("services", "web", "mem_limit"), None),
+            ("set", ("services", "web", "deploy", "resources", "limits", "memory"), "1280Mi"),
+        ],
+    }
+
+
+def test_st003_raises_the_limit_to_twice_the_engine_floor() -> None:
+    assert {name: [v for _, _, v in edits] for name, edits in _edits("ST003", "positive.yaml").items()} == {
+        "mysql": ["512Mi"],
+        "orders-db": ["256Mi"],
+        "kafka": ["2Gi"],
+    }
+    assert _edits("ST003", "positive_compose.yaml") == {
+        "users-db": [
+            ("remove", ("services", "users-db", "mem_limit"), None),
+            ("set", ("services", "users-db", "deploy", "resources", "limits", "memory"), "512Mi"),
+        ]
+    }
+
+
+def test_st004_startup_probe_checks_the_port_or_command_liveness_checks(tmp_path: Path) -> None:
+    (f,) = findings(FIXTURES / "ST004" / "positive.yaml", "ST004")
+    assert f.fix.safety is Safety.UNSAFE
+    # the liveness probe is httpGet on 8080: a tcpSocket on that port cannot lose a scheme or headers
+    assert f.fix.edits[0].value == {"tcpSocket": {"port": 8080}, "periodSeconds": 10, "failureThreshold": 12}
+    (tmp_path / "app.yaml").write_text(
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: billing}\nspec:\n"
+        "  selector: {matchLabels: {app: billing}}\n  template:\n    metadata: {labels: {app: billing}}\n"
+        "    spec:\n      containers:\n        - name: billing\n          image: eclipse-temurin:21\n"
+        "          livenessProbe: {exec: {command: [cat, /tmp/alive]}, periodSeconds: 2}\n"
+    )
+    (g,) = findings(tmp_path, "ST004")
+    assert g.fix.edits[0].value == {
+        "exec": {"command": ["cat", "/tmp/alive"]},
+        "periodSeconds": 10,
+        "failureThreshold": 12,
+    }
+
+
+def test_st005_template_claim_is_advice_standalone_claim_and_mount_are_edits() -> None:
+    by_name = {f.component: f.fix for f in findings(FIXTURES / "ST005" / "positive.yaml", "ST005")}
+    assert by_name["pg"].safety is Safety.ADVICE  # a volumeClaimTemplate: its list position is not kept
+    (mount,) = by_name["mongo"].edits
+    assert mount.op.value == "remove" and str(mount.path[-2]) == "[mountPath=/data/db]"
+    (claim,) = findings(FIXTURES / "ST005" / "positive_claim.yaml", "ST005")
+    (edit,) = claim.fix.edits
+    assert (edit.doc.kind, edit.doc.name, edit.doc.namespace) == (
+        "PersistentVolumeClaim",
+        "orders-data",
+        "shop",
+    )
+    assert edit.path == ("spec", "accessModes") and edit.value == ["ReadWriteOnce"]
+
+
+def test_start_rule_safety_attribute_is_the_best_fix_its_fixtures_get() -> None:
+    got: dict[str, set[Safety]] = {}
+    for code, path in POSITIVE:
+        got.setdefault(code, set()).update(f.fix.safety for f in findings(path, code))
+    best = {code: min(s, key=[Safety.SAFE, Safety.UNSAFE, Safety.ADVICE].index) for code, s in got.items()}
+    assert best == {code: REGISTRY[code].fix_safety for code in got}

@@ -16,11 +16,14 @@ from pathlib import Path
 import typer
 
 from redline import __version__
+from redline.cli import calibrate as calibrate_cmd
 from redline.cli import forecast as forecast_cmd
+from redline.cli import history as history_cmd
 from redline.cli import init as init_cmd
 from redline.cli import load as load_cmd
 from redline.cli import review as review_cmd
 from redline.cli import scan as scan_cmd
+from redline.cli import verify as verify_cmd
 from redline.cli.common import EXIT_INTERNAL
 from redline.model.secrets import mask_text
 
@@ -48,11 +51,20 @@ def _root(
     version: bool = typer.Option(
         False, "--version", callback=_version, is_eager=True, help="Print the version and exit."
     ),
+    no_history: bool = typer.Option(
+        False, "--no-history", help="Do not record this run in the history (also REDLINE_NO_HISTORY=1)."
+    ),
 ) -> None:
     """redline reads a system's Compose, Kubernetes and redline.yaml files and says where it breaks."""
+    if no_history:
+        from redline.history.recorder import cancel
+
+        cancel()
 
 
-for _module in (scan_cmd, review_cmd, forecast_cmd, load_cmd, init_cmd):
+for _module in (scan_cmd, review_cmd, forecast_cmd, load_cmd, init_cmd, verify_cmd, calibrate_cmd):
+    _module.register(app)
+for _module in (history_cmd,):  # run history, MCP server, agent profiles
     _module.register(app)
 
 
@@ -60,8 +72,16 @@ def main() -> None:
     """Console-script entry point: exit codes 0, 1 (a gate failed), 2 (usage or input), 70 (a bug).
 
     No traceback reaches a user: an unexpected exception prints one line naming the innermost redline
-    frame and exits 70 (``EX_SOFTWARE``); ``REDLINE_DEBUG=1`` prints the traceback as well.
+    frame and exits 70 (``EX_SOFTWARE``); ``REDLINE_DEBUG=1`` prints the traceback as well. Every run is
+    recorded in the history (docs/history.md); a failure to record never changes the exit code.
     """
+    from redline.history.recorder import cli_recording
+
+    with cli_recording(lambda: typer.main.get_command(app), sys.argv[1:]):
+        _run()
+
+
+def _run() -> None:
     try:
         app()
     except KeyboardInterrupt:  # pragma: no cover - interactive only

@@ -238,6 +238,9 @@ def load_system(
             error(f"{where(s)}: {s.reason.removeprefix('redline.yaml: ')} ({dropped})")
     if not system.components and not system.objects:
         fail(f"nothing could be read in {path}: {_why_nothing(system.skipped)}")
+    from redline.history.recorder import note_system  # the run history keeps a digest of what was read
+
+    note_system(system)
     return system
 
 

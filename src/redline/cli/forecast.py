@@ -22,6 +22,7 @@ from redline.cli.common import (
     fail,
     load_system,
     report_gaps,
+    stderr,
 )
 
 if TYPE_CHECKING:
@@ -101,17 +102,32 @@ def forecast_command(
     helm_values: list[Path] | None = typer.Option(None, "--values", help=HELM_VALUES_HELP),
     helm_set: list[str] | None = typer.Option(None, "--set", help=HELM_SET_HELP),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar."),
+    baseline: Path | None = typer.Option(
+        None,
+        "--baseline",
+        help="An earlier `--format json` forecast: exit 1 when an entry point's saturation load or p95 at "
+        "the target load got worse than it by more than the limits below.",
+    ),
+    max_regression: str = typer.Option(
+        "5%", "--max-regression", help="With --baseline: the largest accepted drop of the saturation load."
+    ),
+    max_p95_regression: str = typer.Option(
+        "5%", "--max-p95-regression", help="With --baseline: the largest accepted rise of the p95 at target."
+    ),
 ) -> None:
     """Forecast latency percentiles, saturation, replicas, availability and cost at current and target load.
 
     An open queueing network over the call graph (M/M/c per replica set, held workers, pools), with
     percentiles from composed distributions. Everything defaulted is listed under assumptions; files that
     could not be read are listed first.
-    Exit 0 ok; 1 when the target load saturates or breaches a latency SLO (unless --no-fail-on-breach);
-    2 on usage or input errors, when a file was not read (unless --allow-skipped) or a redline.yaml value
-    was refused; 70 on an internal error.
+    Exit 0 ok; 1 when the target load saturates or breaches a latency SLO (unless --no-fail-on-breach),
+    or an entry point got worse than --baseline allows; 2 on usage or input errors, an unusable baseline,
+    when a file was not read (unless --allow-skipped) or a redline.yaml value was refused; 70 on an
+    internal error.
     """
     check_format(format, FORMATS)
+    limits = (_limit("--max-regression", max_regression), _limit("--max-p95-regression", max_p95_regression))
+    earlier = _baseline(baseline) if baseline is not None else None
     if rps is not None and growth is not None:
         fail("--rps and --growth are alternatives: pass one")
     target_rps = _target_rps(rps)
@@ -152,8 +168,44 @@ def forecast_command(
         emit(forecast_html.render(result, system.skipped), output)
     else:
         emit_or_print(lambda c: forecast_text.render(result, c, system.skipped), output, 160)
+    from redline.history.recorder import note  # the run history keeps the forecast's counts
+
+    note(result)
     breached = fail_on_breach and result.breached
-    raise typer.Exit(exit_code(system, gate_failed=breached, gaps_gate=True, allow=allow))
+    regressed = earlier is not None and _compare(result, earlier, str(baseline), limits)
+    raise typer.Exit(exit_code(system, gate_failed=breached or regressed, gaps_gate=True, allow=allow))
+
+
+def _limit(option: str, text: str) -> float:
+    """A ``--max-…-regression`` value: a percentage (``5%``) or a fraction (``0.05``)."""
+    from redline.model.units import UnitError, parse_percent
+
+    try:
+        return parse_percent(text)
+    except UnitError as exc:
+        fail(f"{option}: {exc}")
+
+
+def _baseline(path: Path) -> Forecast:
+    from redline.forecast.baseline import ForecastBaselineError, load_forecast
+
+    try:
+        return load_forecast(path)
+    except ForecastBaselineError as exc:
+        fail(str(exc))
+
+
+def _compare(result: Forecast, earlier: Forecast, file: str, limits: tuple[float, float]) -> bool:
+    """Print the comparison with the baseline on stderr; True when something regressed."""
+    from redline.forecast.baseline import ForecastBaselineError, compare, lines
+
+    try:
+        comparison = compare(result, earlier, file, max_saturation=limits[0], max_p95=limits[1])
+    except ForecastBaselineError as exc:
+        fail(str(exc))
+    for line in lines(comparison):
+        stderr.print(f"redline forecast: {line}", markup=False)
+    return comparison.regressed
 
 
 def _config_allows(path: Path) -> bool:

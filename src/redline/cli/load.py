@@ -96,6 +96,8 @@ def _render_text(result: LoadResult, console: Console) -> None:
         console.print("latency: no responses, nothing to measure")
     else:
         console.print(_percentile_table(d))
+    _render_measured(d, console)
+    _render_generator(d, console)
     _render_outcome(d, console)
 
 
@@ -115,6 +117,44 @@ def _percentile_table(d: dict[str, Any]) -> Any:
             label = "latency (closed model)"
         table.add_row(label, *(_ms(d[key][k]) for k in ("p50", "p90", "p95", "p99", "p999", "max")))
     return table
+
+
+def _render_measured(d: dict[str, Any], console: Console) -> None:
+    """With a warm-up: what was measured after it."""
+    m = d["measured"]
+    if not m["from_s"]:
+        return
+    lat = m["latency_ms"]
+    if not m["responses"]:
+        console.print(f"after the {m['from_s']} s warm-up: no responses")
+        return
+    console.print(
+        f"after the {m['from_s']} s warm-up: {m['responses']:,} responses ({m['rps']:,.1f}/s), latency p50 "
+        f"{_ms(lat['p50'])}, p95 {_ms(lat['p95'])}, p99 {_ms(lat['p99'])} ms"
+    )
+
+
+def _render_generator(d: dict[str, Any], console: Console) -> None:
+    """Whether the generator kept its schedule, window by window."""
+    g = d["generator"]
+    rule = g["lag_rule"]
+    windows = g["windows"]
+    if not windows:
+        return
+    behind = [w for w in windows if not w["keeping_up"]]
+    how = (
+        f"lag p99 ≤ {rule['fraction_of_p50']:.0%} of the window's latency p50, at least {rule['floor_ms']:g} ms; "
+        f"{rule['window_s']} s windows"
+    )
+    if not behind:
+        console.print(f"generator: kept up in all {len(windows)} windows ({how})")
+        return
+    console.print(f"[yellow]generator: fell behind in {len(behind)} of {len(windows)} windows[/] ({how})")
+    for w in behind:
+        p50 = "-" if w["latency_p50_ms"] is None else f"{w['latency_p50_ms']:g} ms"
+        console.print(
+            f"  {w['from_s']}-{w['to_s']} s: lag p99 {w['lag_p99_ms']:g} ms > {w['limit_ms']:g} ms (p50 {p50})"
+        )
 
 
 def _ms(value: float | None) -> str:
@@ -179,6 +219,9 @@ def load_command(
     users: int | None = typer.Option(None, "--users", "-u", help="Closed model: concurrent users."),
     think: str = typer.Option("0s", "--think", help="Closed model: think time between a user's requests."),
     duration: str | None = typer.Option(None, "--duration", "-d", help="Run length, e.g. 30s, 1m."),
+    warmup: str = typer.Option(
+        "0s", "--warmup", help="Leave the first seconds out of 'measured' (still sent), e.g. 5s."
+    ),
     stages: str | None = typer.Option(None, "--stages", help="Rate ramps, e.g. '30s:100,1m:500,30s:0'."),
     profile: str | None = typer.Option(
         None, "--profile", help="baseline | stress | spike | soak | breakpoint (around --rate)."
@@ -233,6 +276,7 @@ def load_command(
             users=users,
             think=_duration(think, "--think") or 0.0,
             duration=_duration(duration, "--duration"),
+            warmup=_duration(warmup, "--warmup") or 0.0,
             stages=stages,
             profile=profile,
             arrival=arrival,
@@ -261,6 +305,9 @@ def load_command(
     finally:
         if live is not None:
             live.stop()
+    from redline.history.recorder import note  # the run history keeps the run's counts
+
+    note(result)
     if html is not None:
         from redline.report.load_html import write_load_report
 

@@ -1,8 +1,10 @@
 """`redline review` and `redline rules`: parse options, call the library, render. No logic lives here.
 
-Exit codes (``redline review``): 0 when no finding is at or above ``--fail-on``, 1 when one is, 2 for a
-usage or input error (unreadable path, bad configuration, a file not read and not accepted with
-``--allow-skipped``, a refused redline.yaml value) — Click's convention for usage errors; 70 for a bug.
+Exit codes (``redline review``): 0 when no finding is at or above ``--fail-on`` (with ``--baseline``: no
+new one), 1 when one is, 2 for a usage or input error (unreadable path, bad configuration, an unusable
+baseline, a file not read and not accepted with ``--allow-skipped``, a refused redline.yaml value) —
+Click's convention for usage errors; 70 for a bug. ``--write-baseline`` records rather than gates: 0 once
+written (2 still for input errors).
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from redline.cli.common import (
     HELM_VALUES_HELP,
     ROOT_HELP,
     check_output,
+    emit,
     emit_or_print,
     exit_code,
     fail,
@@ -41,9 +44,17 @@ if TYPE_CHECKING:
 
 class ReviewFormat(StrEnum):
     TEXT = "text"
+    CONCISE = "concise"
     JSON = "json"
     SARIF = "sarif"
     MARKDOWN = "markdown"
+
+
+class MinSeverity(StrEnum):
+    CRITICAL = "critical"
+    HIGH = "high"
+    MEDIUM = "medium"
+    LOW = "low"
 
 
 class FailOn(StrEnum):
@@ -85,56 +96,102 @@ def review_command(
     helm_values: list[Path] | None = typer.Option(None, "--values", help=HELM_VALUES_HELP),
     helm_set: list[str] | None = typer.Option(None, "--set", help=HELM_SET_HELP),
     output: Path | None = typer.Option(None, "--output", "-o", help="Write the report to this file."),
+    min_severity: MinSeverity | None = typer.Option(
+        None,
+        "--min-severity",
+        help="Show only findings at or above this severity (--fail-on still counts all).",
+    ),
+    baseline: Path | None = typer.Option(
+        None,
+        "--baseline",
+        help="An earlier `--format json` result: fail only on findings not in it (matched by rule, "
+        "component and file, not line).",
+    ),
+    write_baseline: Path | None = typer.Option(
+        None, "--write-baseline", help="Write every finding of this review to FILE as a baseline (JSON)."
+    ),
 ) -> None:
     """Review a system: what breaks, why, how to fix it and what the fix costs.
 
-    Findings are grouped by severity; each names the rule, the component with file:line, the problem,
-    the failure story, a fix and its trade-off. Files that could not be read are listed first.
-    Exit 0 when nothing is at or above --fail-on (default high), 1 otherwise; 2 on a usage or input
-    error, when a file was not read (unless --allow-skipped) or a redline.yaml value was refused;
-    70 on an internal error.
+    The summary comes first (counts by severity and rule, the worst components); findings that tell the
+    same story are one entry listing its places; each names the rule, the problem, the failure story, a
+    fix and its trade-off. Files that could not be read are listed first.
+    Exit 0 when nothing is at or above --fail-on (default high), 1 otherwise (with --baseline: only new
+    findings count); 2 on a usage or input error, when a file was not read (unless --allow-skipped) or a
+    redline.yaml value was refused; 70 on an internal error. With --write-baseline: 0 once written.
     """
+    from redline.review.baseline import BaselineError, load_baseline
     from redline.review.engine import ConfigError, load_config, review  # on use: keeps start-up light
 
     check_output(output)
+    check_output(write_baseline, "--write-baseline")
     if not path.exists():
         fail(f"{path}: no such file or directory")
     try:
         cfg = load_config(path, config).merged(
-            select=_codes(select), ignore=_codes(ignore), fail_on=fail_on.value if fail_on else None
+            select=_codes(select),
+            ignore=_codes(ignore),
+            fail_on=fail_on.value if fail_on else None,
+            min_severity=min_severity.value if min_severity else None,
         )
-    except ConfigError as exc:
+        known = load_baseline(baseline) if baseline is not None else None
+    except (ConfigError, BaselineError) as exc:
         fail(str(exc))
     except ValueError as exc:
         fail(str(exc).splitlines()[-1] if "\n" in str(exc) else str(exc))
     system = load_system(path, overlay=overlay, root=root, helm_values=helm_values, helm_set=helm_set)
     allow = allow_skipped or cfg.allow_skipped
     report_gaps(system, allow=allow, command="review")
-    report = review(system, cfg)
+    report = review(system, cfg, known)
+    from redline.history.recorder import note  # the run history keeps counts and finding keys
+
+    note(report)
     for err in report.errors:
         stderr.print(f"redline review: rule error: {err}", markup=False)
     from redline.model.entrypoints import empty_graph_message
 
     if (empty := empty_graph_message(system)) is not None:
         stderr.print(f"redline review: warning: {empty}", markup=False)
-    emit_or_print(_render(report, system, format), output)
-    raise typer.Exit(exit_code(system, gate_failed=report.failed(), gaps_gate=True, allow=allow))
+    emit_or_print(_render(report, system, format, root), output)
+    gate = report.failed()
+    if write_baseline is not None:
+        _write_baseline(report, write_baseline)
+        gate = False
+    raise typer.Exit(exit_code(system, gate_failed=gate, gaps_gate=True, allow=allow))
 
 
-def _render(report: Report, system: System, format: ReviewFormat) -> str | Callable[[Console], None]:
+def _write_baseline(report: Report, target: Path) -> None:
+    from redline.report import review_json
+
+    everything = report.unfiltered()
+    emit(review_json.render(everything), target)
+    stderr.print(
+        f"redline review: wrote the baseline {target} ({len(everything.findings)} findings)", markup=False
+    )
+
+
+def _render(
+    report: Report, system: System, format: ReviewFormat, root: Path | None
+) -> str | Callable[[Console], None]:
     """The report as one string, or (text) as what to print on a console."""
     if format == ReviewFormat.TEXT:
         from redline.report import review_text
 
         return lambda console: review_text.render(report, console)
+    if format == ReviewFormat.CONCISE:
+        from redline.report import review_concise
+
+        return review_concise.render(report)
     if format == ReviewFormat.JSON:
         from redline.report import review_json
 
         return review_json.render(report)
     if format == ReviewFormat.SARIF:
         from redline.report import review_sarif
+        from redline.sources.scan import find_repo_root
 
-        return review_sarif.render(report, system.root)
+        repo = root or find_repo_root(Path(system.root))
+        return review_sarif.render(report, system.root, str(repo) if repo else None)
     from redline.report import review_markdown
 
     return review_markdown.render(report, system)

@@ -11,6 +11,7 @@ This module changes text only. Which fixes to apply, validation, and writing fil
 
 from __future__ import annotations
 
+import copy
 import io
 import itertools
 import re
@@ -48,10 +49,14 @@ class YamlFile:
     text: str
     docs: list[_Doc] = field(default_factory=list)
     appended: list[str] = field(default_factory=list)
+    # Parsed documents shared by every YamlFile of this same text (document index -> pristine tree):
+    # each file edits its own deep copy, which is several times faster than parsing the text again.
+    shared: dict[int, Any] | None = None
 
     @classmethod
-    def parse(cls, text: str) -> YamlFile:
-        out = cls(text=text)
+    def parse(cls, text: str, shared: dict[int, Any] | None = None) -> YamlFile:
+        """``text`` split into documents; ``shared``: a cache of parsed documents to reuse (see above)."""
+        out = cls(text=text, shared=shared)
         pos, head = 0, ""
         for m in _DOC_START.finditer(text):
             out.docs.append(_Doc(head=head, text=text[pos : m.start()]))
@@ -66,17 +71,22 @@ class YamlFile:
         y = YAML()
         y.preserve_quotes = True
         y.width = 4096
+        y.brace_single_entry_mapping_in_flow_sequence = True
         mapping, sequence, offset = detect_indent(doc_text)
         y.indent(mapping=mapping, sequence=sequence, offset=offset)
         return y
 
     def tree(self, i: int) -> Any:
         d = self.docs[i]
+        if d.tree is None and self.shared is not None and i in self.shared:
+            d.tree = copy.deepcopy(self.shared[i])
         if d.tree is None:
             try:
                 d.tree = self._yaml(d.text).load(d.text)
             except YAMLError as exc:
                 raise EditError(f"document {i + 1} does not parse: {str(exc).splitlines()[0]}") from exc
+            if self.shared is not None:
+                self.shared[i] = copy.deepcopy(d.tree)
         return d.tree
 
     def find(self, ref: DocRef) -> int:
@@ -139,7 +149,10 @@ class YamlFile:
             out.append(d.head + body)
         text = "".join(out)
         for extra in self.appended:
-            if text and not text.endswith("\n"):
+            if not text.strip():  # a new (or empty) file: the document alone, no separator before it
+                text = extra
+                continue
+            if not text.endswith("\n"):
                 text += "\n"
             text += "---\n" + extra
         return text
@@ -275,6 +288,30 @@ def _remove(node: Any, last: Any) -> bool:
     return False
 
 
+@dataclass(frozen=True)
+class SourceText:
+    """A file's text as read, normalised to ``\\n`` line ends for editing; its byte-order mark and CRLF
+    line ends are kept apart and put back by :meth:`encode`, so an edit changes only what it edits."""
+
+    text: str
+    crlf: bool = False
+    bom: bool = False
+
+    @classmethod
+    def decode(cls, raw: bytes) -> SourceText:
+        """Raises ``UnicodeDecodeError`` for a file that is not UTF-8."""
+        bom = raw.startswith(b"\xef\xbb\xbf")
+        text = raw.decode("utf-8-sig" if bom else "utf-8")
+        crlf = "\r\n" in text
+        return cls(text=text.replace("\r\n", "\n") if crlf else text, crlf=crlf, bom=bom)
+
+    def encode(self, text: str) -> bytes:
+        """``text`` (an edited version of :attr:`text`) as bytes with this file's line ends and BOM."""
+        if self.crlf:
+            text = text.replace("\n", "\r\n")
+        return (b"\xef\xbb\xbf" if self.bom else b"") + text.encode("utf-8")
+
+
 def apply_to_text(text: str, edits: list[Edit]) -> tuple[str, bool]:
     """The text after ``edits`` (all on this one file), and whether anything changed."""
     f = YamlFile.parse(text)
@@ -288,4 +325,4 @@ def new_object_text(obj: NewObject) -> str:
     return dump(obj.document)
 
 
-__all__ = ["EditError", "YamlFile", "apply_to_text", "detect_indent", "new_object_text"]
+__all__ = ["EditError", "SourceText", "YamlFile", "apply_to_text", "detect_indent", "new_object_text"]

@@ -174,7 +174,9 @@ class _Dumper(yaml.SafeDumper):
 
 def dump(value: Any) -> str:
     """YAML for a plain value, as a fix writes it (block style, insertion order)."""
-    return yaml.dump(value, Dumper=_Dumper, sort_keys=False, default_flow_style=False, allow_unicode=True)
+    return yaml.dump(
+        value, Dumper=_Dumper, sort_keys=False, default_flow_style=False, allow_unicode=True, width=4096
+    )
 
 
 def _nest(path: Path, value: Any) -> Any:

@@ -85,6 +85,7 @@ class LoadConfig(BaseModel):
     users: int | None = None
     think: float = 0.0
     duration: float | None = None
+    warmup: float = 0.0  # seconds at the start left out of ``measured`` (the run still sends them)
     stages: str | None = None
     profile: str | None = None
     arrival: Literal["poisson", "uniform"] = "poisson"
@@ -204,6 +205,8 @@ def prepare(cfg: LoadConfig) -> RunPlan:
         connections = cfg.connections or DEFAULT_CONNECTIONS
         # A worker per ~50 req/s at most: more processes than that only add start-up time.
         workers = max(1, min(workers, math.ceil(plan.peak_rate() / 50.0)))
+    if cfg.warmup and cfg.warmup >= duration:
+        raise ConfigError(f"--warmup {cfg.warmup:g}s must be shorter than the run ({duration:g}s)")
     if duration > cfg.max_duration:
         raise ConfigError(f"run of {duration:g}s exceeds the {cfg.max_duration:g}s cap; raise --max-duration")
     workers = max(1, min(workers, connections))
@@ -237,6 +240,7 @@ def _check_numbers(cfg: LoadConfig) -> None:
         ("--timeout", cfg.timeout),
         ("--connect-timeout", cfg.connect_timeout),
         ("--think", cfg.think),
+        ("--warmup", cfg.warmup),
     ):
         if not 0 <= val <= MAX_WAIT:
             raise ConfigError(f"{name} must be between 0s and 1h (got {val:g}s)")

@@ -22,6 +22,7 @@ from typing import Any
 
 from redline.load.client import ERROR_CLASSES, NOT_SENT
 from redline.load.histogram import PERCENTILES, Histogram
+from redline.load.keeping_up import LagWindows
 from redline.model.secrets import mask_text
 
 RESULTS_VERSION = 1
@@ -47,7 +48,9 @@ def _add_counts(into: dict[Any, int], more: dict[Any, int]) -> None:
 class Aggregate:
     """Whole-run and per-second numbers, merged from worker reports."""
 
-    def __init__(self, workers: int, rate_at: Any = None, window: int = 3, drift_window: int = 0) -> None:
+    def __init__(
+        self, workers: int, rate_at: Any = None, window: int = 3, drift_window: int = 0, warmup: int = 0
+    ) -> None:
         self.workers = workers
         self.rate_at = rate_at  # callable t -> target rate (open model), else None
         self.latency = Histogram()
@@ -68,6 +71,10 @@ class Aggregate:
         self.inflight: dict[int, int] = {}
         self.conns: dict[int, int] = {}
         self.per_worker: dict[int, list[int]] = {}  # worker -> [sent, requests]
+        self.lag_windows = LagWindows()
+        # After the warm-up (seconds ``warmup`` on): what ``measured`` reports, the warm-up discarded.
+        self.warmup = warmup
+        self.measured = _Measured()
 
     @property
     def error_count(self) -> int:
@@ -108,6 +115,9 @@ class Aggregate:
             del self.open[sec]
             rows.append(self._row(sec, b))
             self.window.append(b)
+            self.lag_windows.add(sec, b.lag, b.latency)
+            if sec >= self.warmup:
+                self.measured.add(sec, b)
             if self.drift_window:
                 if sec < self.drift_window:
                     self.first_hist.merge(b.latency)
@@ -125,6 +135,7 @@ class Aggregate:
             "target_rps": round(float(self.rate_at(sec + 0.5)), 3) if self.rate_at else None,
             "sent": b.sent,
             "requests": b.done,
+            "responses": b.latency.total,
             "rps": b.done,
             "errors": errs,
             "error_kinds": {k: v for k, v in b.errors.items() if v},
@@ -167,6 +178,43 @@ class Aggregate:
             "p95_change_pct": round(pct, 1),
             "drifted": pct > 20.0 and last_p95 - first_p95 > 2.0,
             "limit_pct": 20.0,
+        }
+
+
+@dataclass
+class _Measured:
+    """The seconds after the warm-up: whole histograms and counts, as :func:`summary` reports a run."""
+
+    latency: Histogram = field(default_factory=Histogram)
+    service: Histogram = field(default_factory=Histogram)
+    sent: int = 0
+    done: int = 0
+    errors: int = 0
+    first: int | None = None
+    last: int | None = None
+
+    def add(self, sec: int, b: SecondBucket) -> None:
+        self.latency.merge(b.latency)
+        self.service.merge(b.service)
+        self.sent += b.sent
+        self.done += b.done
+        self.errors += sum(b.errors.values())
+        self.first = sec if self.first is None else self.first
+        self.last = sec
+
+    def document(self, warmup: int, end_s: float) -> dict[str, Any]:
+        """``measured``: from the end of the warm-up to the end of the run (``end_s``, the elapsed span)."""
+        seconds = max(end_s - warmup, 0.0)
+        return {
+            "from_s": warmup,
+            "seconds": round(seconds, 3),
+            "sent": self.sent,
+            "requests": self.done,
+            "responses": self.latency.total,
+            "errors": self.errors,
+            "rps": round(self.latency.total / seconds, 3) if seconds > 0 else None,
+            "latency_ms": percentiles_or_none(self.latency),
+            "service_time_ms": percentiles_or_none(self.service),
         }
 
 

@@ -11,6 +11,7 @@ a hung server or worker can never hold the run open past ``duration + drain + 15
 from __future__ import annotations
 
 import contextlib
+import math
 import multiprocessing as mp
 import queue as queue_mod
 import signal
@@ -23,6 +24,7 @@ from typing import Any
 from redline.load.client import EngineConfig
 from redline.load.config import LoadConfig, RunPlan, prepare
 from redline.load.histogram import Histogram
+from redline.load.keeping_up import LAG_FLOOR_MS, LAG_FRACTION, WINDOW_S
 from redline.load.results import Aggregate, summary, write_atomic
 from redline.load.thresholds import Observed, Threshold, evaluate, holds, observe, parse_threshold
 from redline.load.worker import WorkerSpec, worker_main
@@ -34,7 +36,6 @@ READY_TIMEOUT = 60.0
 INTERRUPT_DRAIN = 0.2
 STOP_WAIT = 0.4
 GRACE = 15.0
-LAG_LIMIT_MS = 50.0  # p99 schedule lag above this: the generator could not keep its schedule
 
 EXIT_OK, EXIT_BREACH, EXIT_USAGE, EXIT_NOTHING, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
 EXIT_TERMINATED = 143  # SIGTERM (128 + 15), as shells report it
@@ -66,12 +67,16 @@ class Progress:
 
 @dataclass
 class LoadResult:
-    """The finished (or interrupted) run: ``data`` is exactly what ``--out``/``--format json`` hold."""
+    """The finished (or interrupted) run: ``data`` is exactly what ``--out``/``--format json`` hold.
+
+    ``latency`` covers the whole run; ``measured`` the part after the warm-up (all of it without one).
+    """
 
     data: dict[str, Any]
     latency: Histogram
     exit_code: int
     messages: list[str] = field(default_factory=list)
+    measured: Histogram = field(default_factory=Histogram)
 
     @property
     def passed(self) -> bool:
@@ -156,6 +161,16 @@ def _not_sent_message(not_sent: dict[str, int], timeout: float) -> str:
     )
 
 
+def _behind_message(behind: list[dict[str, Any]], windows: int) -> str:
+    worst = max(behind, key=lambda w: w["lag_p99_ms"] / w["limit_ms"])
+    return (
+        f"the load generator fell behind its schedule in {len(behind)} of {windows} windows (worst: "
+        f"{worst['from_s']}-{worst['to_s']} s, lag p99 {worst['lag_p99_ms']:g} ms > {worst['limit_ms']:g} ms, "
+        f"{LAG_FRACTION:.0%} of its p50 or at least {LAG_FLOOR_MS:g} ms): the server got less load than asked "
+        "and the latencies include the generator's delay"
+    )
+
+
 class _Signals:
     """Ctrl-C / SIGTERM → graceful stop; a second one → hard stop."""
 
@@ -215,7 +230,13 @@ def run(config: LoadConfig | RunPlan, on_progress: Callable[[Progress], None] | 
     drift_window = 0
     if rp.profile == "soak":
         drift_window = int(min(300, max(1, rp.duration // 5)))
-    agg = Aggregate(workers, rp.plan.rate_at if rp.plan else None, window=3, drift_window=drift_window)
+    agg = Aggregate(
+        workers,
+        rp.plan.rate_at if rp.plan else None,
+        window=3,
+        drift_window=drift_window,
+        warmup=math.ceil(cfg.warmup),
+    )
     bp = _Breakpoint(rp.thresholds) if rp.profile == "breakpoint" else None
 
     # fork: no re-import of ``__main__`` (``python -m redline`` would re-run the CLI under spawn) and
@@ -448,10 +469,11 @@ class _RunState:
             "connections": rp.connections,
         }
         doc.update(summary(self.agg, elapsed))
-        lag_p99 = doc["schedule_lag_ms"]["p99"]
+        doc["measured"] = self.agg.measured.document(self.agg.warmup, elapsed)
         doc["generator"] = {
-            "keeping_up": lag_p99 is None or lag_p99 <= LAG_LIMIT_MS,
-            "lag_limit_ms": LAG_LIMIT_MS,
+            "keeping_up": self.agg.lag_windows.keeping_up,
+            "lag_rule": {"fraction_of_p50": LAG_FRACTION, "floor_ms": LAG_FLOOR_MS, "window_s": WINDOW_S},
+            "windows": self.agg.lag_windows.rows,
             "unfinished": sum(int(w.get("unfinished", 0)) for w in self.worker_results),
             "max_connections_used": sum(int(w.get("max_connections", 0)) for w in self.worker_results),
             "per_worker": [
@@ -481,6 +503,7 @@ class _RunState:
 
     def finish(self) -> LoadResult:
         self.agg.close_seconds(0, force=True)
+        self.agg.lag_windows.close()
         series = self.agg.series
         while series and series[-1]["sent"] == 0 and series[-1]["requests"] == 0:
             series.pop()  # the drain's final flush, when nothing was left in flight
@@ -505,11 +528,9 @@ class _RunState:
             messages.append("nothing was measured: no request got an HTTP response")
         if doc["not_sent"]["total"]:
             messages.append(_not_sent_message(doc["not_sent"], self.rp.config.timeout))
-        if not doc["generator"]["keeping_up"]:
-            messages.append(
-                f"the load generator fell behind its schedule (lag p99 {doc['schedule_lag_ms']['p99']} ms > "
-                f"{LAG_LIMIT_MS:g} ms): the server got less load than asked; latency still counts the delay"
-            )
+        behind = self.agg.lag_windows.behind()
+        if behind:
+            messages.append(_behind_message(behind, len(doc["generator"]["windows"])))
         for kind, text in doc["error_examples"].items():
             hint = ""
             if kind == "tls_error" and "CERTIFICATE_VERIFY_FAILED" in text:
@@ -519,4 +540,4 @@ class _RunState:
                 )
             messages.append(f"{kind}: {text}{hint}")
         messages += [f"worker error: {e}" for e in doc["worker_errors"]]
-        return LoadResult(doc, self.agg.latency, code, messages)
+        return LoadResult(doc, self.agg.latency, code, messages, self.agg.measured.latency)

@@ -253,6 +253,7 @@ class Component(_Model):
     # before any group/name qualification; and the workload's own pod selector (spec.selector.matchLabels).
     object_name: str | None = None
     selector: dict[str, str] = Field(default_factory=dict)
+    rendered_from: str | None = None  # "helm": read from a rendered template, not a file a fix can edit
 
     # Deployment facts. None = not stated.
     replicas: int | None = None
@@ -371,6 +372,7 @@ class Edge(_Model):
     parallel: bool | None = None
     pool: str | None = None
     failure_rate: float | None = None
+    overhead_s: float | None = None  # network and protocol time per call, both ways, outside the callee
     # depends_on / links (an ordering) or a start-up step's fetch only: not necessarily a runtime call
     startup_only: bool = False
     source: Source | None = None  # where the call was stated (redline.yaml)
@@ -471,11 +473,38 @@ class Entrypoint(_Model):
     reason: str | None = None  # why it was chosen (stated where, or what exposes it)
 
 
+class MetricsPreset(StrEnum):
+    """Where an exporter publishes request metrics (docs/generate.md lists the selectors each expands to)."""
+
+    INGRESS_NGINX = "ingress-nginx"
+    ISTIO = "istio"
+    OTEL_HTTP = "otel-http"
+
+
+class SLIMetrics(_Model):
+    """The Prometheus series an entry point's SLIs are computed from (redline.yaml ``slo.metrics``).
+
+    A preset names an exporter; ``requests``, ``errors`` (counters) and ``latency`` (a histogram's
+    ``_bucket`` series) are selectors that override it, with ``$entrypoint``, ``$component``,
+    ``$namespace``, ``$service``, ``$ingress`` and ``$project`` replaced per entry point.
+    """
+
+    preset: MetricsPreset | None = None
+    requests: str | None = None
+    errors: str | None = None
+    latency: str | None = None
+    latency_unit: Literal["s", "ms"] | None = None  # the unit of the histogram's `le` bounds
+    source: Source | None = None
+
+
 class SLO(_Model):
     """Service-level objectives for the whole system (per-entry-point SLOs may come later)."""
 
     availability: float | None = None
     latency_s: dict[str, float] = Field(default_factory=dict)  # {"p95": 0.2, "p99": 1.0}
+    # Where the SLIs are measured: for every entry point, and per entry point by name (wins).
+    metrics: SLIMetrics | None = None
+    entrypoint_metrics: dict[str, SLIMetrics] = Field(default_factory=dict)
     source: Source | None = None
 
 

@@ -21,6 +21,11 @@ that were not read (unreadable, Helm charts not rendered): review and forecast t
 instead of exiting 2. It is read by :func:`load_config` into ``ReviewConfig.allow_skipped``.
 
 Codes in every list may be prefixes: ``AV`` means every availability rule, ``AV00`` AV001–AV009.
+
+After the rules run, two post-steps: one finding per secret value (findings that carry the same
+:attr:`Finding.fingerprint` collapse into the first, which lists the other places in its ``evidence``), and,
+given a baseline (:mod:`redline.review.baseline`), the findings it already holds move to
+``Report.baselined``, so only new ones count.
 """
 
 from __future__ import annotations
@@ -37,6 +42,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 import redline.review.rules  # noqa: F401  (registers the catalog)
 from redline._gc import paused_gc
 from redline.model import Skipped, System
+from redline.review.baseline import Baseline
 from redline.review.context import Context
 from redline.review.rule import REGISTRY, Finding, Rule, Severity
 
@@ -87,6 +93,7 @@ class ReviewConfig(BaseModel):
     severity: dict[str, Severity] = Field(default_factory=dict)  # code -> forced severity
     thresholds: dict[str, float] = Field(default_factory=dict)
     fail_on: FailOn = "high"
+    min_severity: Severity | None = None  # what reports show (the gate still counts every finding)
     allow_skipped: bool = False  # top-level key: accept files that were not read (review and forecast)
     source: str | None = None  # the file it was read from, for messages
 
@@ -119,9 +126,15 @@ class ReviewConfig(BaseModel):
         return v
 
     def merged(
-        self, *, select: Iterable[str] = (), ignore: Iterable[str] = (), fail_on: str | None = None
+        self,
+        *,
+        select: Iterable[str] = (),
+        ignore: Iterable[str] = (),
+        fail_on: str | None = None,
+        min_severity: str | None = None,
     ) -> ReviewConfig:
-        """This config with command-line ``--select`` / ``--ignore`` / ``--fail-on`` applied on top."""
+        """This config with command-line ``--select`` / ``--ignore`` / ``--fail-on`` / ``--min-severity``
+        applied on top."""
         data = self.model_dump()
         sel = [_check_code(c) for c in select]
         if sel:
@@ -129,6 +142,8 @@ class ReviewConfig(BaseModel):
         data["ignore"] = [*self.ignore, *(_check_code(c) for c in ignore)]
         if fail_on is not None:
             data["fail_on"] = fail_on
+        if min_severity is not None:
+            data["min_severity"] = min_severity
         return ReviewConfig.model_validate(data)
 
 
@@ -234,7 +249,12 @@ def load_config(root: str | Path, explicit: str | Path | None = None) -> ReviewC
 
 
 class Report(BaseModel):
-    """The result of one review: findings worst first, counts, and what ran."""
+    """The result of one review: findings worst first, counts, and what ran.
+
+    ``findings`` are what counts for the gate: with a baseline, only the new ones (those it held are in
+    ``baselined``). ``min_severity`` only narrows what reports show (:meth:`shown`); ``summary`` and the
+    gate count every finding.
+    """
 
     model_config = ConfigDict(extra="forbid")
 
@@ -242,6 +262,9 @@ class Report(BaseModel):
     summary: dict[str, int] = Field(default_factory=dict)  # severity -> count, every severity present
     rules_run: list[str] = Field(default_factory=list)
     suppressed: list[Finding] = Field(default_factory=list)
+    baselined: list[Finding] = Field(default_factory=list)  # findings the baseline already held
+    baseline: str | None = None  # the baseline file compared with, when one was
+    min_severity: Severity | None = None
     errors: list[str] = Field(default_factory=list)  # a rule that crashed: "AV001: KeyError ..."
     entrypoints: list[str] = Field(default_factory=list)
     entrypoints_inferred: bool = False
@@ -256,12 +279,39 @@ class Report(BaseModel):
         limit = Severity(level)
         return any(f.severity.at_least(limit) for f in self.findings)
 
+    def unfiltered(self) -> Report:
+        """This report with every finding the review kept, the baseline's too, and no ``min_severity``:
+        what ``--write-baseline`` records."""
+        every = sorted([*self.findings, *self.baselined], key=_sort_key)
+        return self.model_copy(
+            update={
+                "findings": every,
+                "summary": _counts(every),
+                "baselined": [],
+                "baseline": None,
+                "min_severity": None,
+            }
+        )
+
+    def shown(self) -> list[Finding]:
+        """The findings reports show: those at or above ``min_severity`` (all when it is unset)."""
+        limit = self.min_severity
+        return [f for f in self.findings if limit is None or f.severity.at_least(limit)]
+
     def worst_by_component(self) -> dict[str, Severity]:
         out: dict[str, Severity] = {}
         for f in self.findings:
             if f.component and (f.component not in out or f.severity.rank < out[f.component].rank):
                 out[f.component] = f.severity
         return out
+
+
+def _counts(findings: list[Finding]) -> dict[str, int]:
+    """Findings per severity, every severity present."""
+    summary = {s.value: 0 for s in Severity}
+    for f in findings:
+        summary[f.severity.value] += 1
+    return summary
 
 
 def _sort_key(f: Finding) -> tuple[int, str, int, str, str]:
@@ -341,13 +391,32 @@ def selected_rules(config: ReviewConfig) -> list[type[Rule]]:
     return out
 
 
-def review(system: System, config: ReviewConfig | None = None) -> Report:
-    """Review ``system``: run the selected rules, drop suppressed findings, sort worst first."""
+def review(system: System, config: ReviewConfig | None = None, baseline: Baseline | None = None) -> Report:
+    """Review ``system``: run the selected rules, drop suppressed findings, sort worst first, keep one
+    finding per secret value, and set aside what ``baseline`` already holds."""
     with paused_gc():  # the scanned model is a large heap: full collector passes over it cost more than rules
-        return _review(system, config)
+        return _review(system, config, baseline)
 
 
-def _review(system: System, config: ReviewConfig | None) -> Report:
+def one_per_secret(findings: list[Finding]) -> list[Finding]:
+    """Findings with the same ``fingerprint`` (the same secret value) collapse into the first of them in
+    ``findings``' order, whose ``evidence`` gains one ``file:line`` entry per other place."""
+    first: dict[str, int] = {}
+    out: list[Finding] = []
+    for f in findings:
+        if f.fingerprint is None or f.fingerprint not in first:
+            if f.fingerprint is not None:
+                first[f.fingerprint] = len(out)
+            out.append(f)
+            continue
+        kept = out[first[f.fingerprint]]
+        where = f"{f.file or '?'}" + (f":{f.line}" if f.line else "")
+        also = f"{where} the same value ({f.rule} on `{f.component or '-'}`)"
+        out[first[f.fingerprint]] = kept.model_copy(update={"evidence": [*kept.evidence, also]})
+    return out
+
+
+def _review(system: System, config: ReviewConfig | None, baseline: Baseline | None) -> Report:
     cfg = config or ReviewConfig()
     ctx = Context(system, thresholds={k: v for k, v in cfg.thresholds.items() if v is not None})
     sup = _Suppressions(system)
@@ -378,14 +447,18 @@ def _review(system: System, config: ReviewConfig | None) -> Report:
             else:
                 kept.append(f)
     kept.sort(key=_sort_key)
-    summary = {s.value: 0 for s in Severity}
-    for f in kept:
-        summary[f.severity.value] += 1
+    kept = one_per_secret(kept)
+    known: list[Finding] = []
+    if baseline is not None:
+        kept, known = baseline.split(kept)
     return Report(
         findings=kept,
-        summary=summary,
+        summary=_counts(kept),
         rules_run=[r.code for r in rules],
         suppressed=sorted(dropped, key=_sort_key),
+        baselined=known,
+        baseline=baseline.file if baseline is not None else None,
+        min_severity=cfg.min_severity,
         errors=errors,
         entrypoints=ctx.entrypoints,
         entrypoints_inferred=ctx.entrypoints_inferred,

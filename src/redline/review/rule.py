@@ -10,6 +10,9 @@ The docstring has four ruff-style sections, each headed by a line ending in a co
 
 from __future__ import annotations
 
+import hashlib
+import hmac
+import os
 from collections.abc import Iterator
 from enum import StrEnum
 from typing import TYPE_CHECKING, ClassVar, TypeVar
@@ -17,6 +20,7 @@ from typing import TYPE_CHECKING, ClassVar, TypeVar
 from pydantic import BaseModel, ConfigDict, Field
 
 from redline.fix.edits import Fix, Safety
+from redline.model.secrets import mask_args
 
 if TYPE_CHECKING:
     from redline.model import Component
@@ -78,6 +82,33 @@ class Finding(BaseModel):
     fix: Fix  # typed edits with a safety (its ``snippet`` is rendered from them)
     tradeoff: str  # cost, complexity, latency of the fix
     evidence: list[str] = Field(default_factory=list)  # supporting "file:line reason" strings
+    # Secret rules: a keyed digest of the secret value (:func:`secret_fingerprint`), never the value. The
+    # review keeps one finding per fingerprint and lists the other places in its evidence.
+    fingerprint: str | None = None
+
+
+#: The key of :func:`secret_fingerprint`: random, per process, never written anywhere.
+_FINGERPRINT_KEY = os.urandom(32)
+
+
+def secret_fingerprint(*values: str | None) -> str | None:
+    """A digest naming secret material, so that the review can tell two places hold the same secret.
+
+    HMAC-SHA256 under a random key made when the process starts: equal values give equal digests within
+    one run, and a digest cannot be tested against guessed passwords, kept, or compared across runs.
+    Values are stripped of surrounding whitespace and quotes; None when no value is given.
+    """
+    parts = [v.strip().strip("'\"") for v in values if v is not None and v.strip().strip("'\"")]
+    if not parts:
+        return None
+    digest = hmac.new(_FINGERPRINT_KEY, "\x00".join(parts).encode("utf-8"), hashlib.sha256)
+    return digest.hexdigest()[:32]
+
+
+def arguments_fingerprint(args: list[str]) -> str | None:
+    """:func:`secret_fingerprint` of the arguments of a command line that hold a credential (those
+    :func:`redline.model.secrets.mask_args` masks): ``--requirepass X`` and ``redis-cli -a X`` agree."""
+    return secret_fingerprint(*(a for a, shown in zip(args, mask_args(args), strict=True) if a != shown))
 
 
 class Rule:
@@ -106,8 +137,9 @@ class Rule:
         tradeoff: str,
         severity: Severity | None = None,
         evidence: list[str] | None = None,
+        fingerprint: str | None = None,
     ) -> Finding:
-        """Build a finding carrying this rule's identity."""
+        """Build a finding carrying this rule's identity (``fingerprint``: :func:`secret_fingerprint`)."""
         if isinstance(fix, str):  # transitional: prose advice until the rule builds a typed fix
             fix = Fix(safety=Safety.ADVICE, title=fix.splitlines()[0][:120] if fix else "", advice=fix)
         return Finding(
@@ -123,6 +155,7 @@ class Rule:
             fix=fix,
             tradeoff=tradeoff,
             evidence=evidence or [],
+            fingerprint=fingerprint,
         )
 
     def on(

@@ -290,6 +290,9 @@ def annotate(scan: ScanState, charts: list[Rendered]) -> None:
     by_rel = {rel: (chart, text) for chart in charts for rel, text in chart.templates.items()}
     if not by_rel:
         return
+    for c in scan.system.components:
+        if c.source.file in by_rel:
+            c.rendered_from = "helm"
     cache: dict[str, _Template | None] = {}
     for edge in scan.system.edges:
         for i, ev in enumerate(edge.evidence):

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Callable
-from typing import Annotated, Any, ClassVar, Union, get_args, get_origin
+from typing import Annotated, Any, ClassVar, Literal, Union, get_args, get_origin
 
 from pydantic import (
     BaseModel,
@@ -28,6 +28,8 @@ from pydantic import (
     model_validator,
 )
 
+from redline.generate.selectors import MAX_SELECTOR, SelectorError
+from redline.generate.selectors import parse as parse_selector
 from redline.model import (
     SLO,
     Autoscaling,
@@ -38,10 +40,12 @@ from redline.model import (
     Evidence,
     Growth,
     Kind,
+    MetricsPreset,
     Placement,
     Pool,
     Provenance,
     SkipKind,
+    SLIMetrics,
     Source,
     System,
     Unresolved,
@@ -362,11 +366,70 @@ class LatencySpec(_Spec):
     p999: Duration | None = None
 
 
+def _selector(value: Any) -> Any:
+    """A PromQL series selector (redline/generate/selectors.py): refused here, with its line, if not one."""
+    if value is None or not isinstance(value, str):
+        return value
+    try:
+        parse_selector(value)
+    except SelectorError as exc:
+        raise ValueError(f"not a series selector: {exc}") from None
+    return value
+
+
+#: A PromQL series selector, such as ``http_requests_total{job="$service"}``.
+SeriesSelector = Annotated[
+    str,
+    BeforeValidator(_selector),
+    Field(min_length=1, max_length=MAX_SELECTOR),
+]
+
+
+def _preset_or_spec(value: Any) -> Any:
+    """``metrics: ingress-nginx`` is ``metrics: {preset: ingress-nginx}``."""
+    return {"preset": value} if isinstance(value, str) else value
+
+
+class SliMetricsSpec(_Spec):
+    """Where an entry point's SLIs are measured: a preset, selectors that override it, or both."""
+
+    what: ClassVar[str] = "SLI metrics (preset, requests, errors, latency, latency_unit)"
+
+    preset: MetricsPreset | None = Field(default=None, description="an exporter's metrics (docs/generate.md)")
+    requests: SeriesSelector | None = Field(default=None, description="counter of all requests")
+    errors: SeriesSelector | None = Field(default=None, description="counter of failed requests")
+    latency: SeriesSelector | None = Field(
+        default=None, description="a latency histogram's _bucket series (without le)"
+    )
+    latency_unit: Literal["s", "ms"] | None = Field(
+        default=None, description="unit of the histogram's le bounds (default s; the istio preset: ms)"
+    )
+
+
+PerEntrypointMetrics = Annotated[
+    SliMetricsSpec, BeforeValidator(_preset_or_spec, json_schema_input_type=MetricsPreset | SliMetricsSpec)
+]
+
+
+class MetricsSpec(SliMetricsSpec):
+    what: ClassVar[str] = "SLI metrics (preset, requests, errors, latency, latency_unit, entrypoints)"
+
+    entrypoints: dict[str, PerEntrypointMetrics] = Field(
+        default_factory=dict, description="per entry point, by name: wins over the values above"
+    )
+
+
 class SloSpec(_Spec):
     what: ClassVar[str] = "an SLO"
 
     availability: Availability | None = None
     latency: LatencySpec | None = None
+    metrics: (
+        Annotated[
+            MetricsSpec, BeforeValidator(_preset_or_spec, json_schema_input_type=MetricsPreset | MetricsSpec)
+        ]
+        | None
+    ) = Field(default=None, description="where the SLIs are measured, for `redline generate`")
 
 
 class GrowthSpec(_Spec):
@@ -734,6 +797,12 @@ def apply(system: System, spec: NativeFile, data: LineDict, rel: str, out: Colle
             if v is not None
         }
         system.slo = SLO(availability=spec.slo.availability, latency_s=latency, source=src("slo"))
+        if spec.slo.metrics is not None:
+            system.slo.metrics = _sli_metrics(spec.slo.metrics, src("slo", "metrics"))
+            system.slo.entrypoint_metrics = {
+                name: _sli_metrics(m, src("slo", "metrics", "entrypoints", name))
+                for name, m in spec.slo.metrics.entrypoints.items()
+            }
     if spec.growth and spec.growth.factor is not None:
         system.growth = Growth(factor=spec.growth.factor, source=src("growth"))
     if spec.defaults is not None:
@@ -814,6 +883,17 @@ def apply(system: System, spec: NativeFile, data: LineDict, rel: str, out: Colle
         system.entrypoints.append(
             Entrypoint(name=ep.name, component=matches[0].name, rps=ep.rps, source=where)
         )
+
+
+def _sli_metrics(spec: SliMetricsSpec, where: Source) -> SLIMetrics:
+    return SLIMetrics(
+        preset=spec.preset,
+        requests=spec.requests,
+        errors=spec.errors,
+        latency=spec.latency,
+        latency_unit=spec.latency_unit,
+        source=where,
+    )
 
 
 def _match(system: System, name: str) -> list[Component]:

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from redline.fix.edits import Safety
 from redline.review.context import Context
 from redline.review.rule import Category, Finding, Rule, Severity, register
-from redline.review.rules.availability._shared import _STATELESS, _label, _replicated_platform
+from redline.review.rules.availability._shared import _STATELESS, _redundancy_fix, _replicated_platform
 
 
 @register
@@ -34,11 +35,14 @@ class SingleReplicaService(Rule):
         ```
 
     Fix:
+        Unsafe (it changes the replica count): set ``spec.replicas: 2`` on the workload, and create a
+        PodDisruptionBudget with ``maxUnavailable: 1`` on the workload's own pod selector. The budget is
+        left out when that selector also selects another workload's pods (a label shared by the whole app):
+        it would govern their drains too. A component described only in redline.yaml gets advice.
         ```yaml
         spec:
-          replicas: 2          # or an HPA with minReplicas: 2
+          replicas: 2
         ```
-        and a PodDisruptionBudget with ``maxUnavailable: 1``.
 
     Trade-offs:
         Doubles the service's pod cost; the code must tolerate two instances (no in-memory sessions, no
@@ -49,6 +53,7 @@ class SingleReplicaService(Rule):
     name = "single-replica-service"
     category = Category.AVAILABILITY
     severity = Severity.MEDIUM
+    fix_safety = Safety.UNSAFE
 
     def check(self, ctx: Context) -> Iterator[Finding]:
         for c in ctx.system.components:
@@ -82,11 +87,7 @@ class SingleReplicaService(Rule):
                     "request that needs it fails until a replacement is scheduled, pulls its image and "
                     "passes readiness — usually 30 s to minutes of errors."
                 ),
-                fix=(
-                    f"# {c.workload or 'Deployment'} {c.name}\nspec:\n  replicas: 2\n---\n"
-                    f"apiVersion: policy/v1\nkind: PodDisruptionBudget\nmetadata: {{name: {c.name}}}\n"
-                    f"spec:\n  maxUnavailable: 1\n  selector: {{matchLabels: {{{_label(c)}}}}}"
-                ),
+                fix=_redundancy_fix(ctx, c, 2),
                 tradeoff=(
                     "One more pod's CPU and memory (about 2x this service's cost); the service must be "
                     "safe to run twice (no in-memory sessions, no unelected singleton jobs)."

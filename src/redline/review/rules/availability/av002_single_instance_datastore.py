@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from redline.model import Kind
 from redline.review.context import Context
 from redline.review.rule import Category, Finding, Rule, Severity, register
-from redline.review.rules.availability._shared import _STATEFUL, _datastore_fix, _has_servers
+from redline.review.rules.availability._shared import _STATEFUL, _has_servers, _replication_advice
 
 
 @register
@@ -34,9 +34,10 @@ class SingleInstanceDatastore(Rule):
         ```
 
     Fix:
-        Run a replicated setup: a managed service with a standby (RDS/Cloud SQL high availability), or an
-        operator such as CloudNativePG with ``instances: 3``; for Redis, Sentinel or a managed replica;
-        for RabbitMQ, a 3-node cluster with quorum queues.
+        Advice only: run a replicated setup, a managed service with a standby (RDS/Cloud SQL high
+        availability) or an operator such as CloudNativePG with ``instances: 3``; for Redis, Sentinel or a
+        managed replica; for RabbitMQ, a 3-node cluster with quorum queues. No edit is offered: a replica
+        count or an HPA on a single-writer engine starts divergent copies, and the data has to move.
 
     Trade-offs:
         Two to three times the database cost; replication adds write latency (synchronous) or a small
@@ -90,7 +91,7 @@ class SingleInstanceDatastore(Rule):
                     "its data, so nothing "
                     "can take over until it is back."
                 ),
-                fix=_datastore_fix(c),
+                fix=_replication_advice(c),
                 tradeoff=(
                     "Two to three times the instance cost; synchronous replication adds write latency, "
                     "asynchronous replication can lose the last seconds of writes on failover."

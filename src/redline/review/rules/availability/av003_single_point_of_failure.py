@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from redline.fix.edits import Safety
 from redline.review.context import Context
 from redline.review.rule import Category, Finding, Rule, Severity, register
-from redline.review.rules.availability._shared import _STATELESS, _replicated_platform
+from redline.review.rules.availability._shared import _STATELESS, _redundancy_fix, _replicated_platform
 
 
 @register
@@ -31,12 +32,15 @@ class SinglePointOfFailure(Rule):
         ```
 
     Fix:
+        Unsafe (it changes the replica count): set ``spec.replicas: 3`` (or the HPA's ``minReplicas``
+        when an HPA owns the count), and create a PodDisruptionBudget with ``maxUnavailable: 1`` on the
+        workload's own pod selector, left out when that selector also selects another workload's pods.
+        With 3 replicas the default rolling update already keeps every replica up (25% rounds down to
+        0 unavailable). Consider splitting the gateway by domain.
         ```yaml
         spec:
           replicas: 3
-          strategy: {rollingUpdate: {maxUnavailable: 0, maxSurge: 1}}
         ```
-        plus a PodDisruptionBudget and topology spread; consider splitting the gateway by domain.
 
     Trade-offs:
         Extra replicas of the chokepoint (cheap compared to the outage); splitting a gateway adds routing
@@ -47,6 +51,7 @@ class SinglePointOfFailure(Rule):
     name = "single-point-of-failure"
     category = Category.AVAILABILITY
     severity = Severity.HIGH
+    fix_safety = Safety.UNSAFE
 
     def check(self, ctx: Context) -> Iterator[Finding]:
         for c in ctx.system.components:
@@ -60,11 +65,11 @@ class SinglePointOfFailure(Rule):
             total = len(ctx.entrypoints)
             parts = [f"`{ep}` loses {lost} of the {need} components it needs" for ep, lost, need in cut]
             file, line = ctx.where(c)
-            yield self.finding(
-                component=c.name,
+            yield self.on(
+                ctx,
+                c,
                 file=file,
                 line=line,
-                severity=ctx.severity_for(c, self.severity),
                 message=(
                     f"`{c.name}` (1 replica) is the only way to most dependencies of {len(cut)} of {total} "
                     f"entry points: {'; '.join(parts)} when it is down."
@@ -75,11 +80,7 @@ class SinglePointOfFailure(Rule):
                     "One eviction, crash or bad config of that single pod fails most requests of those "
                     "entry points, not just one feature."
                 ),
-                fix=(
-                    f"# {c.workload or 'Deployment'} {c.name}\nspec:\n  replicas: 3\n  strategy:\n"
-                    "    rollingUpdate: {maxUnavailable: 0, maxSurge: 1}\n"
-                    "  # plus a PodDisruptionBudget (maxUnavailable: 1) and topologySpreadConstraints"
-                ),
+                fix=_redundancy_fix(ctx, c, 3),
                 tradeoff="Two more pods of this component; no code change if it is stateless.",
                 evidence=[
                     f"dominator tree from {ep}: {lost}/{need} components behind it" for ep, lost, need in cut

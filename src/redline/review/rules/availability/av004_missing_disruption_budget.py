@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from redline.fix.edits import Fix, Safety, advice, unsafe
+from redline.model import Component
 from redline.review.context import Context
 from redline.review.rule import Category, Finding, Rule, Severity, register
-from redline.review.rules.availability._shared import _label
+from redline.review.rules.availability._shared import _no_pdb, _pdb
 
 
 @register
@@ -31,6 +33,10 @@ class MissingDisruptionBudget(Rule):
         ```
 
     Fix:
+        Unsafe (a budget changes how drains proceed): create a PodDisruptionBudget beside the workload on
+        its own pod selector. When that selector also selects another workload's pods (a label shared by
+        the whole app, such as ``app: shop``) the fix is advice: a budget on it would count and hold back
+        the other workloads' pods too; give the pods a label of their own first.
         ```yaml
         apiVersion: policy/v1
         kind: PodDisruptionBudget
@@ -48,6 +54,7 @@ class MissingDisruptionBudget(Rule):
     name = "missing-disruption-budget"
     category = Category.AVAILABILITY
     severity = Severity.MEDIUM
+    fix_safety = Safety.UNSAFE
 
     def check(self, ctx: Context) -> Iterator[Finding]:
         for c in ctx.system.components:
@@ -59,20 +66,29 @@ class MissingDisruptionBudget(Rule):
             if c.disruption_budgets or ctx.objects_selecting(c.name, "PodDisruptionBudget"):
                 continue
             file, line = ctx.where(c)
-            yield self.finding(
-                component=c.name,
+            yield self.on(
+                ctx,
+                c,
                 file=file,
                 line=line,
-                severity=ctx.severity_for(c, self.severity),
                 message=f"`{c.name}` runs {n} replicas but no PodDisruptionBudget selects its pods.",
                 why=(
                     f"A node drain or cluster upgrade may evict all {n} `{c.name}` pods at once; requests "
                     "fail until replacements are scheduled and ready."
                 ),
-                fix=(
-                    "apiVersion: policy/v1\nkind: PodDisruptionBudget\n"
-                    f"metadata: {{name: {c.name}}}\nspec:\n  maxUnavailable: 1\n"
-                    f"  selector: {{matchLabels: {{{_label(c)}}}}}"
-                ),
+                fix=self._fix(ctx, c),
                 tradeoff="Drains evict one pod at a time and take longer; no runtime cost.",
             )
+
+    @staticmethod
+    def _fix(ctx: Context, c: Component) -> Fix:
+        name = c.object_name or c.name
+        pdb = _pdb(ctx, c)
+        if pdb is None:
+            return advice(
+                f"add a PodDisruptionBudget for `{name}` once its pods can be selected alone",
+                f"No budget is offered because {_no_pdb(ctx, c)}. Give `{name}`'s pods a label no other "
+                "workload carries, in its selector and pod template (a Deployment's selector cannot change "
+                "in place: it is recreated), then select them with a budget of maxUnavailable: 1.",
+            )
+        return unsafe(f"add a PodDisruptionBudget (maxUnavailable: 1) for `{name}`", creates=(pdb,))

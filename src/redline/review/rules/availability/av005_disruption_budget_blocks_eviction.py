@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from redline.model import Component
+from redline.fix.build import object_doc, single_writer
+from redline.fix.edits import Edit, Fix, Op, Safety, advice, unsafe
+from redline.model import Component, DisruptionBudget
 from redline.review.context import Context
 from redline.review.rule import Category, Finding, Rule, Severity, register
 from redline.review.rules.availability._shared import _percent_or_int
@@ -31,9 +33,13 @@ class DisruptionBudgetBlocksEviction(Rule):
         ```
 
     Fix:
+        Unsafe (drains then evict a pod they could not before): replace the budget's ``minAvailable``
+        with ``maxUnavailable: 1``. With one replica that lets a drain take the only pod; run at least 2
+        replicas for the budget to keep the service up (a single-writer datastore needs replication,
+        not a second replica).
         ```yaml
         spec:
-          maxUnavailable: 1     # and run at least 2 replicas
+          maxUnavailable: 1
         ```
 
     Trade-offs:
@@ -45,6 +51,7 @@ class DisruptionBudgetBlocksEviction(Rule):
     name = "disruption-budget-blocks-eviction"
     category = Category.AVAILABILITY
     severity = Severity.MEDIUM
+    fix_safety = Safety.UNSAFE
 
     def check(self, ctx: Context) -> Iterator[Finding]:
         for c in ctx.system.components:
@@ -54,23 +61,40 @@ class DisruptionBudgetBlocksEviction(Rule):
                 if reason is None:
                     continue
                 src = pdb.source or c.source
-                yield self.finding(
-                    component=c.name,
+                yield self.on(
+                    ctx,
+                    c,
                     file=src.file,
                     line=src.line,
-                    severity=ctx.severity_for(c, self.severity),
                     message=f"PodDisruptionBudget `{pdb.name}` on `{c.name}` allows no eviction: {reason}.",
                     why=(
                         f"`kubectl drain` on a node running a `{c.name}` pod waits forever; cluster "
                         "upgrades and autoscaler scale-downs stall until someone deletes the budget by hand."
                     ),
-                    fix=(
-                        f"# PodDisruptionBudget {pdb.name}\nspec:\n  maxUnavailable: 1\n"
-                        f"# and {c.workload or 'Deployment'} {c.name}: "
-                        "replicas >= 2 (or HPA minReplicas >= 2)"
-                    ),
+                    fix=self._fix(ctx, c, pdb, n),
                     tradeoff="One pod may be evicted at a time; plan capacity for n-1 replicas.",
                 )
+
+    @staticmethod
+    def _fix(ctx: Context, c: Component, pdb: DisruptionBudget, n: int | None) -> Fix:
+        obj = next(
+            (o for o in ctx.objects_selecting(c.name, "PodDisruptionBudget") if o.name == pdb.name), None
+        )
+        then = ""
+        if (n or 0) < 2:
+            then = (
+                "; then run it with replication, not a second replica"
+                if single_writer(c)
+                else f"; run at least 2 replicas of `{c.object_name or c.name}` too"
+            )
+        title = f"let PodDisruptionBudget `{pdb.name}` evict one pod at a time{then}"
+        if obj is None:
+            return advice(title, f"Set maxUnavailable: 1 in PodDisruptionBudget `{pdb.name}`{then}.")
+        doc = object_doc(obj)
+        edits = [Edit(doc=doc, op=Op.SET, path=("spec", "maxUnavailable"), value=1)]
+        if pdb.min_available is not None:  # a budget states one of the two, never both
+            edits.insert(0, Edit(doc=doc, op=Op.REMOVE, path=("spec", "minAvailable")))
+        return unsafe(title, *edits)
 
     @staticmethod
     def _blocking(

@@ -4,9 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from redline.fix.build import doc_of, own_selector, pod_spec_path, selector_refusal
+from redline.fix.edits import Edit, Fix, Op, Safety, advice, safe
+from redline.model import Component
 from redline.review.context import Context
 from redline.review.rule import Category, Finding, Rule, Severity, register
-from redline.review.rules.availability._shared import _label
+
+#: Soft spreading, node first: a node failure is the common case, a zone failure the larger one.
+_TOPOLOGY_KEYS = ("kubernetes.io/hostname", "topology.kubernetes.io/zone")
 
 
 @register
@@ -29,11 +34,20 @@ class ReplicasNotSpread(Rule):
         ```
 
     Fix:
+        Safe: add two soft ``topologySpreadConstraints`` to the pod template, across nodes and across
+        zones, selecting the workload's own pods. ``whenUnsatisfiable: ScheduleAnyway`` only ranks nodes,
+        so it never leaves a pod Pending (a node without a zone label still takes pods). When the
+        workload's selector also selects another workload's pods, the fix is advice: the skew would be
+        counted over the other workload's pods too.
         ```yaml
         spec:
           template:
             spec:
               topologySpreadConstraints:
+              - maxSkew: 1
+                topologyKey: kubernetes.io/hostname
+                whenUnsatisfiable: ScheduleAnyway
+                labelSelector: {matchLabels: {app: api}}
               - maxSkew: 1
                 topologyKey: topology.kubernetes.io/zone
                 whenUnsatisfiable: ScheduleAnyway
@@ -49,6 +63,7 @@ class ReplicasNotSpread(Rule):
     name = "replicas-not-spread"
     category = Category.AVAILABILITY
     severity = Severity.LOW
+    fix_safety = Safety.SAFE
 
     def check(self, ctx: Context) -> Iterator[Finding]:
         for c in ctx.system.components:
@@ -61,11 +76,11 @@ class ReplicasNotSpread(Rule):
             if p is not None and (p.anti_affinity or p.topology_spread):
                 continue
             file, line = ctx.where(c)
-            yield self.finding(
-                component=c.name,
+            yield self.on(
+                ctx,
+                c,
                 file=file,
                 line=line,
-                severity=ctx.severity_for(c, self.severity),
                 message=(
                     f"`{c.name}` runs {n} replicas with no pod anti-affinity or topology spread constraint."
                 ),
@@ -73,14 +88,38 @@ class ReplicasNotSpread(Rule):
                     f"Nothing stops all {n} `{c.name}` pods from landing on one node or zone; losing that "
                     "node or zone then takes every replica down at once."
                 ),
-                fix=(
-                    "spec:\n  template:\n    spec:\n      topologySpreadConstraints:\n      - maxSkew: 1\n"
-                    "        topologyKey: topology.kubernetes.io/zone\n "
-                    "       whenUnsatisfiable: ScheduleAnyway\n"
-                    f"        labelSelector: {{matchLabels: {{{_label(c)}}}}}"
-                ),
+                fix=self._fix(ctx, c),
                 tradeoff=(
                     "Strict spreading (DoNotSchedule) can leave pods Pending when a zone is full; "
                     "cross-zone traffic may be billed."
                 ),
             )
+
+    @staticmethod
+    def _fix(ctx: Context, c: Component) -> Fix:
+        name = c.object_name or c.name
+        title = f"spread `{name}`'s replicas across nodes and zones"
+        doc, pod, sel = doc_of(c), pod_spec_path(c), own_selector(ctx.system, c)
+        if doc is None or pod is None or sel is None:
+            why = selector_refusal(ctx.system, c) if doc is not None else f"`{name}` has no manifest to edit"
+            return advice(
+                title,
+                f"No edit is offered because {why}. Give its pods a label of their own, then add "
+                "topologySpreadConstraints (maxSkew: 1, whenUnsatisfiable: ScheduleAnyway) across "
+                "kubernetes.io/hostname and topology.kubernetes.io/zone selecting them.",
+            )
+        edits = [
+            Edit(
+                doc=doc,
+                op=Op.ADD,
+                path=(*pod, "topologySpreadConstraints"),
+                value={
+                    "maxSkew": 1,
+                    "topologyKey": key,
+                    "whenUnsatisfiable": "ScheduleAnyway",
+                    "labelSelector": {"matchLabels": sel},
+                },
+            )
+            for key in _TOPOLOGY_KEYS
+        ]
+        return safe(title, *edits)

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from redline.model import Kind
+from redline.fix.build import doc_of, single_writer, single_writer_text
+from redline.fix.edits import Edit, Fix, Op, Safety, advice, unsafe
+from redline.model import Component, Kind, Volume
 from redline.review.context import Context
 from redline.review.rule import Category, Finding, Rule, Severity, register
 
@@ -34,6 +36,10 @@ class ReadWriteOnceOnDeployment(Rule):
         ```
 
     Fix:
+        For one replica (no HPA): unsafe, set ``strategy: {type: Recreate}`` (every deploy then stops the
+        old pod before the new one starts: a short outage instead of a hung rollout). For two or more
+        replicas, advice: a StatefulSet with one claim per replica, or a ReadWriteMany volume; for a
+        single-writer datastore, one instance, or replication through an operator.
         ```yaml
         kind: StatefulSet        # one claim per replica
         spec:
@@ -52,6 +58,7 @@ class ReadWriteOnceOnDeployment(Rule):
     name = "rwo-volume-on-deployment"
     category = Category.AVAILABILITY
     severity = Severity.MEDIUM
+    fix_safety = Safety.UNSAFE
 
     def check(self, ctx: Context) -> Iterator[Finding]:
         pvcs = {(o.namespace, o.name): o for o in ctx.objects("PersistentVolumeClaim")}
@@ -101,14 +108,32 @@ class ReadWriteOnceOnDeployment(Rule):
                         "A pod scheduled on another node stays in ContainerCreating with a Multi-Attach "
                         "error: rollouts hang and scale-ups silently do not happen."
                     ),
-                    fix=(
-                        f"# turn {c.name} into a StatefulSet with a claim per replica\nkind: StatefulSet\n"
-                        "spec:\n  volumeClaimTemplates:\n  - metadata: {name: data}\n"
-                        "    spec: {accessModes: [ReadWriteOnce], resources: {requests: {storage: 10Gi}}}\n"
-                        "# or, if it must stay one replica: spec.strategy.type: Recreate"
-                    ),
+                    fix=self._fix(c, v, n),
                     tradeoff=(
                         "A StatefulSet rolls out one pod at a time; Recreate means a short outage at every "
                         "deploy."
                     ),
                 )
+
+    @staticmethod
+    def _fix(c: Component, v: Volume, n: int) -> Fix:
+        name, claim = c.object_name or c.name, v.claim or v.name
+        doc = doc_of(c)
+        if n < 2 and c.autoscaling is None and doc is not None:
+            return unsafe(
+                f"replace `{name}`'s pod before starting the new one (strategy Recreate)",
+                Edit(doc=doc, op=Op.SET, path=("spec", "strategy"), value={"type": "Recreate"}),
+            )
+        if single_writer(c):
+            text = (
+                f"`{name}` is a {single_writer_text(c)}: run one instance as a StatefulSet "
+                f"with its own claim, or replication through an operator. No replica edit is offered: more "
+                f"copies over claim `{claim}` corrupt or lock its data."
+            )
+        else:
+            text = (
+                f"Give each replica of `{name}` its own claim (a StatefulSet with a volumeClaimTemplate "
+                f"sized like `{claim}`), or a ReadWriteMany volume if the replicas must share files. No "
+                "edit is offered: the workload kind changes, and the data in the claim has to move."
+            )
+        return advice(f"stop `{name}`'s replicas sharing ReadWriteOnce claim `{claim}`", text)

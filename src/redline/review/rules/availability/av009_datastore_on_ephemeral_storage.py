@@ -7,7 +7,12 @@ from collections.abc import Iterator
 from redline.model import Kind
 from redline.review.context import Context
 from redline.review.rule import Category, Finding, Rule, Severity, register
-from redline.review.rules.availability._shared import _DATA_DIRS, _STATEFUL, _pv_fix, _unknown_data_volume
+from redline.review.rules.availability._shared import (
+    _DATA_DIRS,
+    _STATEFUL,
+    _persistent_advice,
+    _unknown_data_volume,
+)
 
 
 @register
@@ -34,6 +39,8 @@ class DatastoreOnEphemeralStorage(Rule):
         ```
 
     Fix:
+        Advice only: the claim's size and storage class are the owner's to state, the workload kind may
+        have to change, and existing data does not move by itself.
         ```yaml
         kind: StatefulSet
         spec:
@@ -81,7 +88,7 @@ class DatastoreOnEphemeralStorage(Rule):
                         f"A node drain, eviction or rollout starts `{c.name}` empty; everything it persisted "
                         "is gone without an error."
                     ),
-                    fix=_pv_fix(c),
+                    fix=_persistent_advice(c, v.mount_path, v.name),
                     tradeoff=(
                         "A persistent volume costs money, pins the pod to a zone and slows rescheduling."
                     ),
@@ -96,17 +103,17 @@ class DatastoreOnEphemeralStorage(Rule):
                     if c.workload == "StatefulSet"
                     else "a Deployment with no persistent volume"
                 )
-                yield self.finding(
-                    component=c.name,
+                yield self.on(
+                    ctx,
+                    c,
                     file=file,
                     line=line,
-                    severity=ctx.severity_for(c, self.severity),
                     message=f"{what} `{c.name}` is {how}: its data lives only as long as the pod.",
                     why=(
                         f"Any restart on another node, eviction or rollout of `{c.name}` starts it empty; "
                         "the data is lost without an error."
                     ),
-                    fix=_pv_fix(c),
+                    fix=_persistent_advice(c),
                     tradeoff=(
                         "A persistent volume costs money, pins the pod to a zone and slows rescheduling."
                     ),

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from redline.model import Component
+from redline.fix.build import object_doc
+from redline.fix.edits import Edit, Fix, Op, Safety, advice, unsafe
+from redline.model import Component, K8sObject
 from redline.review.context import Context
 from redline.review.rule import Category, Finding, Rule, Severity, register
 from redline.review.rules._util import app_containers, as_int, loc
@@ -34,6 +36,10 @@ class ServicePortNotListening(Rule):
     ports:
       - {port: 80, targetPort: 8080}   # the port the container listens on
 
+    Unsafe: the Service starts forwarding to another port. The edit sets `targetPort` to the one port the
+    pods are known to serve on, only when every pod the Service selects serves on that same port;
+    otherwise the fix is advice.
+
     Trade-offs:
     None. A container may listen on ports it does not declare: declare every port it serves so the
     manifests say what runs.
@@ -43,6 +49,7 @@ class ServicePortNotListening(Rule):
     name = "service-port-not-listening"
     category = Category.CONNECT
     severity = Severity.HIGH
+    fix_safety = Safety.UNSAFE
 
     def check(self, ctx: Context) -> Iterator[Finding]:
         for o in ctx.objects("Service"):
@@ -66,20 +73,36 @@ class ServicePortNotListening(Rule):
                 missing.append((c, next(iter(known))))
             if not missing:
                 continue
-            first, serves = missing[0]
+            first = missing[0][0]
             shown = ", ".join(f"{port} to {n}" for port, n in targets)
             names = ", ".join(f"`{c.name}` serves only on {n}" for c, n in missing)
-            yield self.finding(
-                component=first.name,
+            yield self.on(
+                ctx,
+                first,
                 file=o.source.file,
                 line=o.source.line,
-                severity=ctx.severity_for(first, self.severity),
                 message=f"Service `{o.name}` forwards port {shown}, but {names}",
                 why=(
                     f"`{o.name}` has endpoints and looks healthy, but every connection to it reaches a "
                     "port nothing listens on and is refused."
                 ),
-                fix=f"# Service {o.name}\nports:\n  - {{port: {targets[0][0]}, targetPort: {serves}}}",
+                fix=self._fix(o, missing),
                 tradeoff="None. Declare every port a container serves, so the manifests say what runs.",
                 evidence=[f"{loc(c.source)} pods of {c.name} serve on {n}" for c, n in missing],
             )
+
+    @staticmethod
+    def _fix(o: K8sObject, missing: list[tuple[Component, int]]) -> Fix:
+        serves = {n for _, n in missing}
+        title = f"forward Service `{o.name}` to the port its pods serve on"
+        if len(serves) != 1 or len(missing) != len(o.selects):
+            return advice(
+                title,
+                f"Set targetPort of `{o.name}` to the port its pods listen on; the pods it selects do "
+                "not all serve on one known port, so none is picked.",
+            )
+        port = next(iter(serves))
+        return unsafe(
+            f"forward to port {port}",
+            Edit(doc=object_doc(o), op=Op.SET, path=("spec", "ports", 0, "targetPort"), value=port),
+        )

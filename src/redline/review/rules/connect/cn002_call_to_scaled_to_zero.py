@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from redline.fix.build import doc_of, service_path
+from redline.fix.edits import Edit, Fix, Op, Safety, advice, unsafe
+from redline.model import Component
 from redline.review.context import Context
 from redline.review.rule import Category, Finding, Rule, Severity, register
 from redline.review.rules._util import loc, where
@@ -29,6 +32,12 @@ class CallToScaledToZero(Rule):
     spec:
       replicas: 1   # or remove the callers' references if the component is retired
 
+    Unsafe: it starts the workload. The edit sets one replica where the count is written (Kubernetes
+    `spec.replicas`; Compose `deploy.replicas`, with `scale` removed), never more, so a single-writer
+    datastore stays a single writer. When the count is stated elsewhere (kustomize, redline.yaml), the
+    fix is advice. If the component is retired on purpose, do not apply it: remove the callers'
+    references instead.
+
     Trade-offs:
     The replicas cost what they cost. If the component is off on purpose, remove the calls (or the
     feature that makes them) so nothing depends on it.
@@ -38,6 +47,7 @@ class CallToScaledToZero(Rule):
     name = "call-to-scaled-to-zero"
     category = Category.CONNECT
     severity = Severity.HIGH
+    fix_safety = Safety.UNSAFE
 
     def check(self, ctx: Context) -> Iterator[Finding]:
         for c in ctx.system.components:
@@ -50,11 +60,11 @@ class CallToScaledToZero(Rule):
             file, line = where(
                 c.provenance["replicas"].source if "replicas" in c.provenance else None, c.source
             )
-            yield self.finding(
-                component=c.name,
+            yield self.on(
+                ctx,
+                c,
                 file=file,
                 line=line,
-                severity=ctx.severity_for(c, self.severity),
                 message=(
                     f"`{c.name}` runs 0 replicas and no autoscaler raises it, but "
                     f"{ctx.names(callers)} {'call' if len(callers) > 1 else 'calls'} it"
@@ -63,7 +73,7 @@ class CallToScaledToZero(Rule):
                     f"Nothing serves `{c.name}`: every call from {ctx.names(callers)} is refused or times "
                     "out, and the requests that need it fail."
                 ),
-                fix=f"# {c.workload or 'workload'} {c.name}\nspec:\n  replicas: 1",
+                fix=self._fix(c),
                 tradeoff=(
                     "The replicas cost what they cost; if it is off on purpose, remove the callers' "
                     "references instead."
@@ -73,3 +83,24 @@ class CallToScaledToZero(Rule):
                     for e in edges
                 ],
             )
+
+    @staticmethod
+    def _fix(c: Component) -> Fix:
+        title = f"run one replica of `{c.name}`"
+        doc = doc_of(c)
+        stated = c.provenance.get("replicas")
+        if doc is None or (stated is not None and stated.source.file != c.source.file):
+            at = f" ({stated.origin}, {stated.source})" if stated is not None else ""
+            return advice(
+                title,
+                f"Set the replica count of `{c.name}` to 1 where it is stated{at}, or remove its "
+                "callers' references if it is retired.",
+            )
+        if c.platform == "compose":
+            svc = service_path(c)
+            return unsafe(
+                title,
+                Edit(doc=doc, op=Op.REMOVE, path=(*svc, "scale")),
+                Edit(doc=doc, op=Op.SET, path=(*svc, "deploy", "replicas"), value=1),
+            )
+        return unsafe(title, Edit(doc=doc, op=Op.SET, path=("spec", "replicas"), value=1))

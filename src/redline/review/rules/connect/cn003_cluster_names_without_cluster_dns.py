@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from redline.fix.build import doc_of, pod_spec_path
+from redline.fix.edits import Edit, Fix, Op, Safety, advice, unsafe
+from redline.model import Component
 from redline.review.context import Context
 from redline.review.rule import Category, Finding, Rule, Severity, register
 from redline.review.rules._util import loc, where
@@ -33,6 +36,10 @@ class ClusterNamesWithoutClusterDns(Rule):
       hostNetwork: true
       dnsPolicy: ClusterFirstWithHostNet
 
+    Unsafe: it changes how the pod resolves every name. The edit sets `dnsPolicy` to
+    `ClusterFirstWithHostNet` on the host network and `ClusterFirst` otherwise; a `dnsConfig` stays and
+    is merged into the cluster resolver's settings.
+
     Trade-offs:
     None for cluster names. Names only the node's resolver knows (hosts in /etc/hosts of the node, a
     corporate zone) then resolve through cluster DNS's upstream, which must forward them.
@@ -42,6 +49,7 @@ class ClusterNamesWithoutClusterDns(Rule):
     name = "cluster-names-without-cluster-dns"
     category = Category.CONNECT
     severity = Severity.HIGH
+    fix_safety = Safety.UNSAFE
 
     def check(self, ctx: Context) -> Iterator[Finding]:
         for c in ctx.system.components:
@@ -59,20 +67,17 @@ class ClusterNamesWithoutClusterDns(Rule):
                 continue
             callees = sorted({e.to for e in edges})
             file, line = where(c.source)
-            yield self.finding(
-                component=c.name,
+            yield self.on(
+                ctx,
+                c,
                 file=file,
                 line=line,
-                severity=ctx.severity_for(c, self.severity),
                 message=f"`{c.name}` calls {ctx.names(callees)} by cluster name, but has {reason}",
                 why=(
                     f"Cluster names do not resolve for `{c.name}`: every call to {ctx.names(callees)} fails "
                     "with a name-resolution error, though the callees are up."
                 ),
-                fix=(
-                    f"# pod spec of {c.name}\nspec:\n  hostNetwork: true   # if it must\n"
-                    "  dnsPolicy: ClusterFirstWithHostNet   # or drop dnsPolicy/dnsConfig"
-                ),
+                fix=self._fix(c),
                 tradeoff=(
                     "None for cluster names; names only the node's resolver knows must then be forwarded "
                     "by cluster DNS."
@@ -82,3 +87,12 @@ class ClusterNamesWithoutClusterDns(Rule):
                     for e in edges
                 ],
             )
+
+    @staticmethod
+    def _fix(c: Component) -> Fix:
+        policy = "ClusterFirstWithHostNet" if c.host_network else "ClusterFirst"
+        title = f"resolve through cluster DNS: dnsPolicy {policy}"
+        doc, pod = doc_of(c), pod_spec_path(c)
+        if doc is None or pod is None:
+            return advice(title, f"Set the pod's dnsPolicy to {policy}.")
+        return unsafe(title, Edit(doc=doc, op=Op.SET, path=(*pod, "dnsPolicy"), value=policy))

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 
+from redline.fix.edits import Path
 from redline.model import Component, K8sObject
 from redline.review.context import Context
 from redline.review.rule import Severity
@@ -70,28 +73,39 @@ def _near_misses(ctx: Context, o: K8sObject, sel: dict[str, str]) -> list[str]:
     return out
 
 
-def _ingress_backends(o: K8sObject) -> Iterator[tuple[str, object]]:
-    """``(service name, port)`` for every backend of an Ingress (networking.k8s.io/v1 and older)."""
+@dataclass(frozen=True)
+class _Backend:
+    """One backend of an Ingress: the Service and port it names, and where it is written."""
 
-    def backend(b: object) -> Iterator[tuple[str, object]]:
+    path: Path  # to the backend mapping, inside the Ingress document
+    service: str
+    port: object  # a port name or number, None when the backend states none
+    v1: bool  # networking.k8s.io/v1 (`service: {name, port}`), else `serviceName` / `servicePort`
+
+
+def _ingress_backends(o: K8sObject) -> Iterator[_Backend]:
+    """Every backend of an Ingress (networking.k8s.io/v1 and older), with its path in the document."""
+
+    def backend(b: object, path: Path) -> Iterator[_Backend]:
         if not isinstance(b, dict):
             return
         svc = b.get("service")
         if isinstance(svc, dict) and svc.get("name"):
             port = svc.get("port")
             number = (port.get("name") or port.get("number")) if isinstance(port, dict) else None
-            yield str(svc["name"]), number
+            yield _Backend(path, str(svc["name"]), number, True)
         elif b.get("serviceName"):
-            yield str(b["serviceName"]), b.get("servicePort")
+            yield _Backend(path, str(b["serviceName"]), b.get("servicePort"), False)
 
-    yield from backend(o.spec.get("defaultBackend") or o.spec.get("backend"))
-    for rule in o.spec.get("rules") or []:
+    for key in ("defaultBackend", "backend"):
+        yield from backend(o.spec.get(key), ("spec", key))
+    for i, rule in enumerate(o.spec.get("rules") or []):
         if not isinstance(rule, dict):
             continue
         http = rule.get("http")
-        for path in (http or {}).get("paths") or [] if isinstance(http, dict) else []:
+        for j, path in enumerate((http or {}).get("paths") or [] if isinstance(http, dict) else []):
             if isinstance(path, dict):
-                yield from backend(path.get("backend"))
+                yield from backend(path.get("backend"), ("spec", "rules", i, "http", "paths", j, "backend"))
 
 
 def _healthy_waits(ctx: Context) -> Iterator[tuple[str, str, str]]:
@@ -115,3 +129,52 @@ def _pod_ports(c: Component) -> tuple[set[str], set[int]]:
             if n is not None:
                 numbers.add(n)
     return names, numbers
+
+
+def _norm(name: str | None) -> str:
+    """A name with case and separators dropped: ``front-end``, ``front_end`` and ``frontend`` agree."""
+    return re.sub(r"[-_.]", "", (name or "").lower())
+
+
+def _workloads_in(ctx: Context, namespace: str) -> list[Component]:
+    return [
+        c
+        for c in ctx.system.components
+        if c.platform == "kubernetes" and c.containers and (c.namespace or "default") == namespace
+    ]
+
+
+def _meant(
+    ctx: Context, o: K8sObject, names: Iterable[str] = (), keys: Iterable[str] = ()
+) -> Component | None:
+    """The one workload of ``o``'s namespace that ``o`` was written for, when the files say so unambiguously.
+
+    By name first: a workload named like the object or like one of ``names`` (a selector's values, a
+    target's name), separators and case aside; failing that, one a single letter away (``cart`` for
+    ``carts``: a typo or a rename). Then by label key: the only workload carrying one of ``keys`` (the
+    selector's keys) with another value. None when no step picks exactly one workload: the fix is then
+    advice, never a choice between candidates."""
+    workloads = _workloads_in(ctx, o.namespace)
+    wanted = {_norm(o.name), *(_norm(n) for n in names)} - {""}
+    for close in (_same, _one_letter_away):
+        named = [c for c in workloads if any(close(_norm(c.object_name), w) for w in wanted)]
+        if len(named) == 1:
+            return named[0]
+        if named:
+            return None
+    keyed = [c for c in workloads if any(k in c.labels for k in keys)]
+    return keyed[0] if len(keyed) == 1 else None
+
+
+def _same(a: str, b: str) -> bool:
+    return a == b
+
+
+def _one_letter_away(a: str, b: str) -> bool:
+    """One letter added, dropped or changed, between names of at least four letters."""
+    if min(len(a), len(b)) < 4 or abs(len(a) - len(b)) > 1:
+        return False
+    if len(a) == len(b):
+        return sum(x != y for x, y in zip(a, b, strict=True)) == 1
+    short, long = (a, b) if len(a) < len(b) else (b, a)
+    return any(long[:i] + long[i + 1 :] == short for i in range(len(long)))

@@ -4,9 +4,20 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from redline.fix.build import object_doc, own_selector, selector_refusal
+from redline.fix.edits import Edit, Fix, Op, Safety, advice, unsafe
+from redline.model import K8sObject
 from redline.review.context import Context
 from redline.review.rule import Category, Finding, Rule, Severity, register
-from redline.review.rules.integrity._shared import _adjusted, _fmt_selector, _near_misses, _objects, _selector
+from redline.review.rules.integrity._shared import (
+    _adjusted,
+    _fmt_selector,
+    _meant,
+    _near_misses,
+    _objects,
+    _partial_scan,
+    _selector,
+)
 
 
 @register
@@ -27,6 +38,12 @@ class ServiceSelectsNoPods(Rule):
     spec:
       selector: {app: payments-v2}   # exactly the pod template's labels
 
+    Unsafe: the Service starts routing to pods it did not reach before. The edit is offered only when
+    one workload of the namespace is plainly the one meant (named like the Service or its labels, case
+    and separators aside or one letter away; else the only one carrying the selector's keys) and its
+    own pod selector selects no other workload's pods; otherwise, and when the scan skipped files that
+    may define the pods, the fix is advice.
+
     Trade-offs:
     None. Keep selectors and pod labels in one place (kustomize `labels`, Helm helpers) so they cannot
     drift.
@@ -36,6 +53,7 @@ class ServiceSelectsNoPods(Rule):
     name = "service-selects-no-pods"
     category = Category.INTEGRITY
     severity = Severity.HIGH
+    fix_safety = Safety.UNSAFE
 
     def check(self, ctx: Context) -> Iterator[Finding]:
         for o in _objects(ctx, "Service"):
@@ -59,6 +77,32 @@ class ServiceSelectsNoPods(Rule):
                     "refused or "
                     "times out, and nothing failed when it was applied."
                 ),
-                fix=f"# Service {o.name}\nspec:\n  selector: {{app: <the pod template's app label>}}",
+                fix=self._fix(ctx, o, sel),
                 tradeoff="None; keep selectors and pod labels defined in one place so they cannot drift.",
             )
+
+    @staticmethod
+    def _fix(ctx: Context, o: K8sObject, sel: dict[str, str]) -> Fix:
+        title = f"select the pods of the workload Service `{o.name}` is for"
+        note = _partial_scan(ctx)
+        if note is not None:
+            return advice(title, f"Set spec.selector to the pod labels of the workload it serves; {note}.")
+        w = _meant(ctx, o, sel.values(), sel.keys())
+        if w is None:
+            return advice(
+                title,
+                "Set spec.selector to the pod template labels of the workload this Service routes to: no "
+                f"workload of namespace `{o.namespace}` is named like it or alone carries its label keys, "
+                "so none is picked.",
+            )
+        own = own_selector(ctx.system, w)
+        if own is None:
+            return advice(
+                title,
+                f"`{w.name}` is the workload meant, but {selector_refusal(ctx.system, w)}. Give its pods a "
+                "label of their own, then select it.",
+            )
+        return unsafe(
+            f"select `{w.name}`'s pods ({_fmt_selector(own)})",
+            Edit(doc=object_doc(o), op=Op.SET, path=("spec", "selector"), value=own),
+        )

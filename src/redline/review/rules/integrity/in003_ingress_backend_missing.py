@@ -4,10 +4,20 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from redline.fix.build import object_doc
+from redline.fix.edits import Edit, Fix, Op, Safety, advice, unsafe
+from redline.model import K8sObject
 from redline.review.context import Context
 from redline.review.rule import Category, Finding, Rule, Severity, register
 from redline.review.rules._util import as_int
-from redline.review.rules.integrity._shared import _adjusted, _ingress_backends, _objects
+from redline.review.rules.integrity._shared import (
+    _adjusted,
+    _Backend,
+    _ingress_backends,
+    _norm,
+    _objects,
+    _partial_scan,
+)
 
 
 @register
@@ -27,6 +37,11 @@ class IngressBackendMissing(Rule):
     backend:
       service: {name: frontend, port: {name: http}}
 
+    Unsafe: the route starts reaching a Service it did not reach before. The edit is offered only when
+    the files name the target without a guess: the one Service of the namespace named like the missing
+    one (separators and case aside) that has the port, or the one port of a single-port Service;
+    otherwise the fix is advice naming the Services or ports there are.
+
     Trade-offs:
     None.
     """
@@ -35,15 +50,15 @@ class IngressBackendMissing(Rule):
     name = "ingress-backend-missing"
     category = Category.INTEGRITY
     severity = Severity.HIGH
+    fix_safety = Safety.UNSAFE
 
     def check(self, ctx: Context) -> Iterator[Finding]:
         for o in _objects(ctx, "Ingress"):
-            seen: set[tuple[str, str]] = set()
-            for name, port in _ingress_backends(o):
-                key = (name, str(port))
-                if key in seen:
-                    continue
-                seen.add(key)
+            groups: dict[tuple[str, str], list[_Backend]] = {}
+            for b in _ingress_backends(o):
+                groups.setdefault((b.service, str(b.port)), []).append(b)
+            for backends in groups.values():
+                name, port = backends[0].service, backends[0].port
                 svc = ctx.object_named("Service", o.namespace, name)
                 if svc is None:
                     severity, note = _adjusted(ctx, self.severity)
@@ -61,22 +76,18 @@ class IngressBackendMissing(Rule):
                             f"Every request `{o.name}` routes to `{name}` gets a 503 from the ingress "
                             "controller."
                         ),
-                        fix="backend:\n  service: {name: <an existing Service>, port: {name: http}}",
+                        fix=self._service_fix(ctx, o, backends),
                         tradeoff="None.",
                     )
                     continue
                 if port is None:
                     continue
-                ports = [p for p in svc.spec.get("ports") or [] if isinstance(p, dict)]
+                ports = _ports(svc)
+                if _has_port(ports, port) or not ports:
+                    continue
                 names = {str(p.get("name")) for p in ports if p.get("name")}
                 numbers = {n for p in ports if (n := as_int(p.get("port"))) is not None}
-                number = as_int(port)
-                if (number is not None and number in numbers) or (number is None and str(port) in names):
-                    continue
-                if not ports:
-                    continue
                 declared = ", ".join(sorted(names | {str(n) for n in numbers}))
-                first_port = min(numbers, default=80)
                 yield self.finding(
                     component=None,
                     file=o.source.file,
@@ -87,6 +98,72 @@ class IngressBackendMissing(Rule):
                         f"(ports: {declared})"
                     ),
                     why=f"Every request `{o.name}` routes there gets a 503 from the ingress controller.",
-                    fix=(f"backend:\n  service: {{name: {name}, port: {{number: {first_port}}}}}"),
+                    fix=self._port_fix(o, svc, backends, declared),
                     tradeoff="None.",
                 )
+
+    @staticmethod
+    def _service_fix(ctx: Context, o: K8sObject, backends: list[_Backend]) -> Fix:
+        name, port = backends[0].service, backends[0].port
+        title = f"route Ingress `{o.name}` to an existing Service instead of `{name}`"
+        services = sorted(s.name for s in ctx.objects("Service") if s.namespace == o.namespace)
+        note = _partial_scan(ctx)
+        if note is not None:
+            return advice(title, f"Name the Service this route is for; {note}.")
+        alike = [
+            s for s in ctx.objects("Service") if s.namespace == o.namespace and _norm(s.name) == _norm(name)
+        ]
+        if len(alike) != 1 or (port is not None and not _has_port(_ports(alike[0]), port)):
+            shown = ", ".join(f"`{s}`" for s in services[:8]) or "none"
+            return advice(
+                title,
+                f"Name the Service this route is for (Services in namespace `{o.namespace}`: {shown}), "
+                f"or deploy `{name}`; none is named like it, so none is picked.",
+            )
+        target = alike[0].name
+        edits = [
+            Edit(
+                doc=object_doc(o),
+                op=Op.SET,
+                path=(*b.path, "service", "name") if b.v1 else (*b.path, "serviceName"),
+                value=target,
+            )
+            for b in backends
+        ]
+        return unsafe(f"route to Service `{target}`", *edits)
+
+    @staticmethod
+    def _port_fix(o: K8sObject, svc: K8sObject, backends: list[_Backend], declared: str) -> Fix:
+        title = f"route Ingress `{o.name}` to a port Service `{svc.name}` has"
+        ports = _ports(svc)
+        if len(ports) != 1:
+            return advice(
+                title, f"Name the port of `{svc.name}` this route is for ({declared}); it has several."
+            )
+        only = ports[0]
+        number = as_int(only.get("port"))
+        named = str(only["name"]) if only.get("name") else None
+        if named is None and number is None:
+            return advice(title, f"Name the port of `{svc.name}` this route is for ({declared}).")
+        edits = [
+            Edit(
+                doc=object_doc(o),
+                op=Op.SET,
+                path=(*b.path, "service", "port") if b.v1 else (*b.path, "servicePort"),
+                value=({"name": named} if named else {"number": number}) if b.v1 else (named or number),
+            )
+            for b in backends
+        ]
+        return unsafe(f"route to port `{named or number}` of Service `{svc.name}`", *edits)
+
+
+def _ports(svc: K8sObject) -> list[dict[str, object]]:
+    return [p for p in svc.spec.get("ports") or [] if isinstance(p, dict)]
+
+
+def _has_port(ports: list[dict[str, object]], port: object) -> bool:
+    """Whether a Service with ``ports`` has ``port``: by number when it is one, else by name."""
+    number = as_int(port)
+    if number is not None:
+        return any(as_int(p.get("port")) == number for p in ports)
+    return any(str(p.get("name")) == str(port) for p in ports if p.get("name"))

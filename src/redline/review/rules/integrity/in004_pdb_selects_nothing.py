@@ -4,9 +4,20 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from redline.fix.build import object_doc, own_selector, selector_refusal
+from redline.fix.edits import Edit, Fix, Op, Safety, advice, unsafe
+from redline.model import K8sObject
 from redline.review.context import Context
 from redline.review.rule import Category, Finding, Rule, Severity, register
-from redline.review.rules.integrity._shared import _adjusted, _fmt_selector, _objects, _selector
+from redline.review.rules._util import as_int
+from redline.review.rules.integrity._shared import (
+    _adjusted,
+    _fmt_selector,
+    _meant,
+    _objects,
+    _partial_scan,
+    _selector,
+)
 
 
 @register
@@ -26,6 +37,14 @@ class PdbSelectsNothing(Rule):
       minAvailable: 1
       selector: {matchLabels: {app: checkoutservice}}
 
+    Unsafe: the budget starts holding back evictions of pods it did not cover before. The selector is the
+    workload's own pod selector, offered only when one workload of the namespace is plainly the one
+    meant (named like the budget or its labels, case and separators aside or one letter away; else the
+    only one carrying the selector's keys), that selector selects no other workload's pods (a label the
+    whole app shares, like `app: shop`, would put every pod under one budget), and the budget would
+    still let one pod go (a budget with no disruption allowed on a single replica blocks every node
+    drain). Otherwise the fix is advice.
+
     Trade-offs:
     None.
     """
@@ -34,6 +53,7 @@ class PdbSelectsNothing(Rule):
     name = "pdb-selects-nothing"
     category = Category.INTEGRITY
     severity = Severity.MEDIUM
+    fix_safety = Safety.UNSAFE
 
     def check(self, ctx: Context) -> Iterator[Finding]:
         for o in _objects(ctx, "PodDisruptionBudget"):
@@ -56,9 +76,47 @@ class PdbSelectsNothing(Rule):
                     "of the "
                     "workload it was meant for at once."
                 ),
-                fix=(
-                    f"# PDB {o.name}\nspec:\n  minAvailable: 1\n"
-                    "  selector: {matchLabels: {app: <the pod template's app label>}}"
-                ),
+                fix=self._fix(ctx, o, sel),
                 tradeoff="None.",
             )
+
+    @staticmethod
+    def _fix(ctx: Context, o: K8sObject, sel: dict[str, str]) -> Fix:
+        title = f"select the pods PodDisruptionBudget `{o.name}` was written for"
+        note = _partial_scan(ctx)
+        if note is not None:
+            return advice(
+                title, f"Set spec.selector to the pod selector of the workload it protects; {note}."
+            )
+        w = _meant(ctx, o, sel.values(), sel.keys())
+        if w is None:
+            return advice(
+                title,
+                "Set spec.selector to the pod selector of the workload it protects, or delete it: no "
+                f"workload of namespace `{o.namespace}` is named like it or alone carries its label keys.",
+            )
+        own = own_selector(ctx.system, w)
+        if own is None:
+            return advice(
+                title,
+                f"`{w.name}` is the workload meant, but {selector_refusal(ctx.system, w)}. Give its pods a "
+                "label of their own, then select it.",
+            )
+        n = ctx.replicas(w)
+        if n is not None and n < 2 and not _lets_one_go(o):
+            return advice(
+                title,
+                f"`{w.name}` runs {n} replica(s): this budget would allow no eviction and block every "
+                "node drain. Run at least 2 replicas first, or budget with maxUnavailable: 1.",
+            )
+        return unsafe(
+            f"select `{w.name}`'s pods ({_fmt_selector(own)})",
+            Edit(doc=object_doc(o), op=Op.SET, path=("spec", "selector"), value={"matchLabels": own}),
+        )
+
+
+def _lets_one_go(o: K8sObject) -> bool:
+    """A budget stated as ``maxUnavailable`` of at least one pod: it never blocks a drain by itself."""
+    value = o.spec.get("maxUnavailable")
+    n = as_int(value)
+    return (n is not None and n >= 1) or (isinstance(value, str) and value.endswith("%") and value != "0%")

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from redline.fix.edits import Fix, advice
+from redline.model import Unresolved
 from redline.review.context import Context
 from redline.review.rule import Category, Finding, Rule, Severity, register
 from redline.review.rules.integrity._shared import _adjusted
@@ -28,6 +30,10 @@ class DanglingDependency(Rule):
     # deploy the missing service, or remove the reference:
     env:
       - name: SHOPPING_ASSISTANT_SERVICE_ADDR   # delete when the feature is off
+
+    Advice: which side is wrong (a component missing from the manifests, a stale reference, or a host
+    outside the system on purpose, declared in redline.yaml) is a decision the files cannot make, and
+    redline.yaml is not a document `redline fix` edits.
 
     Trade-offs:
     None, once it is clear which side is wrong. If the host is outside the system on purpose (a managed
@@ -61,10 +67,15 @@ class DanglingDependency(Rule):
                     "on that "
                     "path), or the reference is stale configuration."
                 ),
-                fix=(
-                    f"# either deploy `{u.host}`, remove the reference from `{u.from_}`, or declare it "
-                    "external:\n"
-                    f"components:\n  {u.host}: {{kind: external}}   # redline.yaml"
-                ),
+                fix=self._fix(u),
                 tradeoff="None, once it is clear which side is wrong.",
             )
+
+    @staticmethod
+    def _fix(u: Unresolved) -> Fix:
+        return advice(
+            f"deploy `{u.host}`, remove the reference, or declare it external",
+            f"Deploy `{u.host}`, remove the reference from `{u.from_}` ({u.source}), or, when it is outside "
+            "the system on purpose, declare it as an external component in redline.yaml (as below).",
+            example={"components": {u.host: {"kind": "external"}}},
+        )

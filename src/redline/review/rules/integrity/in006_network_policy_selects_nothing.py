@@ -4,9 +4,20 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from redline.fix.build import object_doc, own_selector, selector_refusal
+from redline.fix.edits import Edit, Fix, Op, Safety, advice, unsafe
+from redline.model import Component, K8sObject
 from redline.review.context import Context
 from redline.review.rule import Category, Finding, Rule, Severity, register
-from redline.review.rules.integrity._shared import _adjusted, _fmt_selector, _objects, _selector
+from redline.review.rules.integrity._shared import (
+    _adjusted,
+    _fmt_selector,
+    _meant,
+    _objects,
+    _partial_scan,
+    _selector,
+)
+from redline.review.rules.network._shared import _allowed, _pod, _target, _types
 
 
 @register
@@ -26,6 +37,15 @@ class NetworkPolicySelectsNothing(Rule):
     spec:
       podSelector: {matchLabels: {app: redis-cart}}
 
+    Unsafe: it turns the policy on, and from then on only what its rules allow reaches the pods. The
+    selector is the workload's own pod selector, offered only when one workload of the namespace is
+    plainly the one meant (named like the policy or its labels, case and separators aside or one letter
+    away; else the only one carrying the selector's keys), that selector selects no other workload's
+    pods, the policy restricts ingress only, and its ingress rules admit every caller the graph knows
+    of that workload (by its real pod labels). With no caller known, a caller the rules do not admit
+    (allow rules naming labels no caller carries), a shared label or an egress policy, the fix is
+    advice.
+
     Trade-offs:
     Fixing it turns the policy on: check that its allow rules cover every real caller first.
     """
@@ -34,6 +54,7 @@ class NetworkPolicySelectsNothing(Rule):
     name = "network-policy-selects-nothing"
     category = Category.INTEGRITY
     severity = Severity.MEDIUM
+    fix_safety = Safety.UNSAFE
 
     def check(self, ctx: Context) -> Iterator[Finding]:
         for o in _objects(ctx, "NetworkPolicy"):
@@ -55,11 +76,71 @@ class NetworkPolicySelectsNothing(Rule):
                     f"`{o.name}` isolates nothing: the pods it was written for accept connections from any "
                     "pod."
                 ),
-                fix=(
-                    f"# NetworkPolicy {o.name}\nspec:\n  podSelector: {{matchLabels: {{app: <the pods' app "
-                    "label>}}}}"
-                ),
+                fix=self._fix(ctx, o, sel),
                 tradeoff=(
                     "Fixing it enforces the policy: check its allow rules cover every real caller first."
                 ),
             )
+
+    @staticmethod
+    def _fix(ctx: Context, o: K8sObject, sel: dict[str, str]) -> Fix:
+        title = f"select the pods NetworkPolicy `{o.name}` was written for"
+        note = _partial_scan(ctx)
+        if note is not None:
+            return advice(
+                title, f"Set spec.podSelector to the pod selector of the workload it isolates; {note}."
+            )
+        w = _meant(ctx, o, sel.values(), sel.keys())
+        if w is None:
+            return advice(
+                title,
+                "Set spec.podSelector to the pod selector of the workload it isolates, or delete it: no "
+                f"workload of namespace `{o.namespace}` is named like it or alone carries its label keys.",
+            )
+        own = own_selector(ctx.system, w)
+        if own is None:
+            return advice(
+                title,
+                f"`{w.name}` is the workload meant, but {selector_refusal(ctx.system, w)}. Give its pods a "
+                "label of their own, then select it.",
+            )
+        fix = unsafe(
+            f"select `{w.name}`'s pods ({_fmt_selector(own)})",
+            Edit(doc=object_doc(o), op=Op.SET, path=("spec", "podSelector"), value={"matchLabels": own}),
+        )
+        why = _unsafe_to_enable(ctx, o, w)
+        return fix if why is None else fix.as_advice(why)
+
+
+def _unsafe_to_enable(ctx: Context, o: K8sObject, w: Component) -> str | None:
+    """Why turning ``o`` on for ``w`` could cut off a call, or None when every known caller is admitted."""
+    if "Egress" in _types(o):
+        return (
+            f"The policy also restricts `{w.name}`'s own outgoing calls and DNS lookups: check its egress "
+            "rules allow them before selecting its pods."
+        )
+    calls = [
+        (e, a)
+        for e in ctx.calls_to(w.name)
+        if not e.startup_only and (a := ctx.component(e.from_)) is not None and a.name != w.name
+    ]
+    if not calls:
+        return (
+            f"No caller of `{w.name}` is known: turned on, the policy could cut off callers the files do "
+            "not show. Check its ingress rules against the real callers before selecting its pods."
+        )
+    shut = sorted(
+        {
+            a.name
+            for e, a in calls
+            if a.platform != "kubernetes"
+            or _allowed(ctx, [o], "Ingress", _pod(a), _target(ctx, e, w), w) is not True
+        }
+    )
+    if shut:
+        verb = "calls" if len(shut) == 1 else "call"
+        return (
+            f"Its ingress rules do not admit {ctx.names(shut)}, which {verb} `{w.name}`: turned on as it "
+            "is, the policy would cut those calls off. Allow them by their pod labels first."
+        )
+    return None

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from redline.fix.build import compose_healthcheck, doc_of, service_path
+from redline.fix.edits import Edit, Fix, Op, Safety, advice, unsafe
+from redline.model import Component
 from redline.review.context import Context
 from redline.review.rule import Category, Finding, Rule, Severity, register
 from redline.review.rules._util import where
@@ -29,9 +32,16 @@ class HealthyConditionWithoutHealthcheck(Rule):
     Fix:
     db:
       healthcheck:
-        test: ["CMD-SHELL", "pg_isready -U postgres"]
-        interval: 5s
-        retries: 10
+        test: ["CMD", "pg_isready", "-q"]
+        interval: 10s
+        timeout: 5s
+        retries: 5
+        start_period: 30s
+
+    Unsafe: a healthcheck decides when the dependents start, and replaces any HEALTHCHECK the image
+    declares. The check is the engine's own command (`pg_isready`, `redis-cli ping`, `mysqladmin ping`,
+    `rabbitmq-diagnostics ping`); for other images, which may ship neither curl nor wget, the fix is
+    advice.
 
     Trade-offs:
     Start-up waits for the first passing check.
@@ -41,6 +51,7 @@ class HealthyConditionWithoutHealthcheck(Rule):
     name = "healthy-condition-without-healthcheck"
     category = Category.INTEGRITY
     severity = Severity.HIGH
+    fix_safety = Safety.UNSAFE
 
     def check(self, ctx: Context) -> Iterator[Finding]:
         seen: set[tuple[str, str]] = set()
@@ -65,10 +76,23 @@ class HealthyConditionWithoutHealthcheck(Rule):
                     "refuses to "
                     f"start `{dependent}`: the stack does not come up."
                 ),
-                fix=(
-                    f'{dependency}:\n  healthcheck:\n    test: ["CMD-SHELL", "<readiness command>"]\n'
-                    "    interval: 5s\n    retries: 10"
-                ),
+                fix=self._fix(target),
                 tradeoff="Start-up waits for the first passing check.",
                 evidence=[f"{where_} depends_on condition service_healthy"],
             )
+
+    @staticmethod
+    def _fix(c: Component) -> Fix:
+        title = f"give `{c.name}` a healthcheck"
+        check, doc = compose_healthcheck(c), doc_of(c)
+        if check is None or doc is None:
+            return advice(
+                title,
+                f"Define a healthcheck for `{c.name}` that runs a command its image ships (its server's own "
+                "check, or an HTTP client it contains), or wait for it with `condition: service_started`; "
+                "no check is known for this image, and curl or wget may be missing from it.",
+            )
+        return unsafe(
+            f"add a healthcheck to `{c.name}`: {' '.join(check['test'][1:])}",
+            Edit(doc=doc, op=Op.SET, path=(*service_path(c), "healthcheck"), value=check),
+        )

@@ -268,11 +268,6 @@ def _call_evidence(e: Edge) -> list[str]:
     return [f"{loc(ev.source)} {ev.reason}" for ev in e.evidence]
 
 
-def _labels(c: Component) -> str:
-    shown = {k: v for k, v in c.labels.items() if k in ("app", "name", "app.kubernetes.io/name")} or c.labels
-    return "{" + ", ".join(f"{k}: {v}" for k, v in sorted(shown.items())) + "}"
-
-
 #: Official images whose entrypoint creates the account from env, by engine: (user, password, database)
 #: variables (first stated wins), the user and database when unset, and where init scripts or definitions
 #: that may create more accounts are mounted.

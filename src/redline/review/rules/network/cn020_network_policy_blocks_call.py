@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
+from redline.fix.build import doc_of, new_metadata, own_selector, selector_refusal
+from redline.fix.edits import Fix, NewObject, Safety, advice, unsafe
 from redline.model import Component, Edge, K8sObject
 from redline.review.context import Context
 from redline.review.rule import Category, Finding, Rule, Severity, register
 from redline.review.rules.network._shared import (
+    _NS_NAME,
     _allowed,
     _call_evidence,
-    _labels,
     _named,
     _pod,
     _policies,
@@ -42,11 +45,22 @@ class NetworkPolicyBlocksCall(Rule):
     frontend env BACKEND_ADDR=backend:8080
 
     Fix:
+    Unsafe (it adds a NetworkPolicy): a new policy on the blocked side, selecting that workload's own
+    pods and allowing exactly this call: from (or to) the other workload's own pod selector (with a
+    namespaceSelector when it lives in another namespace), on the port the caller dials when it is
+    known. Existing policies are left alone: adding a peer to a deny-all would open every pod it selects.
+    When either workload's selector also selects another workload's pods (a label the whole app shares)
+    the fix is advice: a policy on it would isolate, or admit, pods it was never meant to.
+
+    apiVersion: networking.k8s.io/v1
+    kind: NetworkPolicy
+    metadata: {name: backend-from-frontend}
     spec:
       podSelector: {matchLabels: {app: backend}}
+      policyTypes: [Ingress]
       ingress:
         - from: [{podSelector: {matchLabels: {app: frontend}}}]
-          ports: [{port: 8080, protocol: TCP}]
+          ports: [{port: http, protocol: TCP}]
 
     Trade-offs:
     Each allow rule widens what a compromised caller can reach; allow exactly the calls the system makes,
@@ -57,6 +71,7 @@ class NetworkPolicyBlocksCall(Rule):
     name = "network-policy-blocks-call"
     category = Category.CONNECT
     severity = Severity.HIGH
+    fix_safety = Safety.UNSAFE
 
     def check(self, ctx: Context) -> Iterator[Finding]:
         for e, a, b in _runtime_calls(ctx):
@@ -82,23 +97,11 @@ class NetworkPolicyBlocksCall(Rule):
         on = f" on port {port}/{t.protocol}" if port is not None else ""
         who, whom = (b, a) if side == "ingress" else (a, b)
         first = policies[0]
-        if side == "ingress":
-            rule = (
-                f"# NetworkPolicy {first.name}: let {a.name} in\nspec:\n  ingress:\n    - from:\n"
-                f"        - podSelector: {{matchLabels: {_labels(a)}}}\n"
-                + (f"      ports: [{{port: {port}, protocol: {t.protocol}}}]" if port is not None else "")
-            )
-        else:
-            rule = (
-                f"# NetworkPolicy {first.name}: let {a.name} out to {b.name}\nspec:\n  egress:\n    - to:\n"
-                f"        - podSelector: {{matchLabels: {_labels(b)}}}\n"
-                + (f"      ports: [{{port: {port}, protocol: {t.protocol}}}]" if port is not None else "")
-            )
-        return self.finding(
-            component=a.name,
+        return self.on(
+            ctx,
+            a,
             file=first.source.file,
             line=first.source.line,
-            severity=ctx.severity_for(a, self.severity),
             message=(
                 f"{_named(policies)} blocks {a.name} -> {b.name}{on}: no {side} rule of the "
                 f"{'policy' if len(policies) == 1 else 'policies'} selecting `{who.name}` allows "
@@ -109,10 +112,48 @@ class NetworkPolicyBlocksCall(Rule):
                 f"`{a.name}` waits to its timeout on each request that takes this path, and the failure "
                 f"looks like a dead `{b.name}`."
             ),
-            fix=rule.rstrip(),
+            fix=self._fix(ctx, a, b, side, t),
             tradeoff=(
                 "Each allow rule widens what a compromised caller can reach: allow exactly this call, by "
                 "pod labels and port."
             ),
             evidence=_call_evidence(e),
         )
+
+    @staticmethod
+    def _fix(ctx: Context, a: Component, b: Component, side: str, t: _Target) -> Fix:
+        """A new policy on the isolated side (``b`` for ingress, ``a`` for egress) allowing this call."""
+        port = t.number if t.number is not None else t.name
+        own, peer = (b, a) if side == "ingress" else (a, b)
+        an, bn = a.object_name or a.name, b.object_name or b.name
+        on = f" on port {port}/{t.protocol}" if port is not None else " on any port (the port is not known)"
+        title = f"let `{an}` reach `{bn}`{on}: a new {side} policy on `{own.object_name or own.name}`"
+        doc, own_sel, peer_sel = doc_of(own), own_selector(ctx.system, own), own_selector(ctx.system, peer)
+        if doc is None or own_sel is None or peer_sel is None:
+            refused = own if own_sel is None or doc is None else peer
+            return advice(
+                title,
+                f"No policy is offered because {selector_refusal(ctx.system, refused)}. Give its pods a "
+                f"label no other workload carries, then allow `{an}` -> `{bn}`{on} with a policy that "
+                "selects exactly these two workloads' pods.",
+            )
+        peer_entry: dict[str, Any] = {"podSelector": {"matchLabels": peer_sel}}
+        if peer.namespace != own.namespace:
+            ns = {"matchLabels": {_NS_NAME: peer.namespace or "default"}}
+            peer_entry = {"namespaceSelector": ns, **peer_entry}
+        rule: dict[str, Any] = {"from" if side == "ingress" else "to": [peer_entry]}
+        if port is not None:
+            rule["ports"] = [{"port": port, "protocol": t.protocol}]
+        name = f"{bn}-from-{an}" if side == "ingress" else f"{an}-to-{bn}"
+        direction = "Ingress" if side == "ingress" else "Egress"
+        policy = {
+            "apiVersion": "networking.k8s.io/v1",
+            "kind": "NetworkPolicy",
+            "metadata": new_metadata(name, own),
+            "spec": {
+                "podSelector": {"matchLabels": own_sel},
+                "policyTypes": [direction],
+                side: [rule],
+            },
+        }
+        return unsafe(title, creates=(NewObject(beside=doc, file_name=f"{name}.yaml", document=policy),))

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from redline.fix.build import object_doc
+from redline.fix.edits import Edit, Op, Safety, unsafe
 from redline.model import Component, Edge
 from redline.review.context import Context
 from redline.review.rule import Category, Finding, Rule, Severity, register
 from redline.review.rules.network._shared import (
     _KUBE_DNS,
+    _NS_NAME,
     _allowed,
     _call_evidence,
     _named,
@@ -36,6 +39,11 @@ class NetworkPolicyBlocksDns(Rule):
                     egress: [{to: [{podSelector: {matchLabels: {app: backend}}}]}]}
 
     Fix:
+    Unsafe (it changes a NetworkPolicy): add one egress rule to the first policy that isolates the
+    workload's egress, allowing port 53 (UDP and TCP) to the kube-dns pods in kube-system. It only
+    allows traffic, and only to the DNS pods; clusters whose DNS pods carry other labels (NodeLocal
+    DNSCache, OpenShift's dns-default) need the labels adapted, which is why it is not applied blindly.
+
     egress:
       - to:
           - namespaceSelector: {matchLabels: {kubernetes.io/metadata.name: kube-system}}
@@ -51,6 +59,7 @@ class NetworkPolicyBlocksDns(Rule):
     name = "network-policy-blocks-dns"
     category = Category.CONNECT
     severity = Severity.HIGH
+    fix_safety = Safety.UNSAFE
 
     def check(self, ctx: Context) -> Iterator[Finding]:
         callers: dict[str, tuple[Component, list[Edge]]] = {}
@@ -67,11 +76,11 @@ class NetworkPolicyBlocksDns(Rule):
                 continue
             first = egress[0]
             callees = ", ".join(sorted({f"`{e.to}`" for e in edges}))
-            yield self.finding(
-                component=a.name,
+            yield self.on(
+                ctx,
+                a,
                 file=first.source.file,
                 line=first.source.line,
-                severity=ctx.severity_for(a, self.severity),
                 message=(
                     f"{_named(egress)} allows `{a.name}` no DNS (UDP 53 to kube-dns in kube-system), but it "
                     f"calls {callees} by name"
@@ -80,12 +89,24 @@ class NetworkPolicyBlocksDns(Rule):
                     f"Every name lookup from `{a.name}` times out, so each of its calls fails before it "
                     "connects, the allowed ones too."
                 ),
-                fix=(
-                    f"# NetworkPolicy {first.name}\nspec:\n  egress:\n    - to:\n"
-                    "        - namespaceSelector: {matchLabels: {kubernetes.io/metadata.name: kube-system}}\n"
-                    "          podSelector: {matchLabels: {k8s-app: kube-dns}}\n"
-                    "      ports: [{port: 53, protocol: UDP}, {port: 53, protocol: TCP}]"
+                fix=unsafe(
+                    f"let NetworkPolicy `{first.name}` allow DNS to kube-dns",
+                    Edit(doc=object_doc(first), op=Op.ADD, path=("spec", "egress"), value=_dns_rule()),
                 ),
                 tradeoff="None; allow port 53 to the DNS pods only, not to anywhere.",
                 evidence=[_call_evidence(e)[0] for e in edges if e.evidence][:3],
             )
+
+
+def _dns_rule() -> dict[str, object]:
+    """An egress rule allowing DNS (UDP and TCP 53) to the cluster DNS pods only."""
+    ns, labels = _KUBE_DNS
+    return {
+        "to": [
+            {
+                "namespaceSelector": {"matchLabels": {_NS_NAME: ns}},
+                "podSelector": {"matchLabels": dict(labels)},
+            }
+        ],
+        "ports": [{"port": 53, "protocol": "UDP"}, {"port": 53, "protocol": "TCP"}],
+    }

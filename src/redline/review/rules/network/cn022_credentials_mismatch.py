@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from redline.fix.edits import Fix, Safety, advice
 from redline.model import Component, Edge
 from redline.review.context import Context
 from redline.review.rule import Category, Finding, Rule, Severity, register
@@ -43,6 +44,10 @@ class CredentialsMismatch(Rule):
     orders   env DATABASE_URL=postgres://orders:orders-pass@postgres:5432/orders
 
     Fix:
+    Advice only: which side holds the right value is the owner's call, and a credential is never written
+    into a fix. Kubernetes: one Secret both sides read; Compose: one variable (from ``.env``) interpolated
+    into both services' environment.
+
     # one Secret read by both sides
     env:
       - name: POSTGRES_PASSWORD
@@ -58,6 +63,7 @@ class CredentialsMismatch(Rule):
     name = "credentials-mismatch"
     category = Category.CONNECT
     severity = Severity.HIGH
+    fix_safety = Safety.ADVICE
 
     def check(self, ctx: Context) -> Iterator[Finding]:
         for e in ctx.system.edges:
@@ -109,11 +115,11 @@ class CredentialsMismatch(Rule):
     ) -> Finding:
         file, line = where(c.source)
         server_var = s.var.split(" ", 1)[0]
-        return self.finding(
-            component=a.name,
+        return self.on(
+            ctx,
+            a,
             file=file,
             line=line,
-            severity=ctx.severity_for(a, self.severity),
             message=(
                 f"`{a.name}` connects to `{b.name}` with a {field} that differs from the one `{b.name}` "
                 f"sets: client {c.where} vs server {s.where}"
@@ -122,13 +128,37 @@ class CredentialsMismatch(Rule):
                 f"Every connection from `{a.name}` is refused at authentication, so each request that needs "
                 f"`{b.name}` fails (or `{a.name}` crash-loops at start), while both pods look healthy."
             ),
-            fix=(
-                f"# state the {field} once, in a Secret both read\nenv:\n  - name: {server_var}\n"
-                f"    valueFrom: {{secretKeyRef: {{name: {b.name}, key: {field}}}}}"
-            ),
+            fix=self._fix(a, b, field, c.var, server_var),
             tradeoff=(
                 "A shared Secret couples both sides' rotation; the datastore reads its env only on first "
                 "initialisation, so a rotation also needs the account changed in the database."
             ),
             evidence=_call_evidence(e),
+        )
+
+    @staticmethod
+    def _fix(a: Component, b: Component, field: str, client_var: str, server_var: str) -> Fix:
+        an, bn = a.object_name or a.name, b.object_name or b.name
+        title = f"state the {field} `{an}` uses for `{bn}` once, read by both"
+        sides = f"`{bn}`'s {server_var} and `{an}`'s {client_var}"
+        if client_var.upper().endswith(("URL", "URI", "DSN")):
+            sides += f" (built into the {client_var} string)"
+        why = (
+            "No edit is offered: which side holds the right value is yours to say, and redline never "
+            "writes a credential."
+        )
+        if b.platform == "compose":
+            var = "${" + server_var + "}"
+            return advice(
+                title,
+                f"Set {server_var} once in the project's .env file and interpolate it as {var} into both "
+                f"{sides}. {why}",
+                example={"services": {bn: {"environment": {server_var: var}}}},
+            )
+        ref = {"secretKeyRef": {"name": bn, "key": field}}
+        return advice(
+            title,
+            f"Keep the {field} in one Secret (here named after `{bn}`) and read it on both sides: {sides}. "
+            f"{why}",
+            example={"env": [{"name": server_var, "valueFrom": ref}]},
         )

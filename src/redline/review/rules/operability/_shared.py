@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from datetime import date, timedelta
+from itertools import pairwise
+from typing import Any
 
 from redline.model import Component, Container, Probe
 from redline.review.context import Context
@@ -97,22 +100,6 @@ def _is_depends_on(e: object) -> bool:
     return any(ev.kind in ("depends_on", "links") for ev in evidence)
 
 
-#: The engine's own readiness command, for the healthcheck snippet in fixes.
-_HEALTH_TESTS = {
-    "postgres": '["CMD-SHELL", "pg_isready -U postgres"]',
-    "mysql": '["CMD", "mysqladmin", "ping", "-h", "localhost"]',
-    "mariadb": '["CMD", "healthcheck.sh", "--connect", "--innodb_initialized"]',
-    "mongodb": '["CMD", "mongosh", "--quiet", "--eval", "db.adminCommand(\'ping\')"]',
-    "redis": '["CMD", "redis-cli", "ping"]',
-    "valkey": '["CMD", "valkey-cli", "ping"]',
-    "rabbitmq": '["CMD", "rabbitmq-diagnostics", "-q", "ping"]',
-    "memcached": '["CMD-SHELL", "echo stats | nc localhost 11211"]',
-}
-
-
-_GENERIC_TEST = '["CMD", "curl", "-fsS", "http://localhost:8080/health"]'
-
-
 #: Names of Compose services that run once and exit: a restart policy would re-run them forever.
 _ONE_SHOT = re.compile(
     r"(^|[-_/])(setup|init|migrat\w*|seed\w*|prestart|bootstrap|importer|loader|provision\w*)([-_]|$)"
@@ -152,3 +139,130 @@ def _cronjobs(ctx: Context) -> Iterator[Component]:
 
 def _cron_where(c: Component) -> tuple[str | None, int | None]:
     return where(c.cron.source if c.cron else None, c.source)
+
+
+# ------------------------------------------------------------------------------------------------ fixes
+
+#: How a probe's handler is spelled in a Kubernetes container, by the model's probe type.
+_HANDLER = {"http": "httpGet", "tcp": "tcpSocket", "grpc": "grpc", "exec": "exec"}
+
+
+def _main_container(c: Component, containers: list[Container]) -> Container:
+    """The container a fix addresses: the one running the component's own image (a database's engine, not
+    its exporter sidecar), else the first that declares a port, else the first."""
+    for k in containers:
+        if c.image and k.image == c.image:
+            return k
+    return next((k for k in containers if k.ports), containers[0])
+
+
+def _without_http_paths(c: Component, k: Container) -> tuple[Component, Container]:
+    """``c`` and ``k`` with no probe or healthcheck to borrow an HTTP path from.
+
+    A liveness probe must check the process itself; the path of a readiness probe usually checks its
+    dependencies too, and reusing it for liveness restarts every pod when one dependency is slow."""
+    return (
+        c.model_copy(update={"healthcheck": None}),
+        k.model_copy(update={"readiness": None, "startup": None, "liveness": None}),
+    )
+
+
+# ------------------------------------------------------------------------------------------- schedules
+
+_MACROS = {
+    "@yearly": "0 0 1 1 *",
+    "@annually": "0 0 1 1 *",
+    "@monthly": "0 0 1 * *",
+    "@weekly": "0 0 * * 0",
+    "@daily": "0 0 * * *",
+    "@midnight": "0 0 * * *",
+    "@hourly": "0 * * * *",
+}
+_MONTHS = {
+    m: i + 1
+    for i, m in enumerate(
+        ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"]
+    )
+}
+_DAYS = {d: i for i, d in enumerate(["sun", "mon", "tue", "wed", "thu", "fri", "sat"])}
+_CALENDAR_DAYS = 4 * 365 + 1  # four years hold every weekday of every date, and one 29 February
+
+
+def _cron_value(text: str, names: dict[str, int]) -> int | None:
+    if text.isdigit():
+        return int(text)
+    return names.get(text)
+
+
+def _cron_field(text: str, lo: int, hi: int, names: dict[str, int]) -> set[int] | None:
+    """The values one cron field allows (``*/5``, ``1-5``, ``mon,wed``), or None when it cannot be read."""
+    out: set[int] = set()
+    for part in text.lower().split(","):
+        step = 1
+        if "/" in part:
+            part, by = part.split("/", 1)
+            if not by.isdigit() or int(by) == 0:
+                return None
+            step = int(by)
+        if part == "*":
+            first, last = lo, hi
+        else:
+            a, _, b = part.partition("-")
+            low, high = _cron_value(a, names), _cron_value(b, names) if b else None
+            if low is None or (b and high is None):
+                return None
+            first = low
+            last = high if high is not None else hi if step > 1 else low
+        if not lo <= first <= last <= hi:
+            return None
+        out.update(range(first, last + 1, step))
+    return out
+
+
+def _cron_interval_s(schedule: str | None) -> int | None:
+    """The shortest time between two runs of a CronJob schedule, in seconds; None when it cannot be read.
+
+    Standard five-field cron with names, ranges, lists and steps, the ``@daily``-style macros and a
+    ``CRON_TZ=`` prefix. When both day-of-month and day-of-week are restricted, a day matching either runs
+    (as cron does)."""
+    words = (schedule or "").split()
+    if words and words[0].upper().startswith(("CRON_TZ=", "TZ=")):
+        words = words[1:]
+    if len(words) == 1 and words[0].lower() in _MACROS:
+        words = _MACROS[words[0].lower()].split()
+    if len(words) != 5:
+        return None
+    minutes = _cron_field(words[0], 0, 59, {})
+    hours = _cron_field(words[1], 0, 23, {})
+    mdays = _cron_field(words[2], 1, 31, {})
+    months = _cron_field(words[3], 1, 12, _MONTHS)
+    wdays = _cron_field(words[4], 0, 7, _DAYS)
+    if not (minutes and hours and mdays and months and wdays):
+        return None
+    wdays = {d % 7 for d in wdays}
+    either = not words[2].startswith("*") and not words[4].startswith("*")
+    times = sorted(h * 60 + m for h in hours for m in minutes)
+    start = date(2023, 1, 1)
+    days = []
+    for n in range(_CALENDAR_DAYS):
+        d = start + timedelta(days=n)
+        if d.month not in months:
+            continue
+        by_date, by_weekday = d.day in mdays, (d.weekday() + 1) % 7 in wdays
+        if (by_date or by_weekday) if either else (by_date and by_weekday):
+            days.append(n)
+    if not days or (len(days) == 1 and len(times) == 1):
+        return None
+    gaps = [b - a for a, b in pairwise(times)]
+    gaps += [(b - a) * 1440 + times[0] - times[-1] for a, b in pairwise(days)]
+    return min(gaps) * 60
+
+
+def _probe_text(probe: dict[str, Any]) -> str:
+    """``exec pg_isready -q``, ``tcpSocket :5432``, ``httpGet :8080/ready``: a proposed probe, in a title."""
+    if "exec" in probe:
+        return "exec `" + " ".join(probe["exec"]["command"]) + "`"
+    if "httpGet" in probe:
+        return f"httpGet :{probe['httpGet']['port']}{probe['httpGet']['path']}"
+    key = next(iter(probe))
+    return f"{key} :{probe[key]['port']}"

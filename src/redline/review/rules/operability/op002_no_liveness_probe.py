@@ -4,13 +4,22 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from redline.fix.build import container_path, k8s_probe, set_fix
+from redline.fix.edits import Fix, Safety, advice
+from redline.model import Component, Container
 from redline.review.context import Context
 from redline.review.rule import Category, Finding, Rule, Severity, register
 from redline.review.rules._util import (
     app_containers,
     where,
 )
-from redline.review.rules.operability._shared import _k8s_services, _names
+from redline.review.rules.operability._shared import (
+    _k8s_services,
+    _main_container,
+    _names,
+    _probe_text,
+    _without_http_paths,
+)
 
 
 @register
@@ -28,10 +37,16 @@ class NoLivenessProbe(Rule):
     A Deployment `worker` whose only container has neither `livenessProbe` nor `startupProbe`.
 
     Fix:
+    Unsafe (a liveness probe restarts containers): a `livenessProbe` on the container that runs the
+    component's image that checks the process itself: the engine's own command (`pg_isready`,
+    `redis-cli ping`, `mysqladmin ping`, `rabbitmq-diagnostics ping`) or `tcpSocket` on the declared port,
+    never the readiness endpoint (which may check dependencies), and twice as tolerant as a readiness
+    probe (6 failures, 60 s). With no port declared and no engine known, advice only.
+
     livenessProbe:
-      httpGet: {path: /healthz, port: 8080}
+      tcpSocket: {port: 8080}
       periodSeconds: 10
-      timeoutSeconds: 3
+      timeoutSeconds: 1
       failureThreshold: 6
 
     Trade-offs:
@@ -44,6 +59,7 @@ class NoLivenessProbe(Rule):
     name = "no-liveness-probe"
     category = Category.OPERABILITY
     severity = Severity.LOW
+    fix_safety = Safety.UNSAFE
 
     def check(self, ctx: Context) -> Iterator[Finding]:
         for c in _k8s_services(ctx):
@@ -51,24 +67,32 @@ class NoLivenessProbe(Rule):
             if not containers or any(k.liveness is not None for k in containers):
                 continue
             file, line = where(containers[0].source, c.source)
-            yield self.finding(
-                component=c.name,
+            yield self.on(
+                ctx,
+                c,
                 file=file,
                 line=line,
-                severity=ctx.severity_for(c, self.severity),
                 message=f"`{c.name}` has no liveness probe on any container ({_names(containers)})",
                 why=(
                     f"If `{c.name}` hangs without exiting (deadlock, exhausted thread pool), Kubernetes "
-                    "keeps it "
-                    "running and it keeps failing its share of the work until someone restarts it by hand."
+                    "keeps it running and it keeps failing its share of the work until someone restarts it "
+                    "by hand."
                 ),
-                fix=(
-                    f"# {c.name}, container {containers[0].name}\n"
-                    "livenessProbe:\n  httpGet: {path: /healthz, port: 8080}\n  periodSeconds: 10\n"
-                    "  timeoutSeconds: 3\n  failureThreshold: 6"
-                ),
+                fix=_fix(c, _main_container(c, containers)),
                 tradeoff=(
-                    "A too-strict liveness probe restarts pods that are only slow under load; keep it more "
-                    "tolerant than readiness."
+                    "A too-strict liveness probe restarts pods that are only slow under load; this one "
+                    "allows 60 s of failures, more than readiness does."
                 ),
             )
+
+
+def _fix(c: Component, k: Container) -> Fix:
+    probe = k8s_probe(*_without_http_paths(c, k), period_s=10, failure_threshold=6)
+    if probe is None:
+        return advice(
+            f"add a liveness probe to container `{k.name}` of `{c.name}`",
+            f"`{k.name}` declares no port and runs no engine redline knows, so any probe would be a guess: "
+            "add a livenessProbe that checks the process itself, more tolerant than readiness.",
+        )
+    title = f"add a liveness probe ({_probe_text(probe)}, 6 failures) to container `{k.name}` of `{c.name}`"
+    return set_fix(c, Safety.UNSAFE, title, container_path(c, k), ("livenessProbe",), probe)

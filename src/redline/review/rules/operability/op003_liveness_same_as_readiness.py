@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from redline.fix.build import container_path, set_fix
+from redline.fix.edits import Safety
 from redline.review.context import Context
 from redline.review.rule import Category, Finding, Rule, Severity, register
 from redline.review.rules._util import (
@@ -11,7 +13,12 @@ from redline.review.rules._util import (
     loc,
     where,
 )
-from redline.review.rules.operability._shared import _describe, _k8s_services, _probe_key
+from redline.review.rules.operability._shared import (
+    _PROBE_DEFAULTS,
+    _describe,
+    _k8s_services,
+    _probe_key,
+)
 
 
 @register
@@ -32,10 +39,13 @@ class LivenessSameAsReadiness(Rule):
     readinessProbe and livenessProbe both `httpGet: {path: /health, port: 8080}` with default thresholds.
 
     Fix:
+    Unsafe (it changes when containers are restarted): the liveness probe's `failureThreshold` set to
+    twice the readiness probe's, so an overloaded pod is rested well before it is restarted. Better
+    still, point liveness at a process-local endpoint; redline does not invent its path.
+
     livenessProbe:
-      httpGet: {path: /livez, port: 8080}   # process-local check, no dependencies
-      timeoutSeconds: 5
-      failureThreshold: 6                   # more tolerant than readiness
+      httpGet: {path: /health, port: 8080}
+      failureThreshold: 6                   # readiness: 3
 
     Trade-offs:
     A more tolerant liveness probe restarts a truly hung process later (here ~60 s instead of ~30 s); a
@@ -46,6 +56,7 @@ class LivenessSameAsReadiness(Rule):
     name = "liveness-same-as-readiness"
     category = Category.OPERABILITY
     severity = Severity.MEDIUM
+    fix_safety = Safety.UNSAFE
 
     def check(self, ctx: Context) -> Iterator[Finding]:
         for c in _k8s_services(ctx):
@@ -55,11 +66,12 @@ class LivenessSameAsReadiness(Rule):
                 if _probe_key(k.liveness) != _probe_key(k.readiness):
                     continue
                 file, line = where(k.liveness.source, k.source, c.source)
-                yield self.finding(
-                    component=c.name,
+                failures = k.readiness.failure_threshold or int(_PROBE_DEFAULTS["failure_threshold"])
+                yield self.on(
+                    ctx,
+                    c,
                     file=file,
                     line=line,
-                    severity=ctx.severity_for(c, self.severity),
                     message=(
                         f"container `{k.name}` of `{c.name}` uses the same check for liveness and readiness "
                         f"({_describe(k.liveness)}, same thresholds)"
@@ -67,16 +79,20 @@ class LivenessSameAsReadiness(Rule):
                     why=(
                         f"When `{c.name}` is overloaded or a dependency is slow, its pods fail readiness and "
                         "liveness together: they are restarted instead of just rested, their load moves "
-                        "to the "
-                        "remaining pods, and the overload turns into a rolling restart."
+                        "to the remaining pods, and the overload turns into a rolling restart."
                     ),
-                    fix=(
-                        f"# {c.name}, container {k.name}\n"
-                        "livenessProbe:\n  httpGet: {path: /livez, port: 8080}  # process-local check\n"
-                        "  timeoutSeconds: 5\n  failureThreshold: 6  # more tolerant than readiness"
+                    fix=set_fix(
+                        c,
+                        Safety.UNSAFE,
+                        f"let the liveness probe of `{k.name}` fail {2 * failures} times before a restart "
+                        f"(readiness: {failures})",
+                        container_path(c, k),
+                        ("livenessProbe", "failureThreshold"),
+                        2 * failures,
                     ),
                     tradeoff=(
-                        "A hung process is restarted somewhat later; a separate endpoint is a little code."
+                        "A hung process is restarted later (twice the readiness probe's failure window); a "
+                        "process-local liveness endpoint is a little application code."
                     ),
                     evidence=[
                         f"{loc(k.readiness.source, k.source)} readiness {_describe(k.readiness)}",

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from redline.fix.build import container_path, set_fix
+from redline.fix.edits import Fix, Safety, advice
+from redline.model import Component, Container, Probe
 from redline.review.context import Context
 from redline.review.rule import Category, Finding, Rule, Severity, register
 from redline.review.rules._util import (
@@ -11,7 +14,7 @@ from redline.review.rules._util import (
     as_int,
     where,
 )
-from redline.review.rules.operability._shared import _k8s_services
+from redline.review.rules.operability._shared import _HANDLER, _k8s_services
 
 
 @register
@@ -31,6 +34,11 @@ class ProbePortNotDeclared(Rule):
     ports: [{name: http, containerPort: 8080}] with readinessProbe.httpGet.port: web.
 
     Fix:
+    Unsafe (it changes what the probe checks): a named port that resolves nowhere is replaced by the
+    container's own port when it declares exactly one (its name, else its number). With several ports, or
+    for an undeclared number (the process may listen there, or the probe may be wrong), advice: which port
+    is meant is not something redline can tell.
+
     readinessProbe:
       httpGet: {path: /ready, port: http}  # a name from this container's ports:
 
@@ -42,6 +50,7 @@ class ProbePortNotDeclared(Rule):
     name = "probe-port-not-declared"
     category = Category.OPERABILITY
     severity = Severity.HIGH
+    fix_safety = Safety.UNSAFE
 
     def check(self, ctx: Context) -> Iterator[Finding]:
         for c in _k8s_services(ctx):
@@ -64,11 +73,11 @@ class ProbePortNotDeclared(Rule):
                         if name in names:
                             continue
                         declared = ", ".join(sorted(names)) or "none"
-                        yield self.finding(
-                            component=c.name,
+                        yield self.on(
+                            ctx,
+                            c,
                             file=file,
                             line=line,
-                            severity=ctx.severity_for(c, self.severity),
                             message=(
                                 f"the {kind} probe of container `{k.name}` in `{c.name}` uses port name "
                                 f"`{name}`, which no container of the pod declares (named ports: {declared})"
@@ -81,10 +90,7 @@ class ProbePortNotDeclared(Rule):
                                     else "the container is restarted in a loop."
                                 )
                             ),
-                            fix=(
-                                f"# {c.name}, container {k.name}\n{kind}Probe:\n"
-                                "  httpGet: {path: /ready, port: http}  # a name declared under ports:"
-                            ),
+                            fix=_named_fix(c, k, kind, probe),
                             tradeoff="None: a typo fix.",
                         )
                     elif numbers and number not in numbers:
@@ -103,10 +109,31 @@ class ProbePortNotDeclared(Rule):
                                 "If the process does not listen there the probe always fails; if it does (an "
                                 "admin port), the undeclared port is invisible to readers and to Services."
                             ),
-                            fix=(
-                                f"# {c.name}, container {k.name}\nports:\n"
-                                f"  - {{name: health, containerPort: {number}}}\n"
-                                f"{kind}Probe:\n  httpGet: {{path: /ready, port: health}}"
+                            fix=advice(
+                                f"declare port {number} on container `{k.name}`, or probe a declared port",
+                                f"If `{k.name}` listens on {number}, declare it (the example); if it does "
+                                f"not, point the {kind} probe at the port it serves ({declared}).",
+                                {"ports": [{"containerPort": number}]},
                             ),
                             tradeoff="None: one more declared port.",
                         )
+
+
+def _named_fix(c: Component, k: Container, kind: str, probe: Probe) -> Fix:
+    ports = [p for p in k.ports if (p.protocol or "TCP").upper() == "TCP"]
+    title = f"point the {kind} probe of `{k.name}` at a port the container declares"
+    if len(ports) != 1:
+        return advice(
+            title,
+            f"`{k.name}` declares {len(ports)} TCP ports, so which one the probe means cannot be told: set "
+            f"{kind}Probe.{_HANDLER[probe.type]}.port to it, by a name listed under the container's ports.",
+        )
+    port = ports[0].name or ports[0].port
+    return set_fix(
+        c,
+        Safety.UNSAFE,
+        f"point the {kind} probe of `{k.name}` at its declared port `{port}`",
+        container_path(c, k),
+        (f"{kind}Probe", _HANDLER[probe.type], "port"),
+        port,
+    )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from redline.fix.edits import Safety, advice
 from redline.review.context import Context
 from redline.review.rule import Category, Finding, Rule, Severity, register
 from redline.review.rules._util import (
@@ -30,8 +31,12 @@ class NoResources(Rule):
     containers: [{name: api, image: api:1.4}] with no `resources:`.
 
     Fix:
+    Advice: requests and limits come from measured use, and any number redline wrote would be a guess (too
+    low a memory limit is an OOM-kill loop, too high a request leaves the pod unschedulable). Measure the
+    container under normal load, then set requests to that and a memory limit above its peak:
+
     resources:
-      requests: {cpu: 250m, memory: 256Mi}
+      requests: {cpu: 250m, memory: 256Mi}   # measured, not copied
       limits: {memory: 512Mi}
 
     Trade-offs:
@@ -43,6 +48,7 @@ class NoResources(Rule):
     name = "no-resources"
     category = Category.OPERABILITY
     severity = Severity.MEDIUM
+    fix_safety = Safety.ADVICE
 
     def check(self, ctx: Context) -> Iterator[Finding]:
         for c in _k8s_services(ctx):
@@ -50,21 +56,22 @@ class NoResources(Rule):
                 if _has_resources(k) or defaulted_any(ctx, c.namespace) is not None:
                     continue  # a namespace LimitRange default makes it Burstable, not BestEffort
                 file, line = where(k.source, c.source)
-                yield self.finding(
-                    component=c.name,
+                yield self.on(
+                    ctx,
+                    c,
                     file=file,
                     line=line,
-                    severity=ctx.severity_for(c, self.severity),
                     message=f"container `{k.name}` of `{c.name}` states no CPU or memory requests or limits",
                     why=(
                         f"`{c.name}` runs as BestEffort: scheduled without regard to node load, starved of "
-                        "CPU on a "
-                        "busy node, and the first pod evicted when the node runs short of memory."
+                        "CPU on a busy node, and the first pod evicted when the node runs short of memory."
                     ),
-                    fix=(
-                        f"# {c.name}, container {k.name}\nresources:\n  requests: {{cpu: 250m, memory: "
-                        "256Mi}}\n"
-                        "  limits: {memory: 512Mi}"
+                    fix=advice(
+                        f"give container `{k.name}` of `{c.name}` resource requests and a memory limit",
+                        f"Measure `{k.name}` under normal load (kubectl top pod, or the p95 of its metrics "
+                        "over a week), then set resources.requests.cpu and resources.requests.memory to that "
+                        "use and resources.limits.memory above its peak. redline writes no numbers here: "
+                        "they would be guesses.",
                     ),
                     tradeoff=(
                         "Requests reserve (and bill) capacity even when idle; size them from measured usage."

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from redline.fix.edits import Safety, advice
 from redline.review.context import Context
 from redline.review.rule import Category, Finding, Rule, Severity, register
 from redline.review.rules._util import (
@@ -30,7 +31,11 @@ class MutableImageTag(Rule):
     image: mongo          # resolves to mongo:latest
 
     Fix:
-    image: mongo:7.0.14   # or mongo@sha256:<digest>
+    Advice: the version to pin is the one that runs today, which only the registry or the running pods know;
+    redline does not invent a tag or a digest. Read it off a running container (`kubectl get pod -o
+    jsonpath='{..imageID}'`, `docker compose images`) and pin it:
+
+    image: mongo:7.0.14   # or mongo:7.0.14@sha256:<digest>
 
     Trade-offs:
     Pinned versions must be bumped deliberately (Renovate or Dependabot can open the PRs); digests are
@@ -41,6 +46,7 @@ class MutableImageTag(Rule):
     name = "mutable-image-tag"
     category = Category.OPERABILITY
     severity = Severity.MEDIUM
+    fix_safety = Safety.ADVICE
 
     def check(self, ctx: Context) -> Iterator[Finding]:
         for c in ctx.system.components:
@@ -63,6 +69,7 @@ class MutableImageTag(Rule):
                     continue
                 file, line = where(k.source, c.source)
                 what = "the `:latest` tag" if tag == "latest" else "no tag (so `:latest`)"
+                repo = k.image.removesuffix(":latest")
                 main = is_datastore(c) and k.image == c.image  # the datastore itself, not a sidecar
                 sev = self.severity.shifted(-1) if main else self.severity
                 # Blast radius only lowers this one (tooling, batch): drift is not worse for being central.
@@ -83,9 +90,12 @@ class MutableImageTag(Rule):
                         )
                         + "; a rollback has no previous version to return to."
                     ),
-                    fix=(
-                        f"# {c.name}, container {k.name}\nimage: {name}:<version>  # or "
-                        f"{name}@sha256:<digest>"
+                    fix=advice(
+                        f"pin the image of container `{k.name}` of `{c.name}` to a version",
+                        f"Pin `{repo}` to the version that runs now, as `{repo}:<version>` or "
+                        f"`{repo}:<version>@sha256:<digest>`: read it off a running container (kubectl get "
+                        "pod -o jsonpath='{..imageID}', docker compose images). redline does not invent a "
+                        "version.",
                     ),
                     tradeoff="Pinned versions need deliberate bumps (automate with Renovate or Dependabot).",
                 )

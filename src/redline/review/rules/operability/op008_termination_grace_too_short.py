@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterator
 
+from redline.fix.build import pod_spec_path, set_fix
+from redline.fix.edits import Safety
 from redline.review.context import Context
 from redline.review.rule import Category, Finding, Rule, Severity, register
 from redline.review.rules._util import (
@@ -30,10 +33,12 @@ class TerminationGraceTooShort(Rule):
     terminationGracePeriodSeconds: 1
 
     Fix:
+    Safe (a longer grace period only lets a pod that is stopping finish; a pod that exits sooner is not
+    held back): `terminationGracePeriodSeconds` back to the Kubernetes default of 30 s, or to the
+    configured minimum when that is higher. A `preStop` sleep (OP010) keeps the pod serving while routing
+    catches up.
+
     terminationGracePeriodSeconds: 30
-    containers:
-      - lifecycle:
-          preStop: {exec: {command: ["sleep", "5"]}}
 
     Trade-offs:
     Longer grace makes rollouts and drains slower (each old pod lingers up to the grace period).
@@ -43,6 +48,7 @@ class TerminationGraceTooShort(Rule):
     name = "termination-grace-too-short"
     category = Category.OPERABILITY
     severity = Severity.MEDIUM
+    fix_safety = Safety.SAFE
 
     def check(self, ctx: Context) -> Iterator[Finding]:
         minimum = threshold(ctx, "termination_grace_min_s", 5.0)
@@ -52,11 +58,12 @@ class TerminationGraceTooShort(Rule):
                 continue
             prov = c.provenance.get("termination_grace_s")
             file, line = where(prov.source if prov else None, c.source)
-            yield self.finding(
-                component=c.name,
+            grace_s = max(_DEFAULT_GRACE_S, math.ceil(minimum))
+            yield self.on(
+                ctx,
+                c,
                 file=file,
                 line=line,
-                severity=ctx.severity_for(c, self.severity),
                 message=(
                     f"`{c.name}` sets terminationGracePeriodSeconds to {grace:g} s, below {minimum:g} s"
                 ),
@@ -64,9 +71,17 @@ class TerminationGraceTooShort(Rule):
                     f"Pods of `{c.name}` are SIGKILLed {grace:g} s after SIGTERM, before load balancers stop "
                     "routing to them: every rollout and node drain drops in-flight requests."
                 ),
-                fix=(
-                    f"# {c.name}, pod spec\nterminationGracePeriodSeconds: 30\ncontainers:\n"
-                    '  - lifecycle: {preStop: {exec: {command: ["sleep", "5"]}}}'
+                fix=set_fix(
+                    c,
+                    Safety.SAFE,
+                    f"give pods of `{c.name}` {grace_s} s to stop (terminationGracePeriodSeconds)",
+                    pod_spec_path(c),
+                    ("terminationGracePeriodSeconds",),
+                    grace_s,
                 ),
                 tradeoff="Rollouts and node drains take longer.",
             )
+
+
+#: The grace period Kubernetes gives when none is stated.
+_DEFAULT_GRACE_S = 30

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterator
 
+from redline.fix.build import pod_spec_path, set_fix
+from redline.fix.edits import Safety
 from redline.review.context import Context
 from redline.review.rule import Category, Finding, Rule, Severity, register
 from redline.review.rules._util import (
@@ -28,7 +31,10 @@ class TerminationGraceTooLong(Rule):
     terminationGracePeriodSeconds: 3600
 
     Fix:
-    terminationGracePeriodSeconds: 60   # and make the process finish or hand off work on SIGTERM
+    Unsafe (a pod that needs the long period to finish its work is killed sooner): the grace period
+    lowered to the configured maximum, and the process made to finish or hand off its work on SIGTERM.
+
+    terminationGracePeriodSeconds: 300
 
     Trade-offs:
     Long-running work must be checkpointable or handed off (requeued) instead of awaited.
@@ -38,6 +44,7 @@ class TerminationGraceTooLong(Rule):
     name = "termination-grace-too-long"
     category = Category.OPERABILITY
     severity = Severity.LOW
+    fix_safety = Safety.UNSAFE
 
     def check(self, ctx: Context) -> Iterator[Finding]:
         maximum = threshold(ctx, "termination_grace_max_s", 300.0)
@@ -47,16 +54,24 @@ class TerminationGraceTooLong(Rule):
                 continue
             prov = c.provenance.get("termination_grace_s")
             file, line = where(prov.source if prov else None, c.source)
-            yield self.finding(
-                component=c.name,
+            grace_s = math.floor(maximum)
+            yield self.on(
+                ctx,
+                c,
                 file=file,
                 line=line,
-                severity=ctx.severity_for(c, self.severity),
                 message=f"`{c.name}` sets terminationGracePeriodSeconds to {grace:g} s, above {maximum:g} s",
                 why=(
                     f"A pod of `{c.name}` that does not exit on SIGTERM holds its node for {grace:g} s: node "
                     "drains and cluster upgrades stall, and spot reclaims kill it anyway."
                 ),
-                fix=f"# {c.name}, pod spec\nterminationGracePeriodSeconds: 60",
+                fix=set_fix(
+                    c,
+                    Safety.UNSAFE,
+                    f"stop pods of `{c.name}` within {grace_s} s (terminationGracePeriodSeconds)",
+                    pod_spec_path(c),
+                    ("terminationGracePeriodSeconds",),
+                    grace_s,
+                ),
                 tradeoff="Long work must be checkpointed or requeued on SIGTERM instead of awaited.",
             )

@@ -4,13 +4,20 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from redline.fix.build import container_path, set_fix
+from redline.fix.edits import Safety
 from redline.review.context import Context
 from redline.review.rule import Category, Finding, Rule, Severity, register
 from redline.review.rules._util import (
     app_containers,
     where,
 )
-from redline.review.rules.operability._shared import _k8s_services, _names, _selected_by_service
+from redline.review.rules.operability._shared import (
+    _k8s_services,
+    _main_container,
+    _names,
+    _selected_by_service,
+)
 
 
 @register
@@ -30,6 +37,10 @@ class NoPreStopHook(Rule):
     A Deployment `frontend` behind Service `frontend` with no `lifecycle.preStop`.
 
     Fix:
+    Unsafe (every stop takes 5 s longer, and an image without a `sleep` binary fails the hook, which
+    Kubernetes records and then stops the container anyway): a 5 s `preStop` sleep on the container that
+    runs the component's image.
+
     lifecycle:
       preStop:
         exec: {command: ["sleep", "5"]}   # or sleep: {seconds: 5} on Kubernetes >= 1.30
@@ -44,6 +55,7 @@ class NoPreStopHook(Rule):
     name = "no-prestop-hook"
     category = Category.OPERABILITY
     severity = Severity.LOW
+    fix_safety = Safety.UNSAFE
 
     def check(self, ctx: Context) -> Iterator[Finding]:
         for c in _k8s_services(ctx):
@@ -54,6 +66,7 @@ class NoPreStopHook(Rule):
             if not services:
                 continue
             file, line = where(containers[0].source, c.source)
+            k = _main_container(c, containers)
             yield self.finding(
                 component=c.name,
                 file=file,
@@ -67,9 +80,14 @@ class NoPreStopHook(Rule):
                     f"Pods of `{c.name}` get SIGTERM while endpoints still route to them: unless the process "
                     "keeps serving after SIGTERM, each rollout or scale-down fails the requests in flight."
                 ),
-                fix=(
-                    f"# {c.name}, container {containers[0].name}\nlifecycle:\n  preStop:\n"
-                    '    exec: {command: ["sleep", "5"]}'
+                fix=set_fix(
+                    c,
+                    Safety.UNSAFE,
+                    f"keep container `{k.name}` of `{c.name}` serving 5 s after it is told to stop "
+                    "(needs `sleep` in the image)",
+                    container_path(c, k),
+                    ("lifecycle", "preStop"),
+                    {"exec": {"command": ["sleep", "5"]}},
                 ),
                 tradeoff="Pods take a few seconds longer to stop; the image needs a `sleep` binary.",
             )

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from redline.fix.build import compose_healthcheck, service_path, set_fix
+from redline.fix.edits import Fix, Safety, advice
+from redline.model import Component
 from redline.review.context import Context
 from redline.review.rule import Category, Finding, Rule, Severity, register
 from redline.review.rules._util import (
@@ -11,8 +14,6 @@ from redline.review.rules._util import (
     where,
 )
 from redline.review.rules.operability._shared import (
-    _GENERIC_TEST,
-    _HEALTH_TESTS,
     _ONE_SHOT,
     _compose_services,
     _run_to_completion,
@@ -39,13 +40,19 @@ class ComposeNoHealthcheck(Rule):
     db: {image: postgres:16} with `api: {depends_on: [db]}`.
 
     Fix:
+    Unsafe (an unhealthy service holds back every dependent that waits for `service_healthy`): a
+    healthcheck that the engine's own image answers (`pg_isready`, `redis-cli ping`, `mysqladmin ping`,
+    `rabbitmq-diagnostics ping`). For other images advice only: Compose has no TCP check, and an image may
+    ship neither curl nor wget, so any command would be a guess. Dependents then wait with
+    `depends_on: {db: {condition: service_healthy}}`.
+
     db:
       healthcheck:
-        test: ["CMD-SHELL", "pg_isready -U postgres"]
-        interval: 5s
-        retries: 10
-    api:
-      depends_on: {db: {condition: service_healthy}}
+        test: ["CMD", "pg_isready", "-q"]
+        interval: 10s
+        timeout: 5s
+        retries: 5
+        start_period: 30s
 
     Trade-offs:
     Start-up waits for the healthcheck to pass (seconds); each check is a process exec every interval.
@@ -55,6 +62,7 @@ class ComposeNoHealthcheck(Rule):
     name = "compose-no-healthcheck"
     category = Category.OPERABILITY
     severity = Severity.LOW
+    fix_safety = Safety.UNSAFE
 
     def check(self, ctx: Context) -> Iterator[Finding]:
         one_shot = _run_to_completion(ctx)
@@ -95,13 +103,35 @@ class ComposeNoHealthcheck(Rule):
                     f"{names} {relation}"
                 ),
                 why=why,
-                fix=(
-                    f"{c.name}:\n  healthcheck:\n"
-                    f"    test: {_HEALTH_TESTS.get(c.engine or '', _GENERIC_TEST)}\n"
-                    "    interval: 5s\n    retries: 10\n"
-                    f"{who[0]}:\n  depends_on:\n    {c.name}: {{condition: service_healthy}}"
-                ),
+                fix=_fix(c, ctx.component(who[0]) if waiting else None),
                 tradeoff=(
                     "Start-up waits for the first passing check; each check execs a process per interval."
                 ),
             )
+
+
+def _fix(c: Component, waiting: Component | None) -> Fix:
+    name = c.object_name or c.name
+    dependent = (waiting.object_name or waiting.name) if waiting else None
+    then = (
+        f"; then make `{dependent}` wait for it (depends_on: {{{name}: {{condition: service_healthy}}}})"
+        if dependent
+        else ""
+    )
+    check = compose_healthcheck(c)
+    if check is None:
+        return advice(
+            f"add a healthcheck to compose service `{name}`",
+            f"Add a healthcheck that `{name}`'s image can run (its own health command, or an HTTP check "
+            f"with a client the image ships){then}. redline proposes no command: Compose has no TCP "
+            "check and the image's tools are unknown.",
+        )
+    command = " ".join(check["test"][1:])
+    return set_fix(
+        c,
+        Safety.UNSAFE,
+        f"add a `{command}` healthcheck to `{name}`{then}",
+        service_path(c),
+        ("healthcheck",),
+        check,
+    )

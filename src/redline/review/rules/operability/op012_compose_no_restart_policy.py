@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from redline.fix.build import service_path, set_fix
+from redline.fix.edits import Fix, Safety
+from redline.model import Component
 from redline.review.context import Context
 from redline.review.rule import Category, Finding, Rule, Severity, register
 from redline.review.rules._util import (
@@ -35,6 +38,9 @@ class ComposeNoRestartPolicy(Rule):
     api: {image: api:1.4}    # no restart:
 
     Fix:
+    Unsafe (a service that is meant to run once would be re-run after it exits): `restart: unless-stopped`,
+    or, where the policy is stated as `deploy.restart_policy.condition: none`, that condition set to `any`.
+
     api:
       restart: unless-stopped
 
@@ -47,6 +53,7 @@ class ComposeNoRestartPolicy(Rule):
     name = "compose-no-restart-policy"
     category = Category.OPERABILITY
     severity = Severity.LOW
+    fix_safety = Safety.UNSAFE
 
     def check(self, ctx: Context) -> Iterator[Finding]:
         swarm = _swarm_groups(ctx)
@@ -73,6 +80,27 @@ class ComposeNoRestartPolicy(Rule):
                     "restarts it, "
                     "and every request path through it fails until someone intervenes."
                 ),
-                fix=f"{c.name}:\n  restart: unless-stopped",
+                fix=_fix(c, policy),
                 tradeoff="A crash loop restarts forever instead of staying visibly dead; monitor restarts.",
             )
+
+
+def _fix(c: Component, policy: str) -> Fix:
+    name = c.object_name or c.name
+    if policy == "none":  # only deploy.restart_policy.condition spells "never restart" this way
+        return set_fix(
+            c,
+            Safety.UNSAFE,
+            f"restart compose service `{name}` whenever it exits",
+            service_path(c),
+            ("deploy", "restart_policy", "condition"),
+            "any",
+        )
+    return set_fix(
+        c,
+        Safety.UNSAFE,
+        f"restart compose service `{name}` unless it is stopped by hand",
+        service_path(c),
+        ("restart",),
+        "unless-stopped",
+    )

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from redline.fix.build import set_fix
+from redline.fix.edits import Fix, Safety, advice
+from redline.model import Component
 from redline.review.context import Context
 from redline.review.rule import Category, Finding, Rule, Severity, register
-from redline.review.rules.operability._shared import _cron_where, _cronjobs
+from redline.review.rules.operability._shared import _cron_interval_s, _cron_where, _cronjobs
 
 
 @register
@@ -25,8 +28,13 @@ class CronJobNoStartingDeadline(Rule):
     kind: CronJob, spec: {schedule: "* * * * *", jobTemplate: ...}
 
     Fix:
+    Safe (a run that starts on time, as every run of a healthy cluster does, is not affected): a
+    `startingDeadlineSeconds` equal to the shortest time between two scheduled runs, read from the
+    schedule, so a late run may still start until the next one is due. When the schedule cannot be read,
+    advice.
+
     spec:
-      startingDeadlineSeconds: 200   # shorter than the schedule interval x 100
+      startingDeadlineSeconds: 300   # schedule */5 * * * *
 
     Trade-offs:
     A run that cannot start within the deadline is skipped, not delayed; choose a deadline the job's
@@ -37,6 +45,7 @@ class CronJobNoStartingDeadline(Rule):
     name = "cronjob-no-starting-deadline"
     category = Category.OPERABILITY
     severity = Severity.LOW
+    fix_safety = Safety.SAFE
 
     def check(self, ctx: Context) -> Iterator[Finding]:
         for c in _cronjobs(ctx):
@@ -53,6 +62,24 @@ class CronJobNoStartingDeadline(Rule):
                     f"After more than 100 missed schedules `{c.name}` is never started again until edited; "
                     "missed runs are not bounded to a recent window."
                 ),
-                fix=f"# CronJob {c.name}\nspec:\n  startingDeadlineSeconds: 200",
+                fix=_fix(c, schedule),
                 tradeoff="A run that cannot start within the deadline is skipped rather than run late.",
             )
+
+
+def _fix(c: Component, schedule: str) -> Fix:
+    interval = _cron_interval_s(schedule)
+    if interval is None:
+        return advice(
+            f"give CronJob `{c.name}` a startingDeadlineSeconds",
+            f"Set spec.startingDeadlineSeconds to at most the time between two runs of `{schedule}` "
+            "(redline could not read that schedule).",
+        )
+    return set_fix(
+        c,
+        Safety.SAFE,
+        f"let a late run of `{c.name}` start until the next is due ({interval} s)",
+        ("spec",),
+        ("startingDeadlineSeconds",),
+        interval,
+    )

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from redline.fix.build import set_fix
+from redline.fix.edits import Safety
 from redline.review.context import Context
 from redline.review.rule import Category, Finding, Rule, Severity, register
 from redline.review.rules.operability._shared import _cron_where, _cronjobs
@@ -24,11 +26,11 @@ class CronJobNoConcurrencyPolicy(Rule):
     kind: CronJob, spec: {schedule: "*/5 * * * *"} with no `concurrencyPolicy`.
 
     Fix:
+    Unsafe (a run that is due while the previous one still runs is skipped): `concurrencyPolicy: Forbid`.
+    `Replace` instead kills the stale run; a deadline (OP015) keeps a stuck run from blocking later ones.
+
     spec:
       concurrencyPolicy: Forbid       # or Replace, to kill the stale run
-      jobTemplate:
-        spec:
-          activeDeadlineSeconds: 240  # a run never outlives its slot
 
     Trade-offs:
     `Forbid` skips runs while one is still going (a stuck run blocks all later ones unless it has a
@@ -39,6 +41,7 @@ class CronJobNoConcurrencyPolicy(Rule):
     name = "cronjob-no-concurrency-policy"
     category = Category.OPERABILITY
     severity = Severity.LOW
+    fix_safety = Safety.UNSAFE
 
     def check(self, ctx: Context) -> Iterator[Finding]:
         for c in _cronjobs(ctx):
@@ -59,9 +62,13 @@ class CronJobNoConcurrencyPolicy(Rule):
                     "slow, "
                     "each new run adds load to that dependency and the runs pile up."
                 ),
-                fix=(
-                    f"# CronJob {c.name}\nspec:\n  concurrencyPolicy: Forbid\n  jobTemplate:\n    spec:\n"
-                    "      activeDeadlineSeconds: 240"
+                fix=set_fix(
+                    c,
+                    Safety.UNSAFE,
+                    f"never run two runs of `{c.name}` at once (concurrencyPolicy: Forbid)",
+                    ("spec",),
+                    ("concurrencyPolicy",),
+                    "Forbid",
                 ),
                 tradeoff="Forbid skips runs while one is active; Replace kills the running one.",
             )

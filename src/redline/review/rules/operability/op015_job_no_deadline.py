@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from redline.fix.build import set_fix
+from redline.fix.edits import Fix, Safety, advice
+from redline.model import Component
 from redline.review.context import Context
 from redline.review.rule import Category, Finding, Rule, Severity, register
-from redline.review.rules.operability._shared import _cron_where
+from redline.review.rules.operability._shared import _cron_interval_s, _cron_where
 
 
 @register
@@ -23,8 +26,15 @@ class JobNoDeadline(Rule):
     kind: Job, spec: {backoffLimit: 3, template: ...} with no `activeDeadlineSeconds`.
 
     Fix:
+    For a CronJob, unsafe (a run slower than its slot is killed and marked failed): the job template's
+    `activeDeadlineSeconds` set to the shortest time between two scheduled runs, so a run never outlives
+    its slot. For a Job, advice: how long its slowest normal run takes is not in the files, and a
+    deadline written from a guess kills healthy runs.
+
     spec:
-      activeDeadlineSeconds: 3600   # generous: well above the slowest normal run
+      jobTemplate:
+        spec:
+          activeDeadlineSeconds: 300   # schedule */5 * * * *
 
     Trade-offs:
     A legitimately slow run past the deadline is killed and marked failed; size the deadline from history.
@@ -34,6 +44,7 @@ class JobNoDeadline(Rule):
     name = "job-no-deadline"
     category = Category.OPERABILITY
     severity = Severity.LOW
+    fix_safety = Safety.UNSAFE
 
     def check(self, ctx: Context) -> Iterator[Finding]:
         for c in ctx.system.components:
@@ -52,6 +63,25 @@ class JobNoDeadline(Rule):
                     f"A hung run of `{c.name}` holds its resources forever"
                     + (" and, with concurrencyPolicy Forbid, blocks every later run." if blocked else ".")
                 ),
-                fix=f"# {c.workload} {c.name}\nspec:\n  activeDeadlineSeconds: 3600",
+                fix=_fix(c),
                 tradeoff="A legitimately slow run past the deadline is killed; size it from history.",
             )
+
+
+def _fix(c: Component) -> Fix:
+    title = f"bound how long a run of {c.workload} `{c.name}` may take"
+    interval = _cron_interval_s(c.cron.schedule if c.cron else None) if c.workload == "CronJob" else None
+    if interval is None:
+        return advice(
+            title,
+            "Set activeDeadlineSeconds well above the slowest normal run, as the job's history shows it "
+            "(kubectl get jobs shows durations); redline writes no number, since a guess kills healthy runs.",
+        )
+    return set_fix(
+        c,
+        Safety.UNSAFE,
+        f"stop a run of CronJob `{c.name}` when the next is due ({interval} s)",
+        ("spec", "jobTemplate", "spec"),
+        ("activeDeadlineSeconds",),
+        interval,
+    )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import itertools
 import math
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 
 import networkx as nx
 
@@ -32,15 +32,37 @@ def _where(ctx: Context, e: Edge) -> tuple[str | None, int | None]:
     return (c.source.file, c.source.line) if c else (None, None)
 
 
-def calls_yaml(*calls: tuple[str, str, str]) -> str:
-    """A redline.yaml snippet stating calls: ``(caller, callee, "timeout: 1s, retries: 2")``."""
-    by: dict[str, list[str]] = {}
+def yaml_name(ctx: Context, name: str) -> str:
+    """How redline.yaml names a component: as its own file writes it (``db``) when that name resolves to
+    it alone, else its qualified name (``shop/db``)."""
+    c = ctx.component(name)
+    if c is None or c.object_name is None or ctx.component(c.object_name) is not c:
+        return name
+    return c.object_name
+
+
+def calls_example(ctx: Context, *calls: tuple[str, str, Mapping[str, object]]) -> dict[str, object]:
+    """A redline.yaml excerpt stating calls, as advice shows it: ``(caller, callee, {"timeout": "1s"})``."""
+    components: dict[str, dict[str, list[dict[str, object]]]] = {}
     for frm, to, attrs in calls:
-        by.setdefault(frm, []).append("{to: " + to + (", " + attrs if attrs else "") + "}")
-    out = ["# redline.yaml", "components:"]
-    for frm, items in by.items():
-        out += [f"  {frm}:", "    calls:"] + [f"      - {i}" for i in items]
-    return "\n".join(out)
+        entry = {"to": yaml_name(ctx, to), **attrs}
+        components.setdefault(yaml_name(ctx, frm), {"calls": []})["calls"].append(entry)
+    return {"components": components}
+
+
+def _retries(e: Edge) -> dict[str, object]:
+    """``{"retries": n}`` when the call states its retries, for an example that keeps them."""
+    return {} if e.retries is None else {"retries": e.retries}
+
+
+def duration(seconds: float) -> str:
+    """Seconds as redline.yaml writes a duration: ``800ms`` below a second, ``1.5s`` from one up."""
+    ms = round(seconds * 1000, 3)
+    return f"{ms:g}ms" if ms < 1000 else f"{seconds:g}s"
+
+
+#: Why every resilience fix is advice: the policy lives in client code, and redline.yaml only describes it.
+IN_CODE = "Set it in the client library, then state it in redline.yaml (`redline fix` edits neither)."
 
 
 def _fmt_s(x: float) -> str:

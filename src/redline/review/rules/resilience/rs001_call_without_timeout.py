@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from redline.fix.edits import Fix, advice
+from redline.model import Component, Edge
 from redline.review.context import Context
 from redline.review.rule import Category, Finding, Rule, Severity, register
-from redline.review.rules.resilience._shared import _stated_calls, _where, calls_yaml
+from redline.review.rules.resilience._shared import IN_CODE, _stated_calls, _where, calls_example
 
 
 @register
@@ -40,6 +42,9 @@ class CallWithoutTimeout(Rule):
         ```
         and set the same deadline in the client (``http.Client{Timeout: 800 * time.Millisecond}``).
 
+        Advice: the timeout lives in the client's code, and redline.yaml only describes it; the value
+        comes from the callee's measured tail latency, which the files do not state.
+
     Trade-offs:
         A timeout set below the callee's slow-but-healthy latency turns slowness into errors; set it from
         the callee's p99.9 and pair it with a bounded retry.
@@ -54,23 +59,32 @@ class CallWithoutTimeout(Rule):
         for e in _stated_calls(ctx):
             if e.timeout_s is not None:
                 continue
+            c = ctx.component(e.from_)
+            if c is None:
+                continue
             file, line = _where(ctx, e)
-            yield self.finding(
-                component=e.from_,
+            yield self.on(
+                ctx,
+                c,
                 file=file,
                 line=line,
-                severity=ctx.severity_for(e.from_, self.severity),
                 message=f"the call `{e.from_}` → `{e.to}` is declared with no timeout.",
                 why=(
                     f"If `{e.to}` hangs, each `{e.from_}` request waiting on it holds a worker until the OS "
                     f"gives up; once all workers wait, `{e.from_}` stops answering everyone."
                 ),
-                fix=(
-                    calls_yaml((e.from_, e.to, "timeout: 1s"))
-                    + f"   # from {e.to}'s p99.9\n# and the same deadline in the client library"
-                ),
+                fix=self._fix(ctx, c, e),
                 tradeoff=(
                     "Too short a timeout turns slow-but-healthy responses into errors; derive it from the "
                     "callee's measured tail latency."
                 ),
             )
+
+    @staticmethod
+    def _fix(ctx: Context, c: Component, e: Edge) -> Fix:
+        return advice(
+            f"give the call `{c.name}` → `{e.to}` a timeout",
+            f"Give `{c.name}`'s client a deadline for `{e.to}` from `{e.to}`'s measured p99.9 latency. "
+            + IN_CODE,
+            example=calls_example(ctx, (c.name, e.to, {"timeout": f"<p99.9 of {e.to}>"})),
+        )

@@ -4,15 +4,19 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from redline.model import Edge
+from redline.fix.edits import Fix, advice
+from redline.model import Component, Edge
 from redline.review.context import Context
 from redline.review.rule import Category, Finding, Rule, Severity, register
 from redline.review.rules.resilience._shared import (
+    IN_CODE,
     _fmt_s,
+    _retries,
     _stated_calls,
     _where,
     attempts,
-    calls_yaml,
+    calls_example,
+    duration,
 )
 
 
@@ -53,6 +57,10 @@ class TimeoutInversion(Rule):
         ```
         Budgets must shrink going down the call chain (or propagate deadlines, as gRPC does).
 
+        Advice: timeouts and retries live in the clients' code, and redline.yaml only describes them. The
+        example shrinks the inner budget so that its attempts and one more share for the callee's own
+        work fit in the outer timeout.
+
     Trade-offs:
         Longer outer timeouts hold caller resources longer; shorter inner ones fail slow-but-healthy
         calls. Deadline propagation needs client support.
@@ -77,16 +85,18 @@ class TimeoutInversion(Rule):
             if worst is None or worst[0] <= e.timeout_s:
                 continue
             budget, d = worst
-            inner = max(e.timeout_s / (attempts(d) + 1), 0.05)
+            c = ctx.component(e.from_)
+            if c is None:
+                continue
             calc = _fmt_s(d.timeout_s or 0) + (
                 f" × {attempts(d)} attempts = {_fmt_s(budget)}" if attempts(d) > 1 else ""
             )
             file, line = _where(ctx, e)
-            yield self.finding(
-                component=e.from_,
+            yield self.on(
+                ctx,
+                c,
                 file=file,
                 line=line,
-                severity=ctx.severity_for(e.from_, self.severity),
                 message=(
                     f"`{e.from_}` gives `{e.to}` {_fmt_s(e.timeout_s)}, but `{e.to}` may itself wait {calc} "
                     f"on `{d.to}`."
@@ -96,14 +106,24 @@ class TimeoutInversion(Rule):
                     f"still waiting: `{e.to}` finishes work nobody waits for, and retries add load at the "
                     "worst moment."
                 ),
-                fix=(
-                    calls_yaml((e.from_, e.to, f"timeout: {budget * 1.2:g}s"))
-                    + f"\n# or shrink {e.to}'s own budget to fit in {_fmt_s(e.timeout_s)}:\n"
-                    + calls_yaml((e.to, d.to, f"timeout: {inner:.2g}s, retries: {d.retries or 0}"))
-                ),
+                fix=self._fix(ctx, c, e, d, budget),
                 tradeoff=(
                     "A longer outer timeout holds caller resources longer; a shorter inner one fails "
                     "slow-but-healthy calls. Deadline propagation (gRPC deadlines) needs client support."
                 ),
                 evidence=[f"{d.source or _where(ctx, d)[0]}: {d.from_} → {d.to} timeout {d.timeout_s}"],
             )
+
+    @staticmethod
+    def _fix(ctx: Context, c: Component, e: Edge, d: Edge, budget: float) -> Fix:
+        outer = e.timeout_s or 0.0
+        inner = max(outer / (attempts(d) + 1), 0.05)
+        return advice(
+            f"make `{e.to}`'s budget on `{d.to}` fit in `{c.name}`'s timeout",
+            f"Shrink `{e.to}` → `{d.to}` so that its timeout"
+            + (f" × {attempts(d)} attempts" if attempts(d) > 1 else "")
+            + f" fits in {_fmt_s(outer)} with time left for `{e.to}`'s own work (below), or give "
+            f"`{c.name}` → `{e.to}` a timeout above {_fmt_s(budget)}; or propagate deadlines (gRPC). "
+            + IN_CODE,
+            example=calls_example(ctx, (e.to, d.to, {"timeout": duration(inner), **_retries(d)})),
+        )

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from redline.fix.edits import Fix, advice
+from redline.model import Edge
 from redline.review.context import Context
 from redline.review.rule import Category, Finding, Rule, Severity, register
-from redline.review.rules.resilience._shared import _where, calls_yaml
+from redline.review.rules.resilience._shared import IN_CODE, _where, calls_example
 
 
 @register
@@ -38,6 +40,8 @@ class RetryWithoutBackoff(Rule):
               - {to: db, timeout: 1s, retries: 3, backoff: true, jitter: true}
         ```
         e.g. ``base 100ms, factor 2, full jitter`` in the client.
+
+        Advice: the retry policy lives in the client's code, and redline.yaml only describes it.
 
     Trade-offs:
         Backoff lengthens the time to a successful retry (worse latency for the unlucky requests); keep
@@ -77,12 +81,20 @@ class RetryWithoutBackoff(Rule):
                     )
                     + " exactly when it has the least capacity, which can keep it from recovering."
                 ),
-                fix=(
-                    calls_yaml((e.from_, e.to, f"retries: {e.retries}, backoff: true, jitter: true"))
-                    + "\n# in the client: exponential backoff (base 100ms, factor 2) with full jitter"
-                ),
+                fix=self._fix(ctx, e),
                 tradeoff=(
                     "Retried requests succeed later (tail latency "
                     "grows); keep the total within the caller's timeout."
                 ),
             )
+
+    @staticmethod
+    def _fix(ctx: Context, e: Edge) -> Fix:
+        return advice(
+            f"retry `{e.to}` with exponential backoff and jitter",
+            f"Make `{e.from_}`'s retries of `{e.to}` wait exponentially longer each time, by a random "
+            "share of the wait (full jitter). " + IN_CODE,
+            example=calls_example(
+                ctx, (e.from_, e.to, {"retries": e.retries, "backoff": True, "jitter": True})
+            ),
+        )

@@ -7,10 +7,17 @@ from collections.abc import Iterator
 
 import networkx as nx
 
+from redline.fix.edits import Fix, advice
 from redline.review.context import Context
 from redline.review.rule import Category, Finding, Rule, Severity, register
 from redline.review.rules._util import CHAIN_SHOWN, shown_chain
-from redline.review.rules.resilience._shared import _max_product_paths, _where, attempts, calls_yaml
+from redline.review.rules.resilience._shared import (
+    IN_CODE,
+    _max_product_paths,
+    _where,
+    attempts,
+    calls_example,
+)
 
 
 @register
@@ -46,6 +53,8 @@ class RetryAmplification(Rule):
         dependency), set ``retries: 0`` elsewhere, and add a retry budget (e.g. Envoy's
         ``retry_budget``, gRPC's ``retryThrottling``).
 
+        Advice: retry policies live in the clients' code, and redline.yaml only describes them.
+
     Trade-offs:
         Fewer retries surface more transient errors to the caller; a retry budget needs a proxy or client
         library that supports it.
@@ -76,13 +85,15 @@ class RetryAmplification(Rule):
             last = g.edges[path[-2], path[-1]]["edge"]
             pairs = list(itertools.pairwise(path))
             factors = shown_chain([str(g.edges[a, b]["w"]) for a, b in pairs], " × ")
-            fixed = pairs[-CHAIN_SHOWN:]  # the fix names the last calls; the earlier ones get the same advice
+            c = ctx.component(node)
+            if c is None:
+                continue
             file, line = _where(ctx, last)
-            yield self.finding(
-                component=node,
+            yield self.on(
+                ctx,
+                c,
                 file=file,
                 line=line,
-                severity=ctx.severity_for(node, self.severity),
                 message=(
                     f"retries along {shown_chain(path)} multiply to {prod:g} attempts ({factors}) on "
                     f"`{node}` per request, above the limit of {limit:g}."
@@ -93,23 +104,28 @@ class RetryAmplification(Rule):
                     f"becomes {prod:g} requests to `{node}`, turning a brief hiccup into an overload the "
                     "retries themselves sustain."
                 ),
-                fix=(
-                    "# retry at one layer only (here the last), and cap retries with a budget\n"
-                    + (
-                        f"# (and retries: 0 on the {len(pairs) - len(fixed)} calls before these)\n"
-                        if len(fixed) < len(pairs)
-                        else ""
-                    )
-                    + calls_yaml(
-                        *(
-                            (a, b, f"retries: {0 if i < len(fixed) - 1 else g.edges[a, b]['w'] - 1}")
-                            for i, (a, b) in enumerate(fixed)
-                        )
-                    )
-                    + "\n# Envoy: retry_budget {budget_percent: 20}; gRPC: retryThrottling"
-                ),
+                fix=self._fix(ctx, pairs, int(g.edges[path[-2], path[-1]]["w"]) - 1),
                 tradeoff=(
                     "Callers see more transient errors; a retry budget needs a proxy or client library "
                     "that supports it."
                 ),
             )
+
+    @staticmethod
+    def _fix(ctx: Context, pairs: list[tuple[str, str]], last_retries: int) -> Fix:
+        fixed = pairs[-CHAIN_SHOWN:]  # the example names the last calls; the earlier ones get the same
+        before = len(pairs) - len(fixed)
+        return advice(
+            "retry at one layer only, under a retry budget",
+            "Keep retries at one layer (here the last call) and set the others to 0"
+            + (f", including the {before} call(s) before those shown" if before else "")
+            + "; cap what remains with a retry budget (Envoy retry_budget, gRPC retryThrottling). "
+            + IN_CODE,
+            example=calls_example(
+                ctx,
+                *(
+                    (a, b, {"retries": 0 if i < len(fixed) - 1 else last_retries})
+                    for i, (a, b) in enumerate(fixed)
+                ),
+            ),
+        )

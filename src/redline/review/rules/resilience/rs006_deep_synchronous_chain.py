@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from redline.fix.edits import advice
 from redline.review.context import Context
 from redline.review.rule import Category, Finding, Rule, Severity, register
 from redline.review.rules._util import longest_paths, shown_chain
@@ -35,6 +36,8 @@ class DeepSynchronousChain(Rule):
         Make the tail of the chain asynchronous (publish an event to a queue and answer), cache the
         answer of a stable hop, or merge services that always call each other.
 
+        Advice: it is a change of design in the services' code, not of any file redline reads.
+
     Trade-offs:
         Asynchronous flows give eventual consistency and need idempotent consumers; caches serve stale
         data; merging services couples their deploys.
@@ -57,11 +60,11 @@ class DeepSynchronousChain(Rule):
             if c is None:
                 continue
             file, line = ctx.where(c)
-            yield self.finding(
-                component=ep,
+            yield self.on(
+                ctx,
+                c,
                 file=file,
                 line=line,
-                severity=ctx.severity_for(c, self.severity),
                 message=(
                     f"entry point `{ep}` reaches a synchronous chain of {'' if chain.exact else 'at least '}"
                     f"{hops} hops (limit {limit}): {shown_chain(path)}."
@@ -71,11 +74,11 @@ class DeepSynchronousChain(Rule):
                     "up, their availabilities multiply down, and the slowest hop's tail becomes the "
                     "request's tail."
                 ),
-                fix=(
-                    f"# make the tail asynchronous: {path[-2]} publishes an event and answers at once;\n"
-                    f"# a consumer calls {path[-1]}. In redline.yaml:\n"
-                    f"components:\n  {path[-2]}-events: {{kind: queue}}\n"
-                    f"  {path[-2]}:\n    calls:\n      - {{to: {path[-2]}-events}}"
+                fix=advice(
+                    "shorten the synchronous chain",
+                    f"Make the tail asynchronous (`{path[-2]}` publishes an event to a queue and answers at "
+                    f"once; a consumer calls `{path[-1]}`), cache the answer of a stable hop, or merge "
+                    "services that always call each other; then describe the new calls in redline.yaml.",
                 ),
                 tradeoff=(
                     "Asynchronous steps give eventual consistency and need idempotent consumers; caching "

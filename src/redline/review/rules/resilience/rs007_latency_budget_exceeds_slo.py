@@ -4,18 +4,23 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from redline.fix.edits import Fix, advice
+from redline.model import Edge
 from redline.review.context import Context
 from redline.review.rule import Category, Finding, Rule, Severity, register
 from redline.review.rules._util import shown_chain
 from redline.review.rules.resilience._shared import (
+    IN_CODE,
     _fmt_s,
     _longest_time_paths,
+    _retries,
     _slo_target,
     _stated_calls,
     _sync_graph,
     _where,
     attempts,
-    calls_yaml,
+    calls_example,
+    duration,
 )
 
 
@@ -52,6 +57,10 @@ class LatencyBudgetExceedsSlo(Rule):
         ```
         Derive per-hop timeouts from the SLO (a budget split), not from library defaults.
 
+        Advice: timeouts live in the clients' code, and redline.yaml only describes them; a slow chain
+        needs a change of design. The example splits the objective evenly between the attempts, with
+        one more share left for the entry point's own work.
+
     Trade-offs:
         Tighter timeouts fail slow requests instead of serving them late; sometimes the honest fix is a
         looser SLO or a faster dependency (caching, indexing).
@@ -74,15 +83,20 @@ class LatencyBudgetExceedsSlo(Rule):
             worst = e.timeout_s * attempts(e)
             if worst <= slo_s:
                 continue
-            calc = _fmt_s(e.timeout_s) + (f" × {attempts(e)} attempts" if attempts(e) > 1 else "")
+            calc = _fmt_s(e.timeout_s) + (
+                f" × {attempts(e)} attempts = {_fmt_s(worst)}" if attempts(e) > 1 else ""
+            )
+            caller = ctx.component(e.from_)
+            if caller is None:
+                continue
             file, line = _where(ctx, e)
-            yield self.finding(
-                component=e.from_,
+            yield self.on(
+                ctx,
+                caller,
                 file=file,
                 line=line,
-                severity=ctx.severity_for(e.from_, self.severity),
                 message=(
-                    f"entry point `{e.from_}` may wait {calc} = {_fmt_s(worst)} on `{e.to}`, above the "
+                    f"entry point `{e.from_}` may wait {calc} on `{e.to}`, above the "
                     f"{label} objective of {_fmt_s(slo_s)}."
                 ),
                 why=(
@@ -90,16 +104,7 @@ class LatencyBudgetExceedsSlo(Rule):
                     f"`{e.from_}` keeps waiting long after the request "
                     "missed its objective, holding a worker for an answer nobody can use."
                 ),
-                fix=(
-                    calls_yaml(
-                        (
-                            e.from_,
-                            e.to,
-                            f"timeout: {slo_s / (attempts(e) + 1):.2g}s, retries: {e.retries or 0}",
-                        )
-                    )
-                    + f"   # {attempts(e)} attempt(s) fit in the SLO"
-                ),
+                fix=self._timeout_fix(ctx, e, label, slo_s),
                 tradeoff="Tighter timeouts fail slow requests instead of serving them late.",
             )
         for ep, (total, chain) in _longest_time_paths(ctx, _sync_graph(ctx)).items():
@@ -109,11 +114,11 @@ class LatencyBudgetExceedsSlo(Rule):
             if c is None:
                 continue
             file, line = ctx.where(c)
-            yield self.finding(
-                component=ep,
+            yield self.on(
+                ctx,
+                c,
                 file=file,
                 line=line,
-                severity=ctx.severity_for(c, self.severity),
                 message=(
                     f"the stated service times along {shown_chain(chain)} "
                     f"add up to {_fmt_s(round(total, 4))}, "
@@ -123,12 +128,26 @@ class LatencyBudgetExceedsSlo(Rule):
                     "Before any queueing or retry, the mean time of this synchronous chain already exceeds "
                     "the latency objective: the SLO is missed on typical requests, not just the tail."
                 ),
-                fix=(
-                    "# parallelise independent calls, cache a stable hop, or make the tail async\n"
-                    + calls_yaml((chain[-2], chain[-1], "parallel: true"))
+                fix=advice(
+                    "take time out of the chain",
+                    "Call independent services in parallel, cache the answer of a stable hop, or make "
+                    f"the tail asynchronous (from `{chain[-2]}` on); then describe the new calls in "
+                    "redline.yaml (`parallel: true` on calls made in parallel).",
                 ),
                 tradeoff=(
                     "Parallel calls raise peak load on callees; caches "
                     "serve stale data; async gives eventual consistency."
                 ),
             )
+
+    @staticmethod
+    def _timeout_fix(ctx: Context, e: Edge, label: str, slo_s: float) -> Fix:
+        share = slo_s / (attempts(e) + 1)
+        return advice(
+            f"fit `{e.from_}`'s wait on `{e.to}` in the objective",
+            f"Give `{e.from_}` → `{e.to}` a timeout that lets "
+            + ("its attempt" if attempts(e) == 1 else f"all {attempts(e)} attempts")
+            + f" end within the {label} objective of {_fmt_s(slo_s)}, with time left for `{e.from_}`'s "
+            "own work. " + IN_CODE,
+            example=calls_example(ctx, (e.from_, e.to, {"timeout": duration(share), **_retries(e)})),
+        )

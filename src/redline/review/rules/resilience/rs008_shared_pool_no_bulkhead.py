@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from redline.fix.edits import Fix, advice
+from redline.model import Component
 from redline.review.context import Context
 from redline.review.rule import Category, Finding, Rule, Severity, register
+from redline.review.rules.resilience._shared import IN_CODE, yaml_name
 
 
 @register
@@ -35,6 +38,9 @@ class SharedPoolNoBulkhead(Rule):
           - {name: payments, size: 20, to: [payments]}
         ```
 
+        Advice: pools live in the client's code, and redline.yaml only describes them. The example splits
+        a stated pool size evenly; with no size stated, it states none.
+
     Trade-offs:
         More pools means more idle connections in total and per-pool sizing to maintain.
     """
@@ -59,14 +65,13 @@ class SharedPoolNoBulkhead(Rule):
                 if len(targets) < 2:
                     continue
                 size = next((p.size for p in c.pools if p.name == name), None)
-                share = max(1, (size or len(targets) * 10) // len(targets))
                 file = getattr(src, "file", None)
                 line = getattr(src, "line", None)
-                yield self.finding(
-                    component=c.name,
+                yield self.on(
+                    ctx,
+                    c,
                     file=file,
                     line=line,
-                    severity=ctx.severity_for(c, self.severity),
                     message=(
                         f"pool `{name}`{f' ({size} connections)' if size else ''} of `{c.name}` serves "
                         f"{len(targets)} dependencies: {', '.join(targets)}."
@@ -75,7 +80,20 @@ class SharedPoolNoBulkhead(Rule):
                         f"When one of {', '.join(targets)} slows down, its calls hold every connection of "
                         f"`{name}` and calls to the healthy ones queue behind them."
                     ),
-                    fix="pools:\n"
-                    + "".join(f"  - {{name: {t}, size: {share}, to: [{t}]}}\n" for t in targets),
+                    fix=self._fix(ctx, c, name, size, targets),
                     tradeoff="More connections overall and one pool size per dependency to tune.",
                 )
+
+    @staticmethod
+    def _fix(ctx: Context, c: Component, name: str, size: int | None, targets: list[str]) -> Fix:
+        share = max(1, size // len(targets)) if size else None
+        pools = [
+            {"name": yaml_name(ctx, t), **({"size": share} if share else {}), "to": [yaml_name(ctx, t)]}
+            for t in targets
+        ]
+        return advice(
+            f"give each dependency of `{c.name}` its own pool",
+            f"Split pool `{name}` of `{c.name}` into one pool per dependency, each sized for its own "
+            "traffic, and point each call at its pool. " + IN_CODE,
+            example={"components": {yaml_name(ctx, c.name): {"pools": pools}}},
+        )

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from redline.fix.build import hpa_of, object_doc, single_writer, single_writer_text
+from redline.fix.edits import DocRef
 from redline.model import Component, K8sObject, Kind
 from redline.review.context import Context
+from redline.review.rules._util import app_containers, limit_ranges
 
 _STATELESS = (Kind.SERVICE, Kind.GATEWAY)
 
@@ -57,3 +60,37 @@ def _sticky_ingress(o: K8sObject) -> str | None:
     if "stickiness.enabled=true" in tga.replace(" ", ""):
         return f"alb.ingress.kubernetes.io/target-group-attributes: {tga}"
     return None
+
+
+def _without_cpu_request(ctx: Context, c: Component) -> list[str]:
+    """Containers of ``c`` that run with no CPU request: none stated, no CPU limit (the API server copies
+    a limit into a missing request) and no LimitRange default for the namespace."""
+    if any("cpu" in lr.request for lr in limit_ranges(ctx, c.namespace)):
+        return []
+    return [
+        k.name
+        for k in app_containers(c)
+        if k.resources is None or (k.resources.cpu_request is None and k.resources.cpu_limit is None)
+    ]
+
+
+def _raised_max(lo: int) -> int:
+    """The maximum proposed for an HPA whose minimum is ``lo``: four times it, from at least 2 (SC002 and
+    SC003 propose the same number, so their edits agree)."""
+    return max(lo, 2) * 4
+
+
+def _hpa_edit_refusal(ctx: Context, c: Component) -> tuple[DocRef | None, str | None]:
+    """The HPA document of ``c`` an edit may change, or why none may: a single-writer datastore never gets
+    HPA edits (more replicas are divergent copies), and an HPA not read from a manifest has no document."""
+    name = c.object_name or c.name
+    if single_writer(c):
+        return None, (
+            f"`{name}` is a {single_writer_text(c)}: an HPA that scales it starts divergent "
+            "copies, so remove the HPA (SC007) rather than tune it; scale it vertically or with replicas "
+            "managed by an operator"
+        )
+    hpa = hpa_of(ctx.system, c)
+    if hpa is None:
+        return None, f"the HPA of `{name}` was not read from a manifest redline can edit"
+    return object_doc(hpa), None

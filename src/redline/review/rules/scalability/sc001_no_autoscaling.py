@@ -4,9 +4,20 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from redline.fix.build import doc_of, new_metadata
+from redline.fix.edits import Fix, NewObject, Safety, advice, unsafe
+from redline.model import Component
 from redline.review.context import Context
 from redline.review.rule import Category, Finding, Rule, Severity, register
-from redline.review.rules.scalability._shared import _STATELESS, _scaled_object_targets
+from redline.review.rules.scalability._shared import (
+    _STATELESS,
+    _raised_max,
+    _scaled_object_targets,
+    _without_cpu_request,
+)
+
+#: The HPA's CPU target: room for a minute of growth while new pods start (SC006 flags 90% and above).
+_CPU_70 = {"type": "Utilization", "averageUtilization": 70}
 
 
 @register
@@ -29,6 +40,11 @@ class NoAutoscaling(Rule):
         ```
 
     Fix:
+        Unsafe (the replica count then moves with load): create an HPA beside the workload, its minimum
+        the current replica count (at least 2, never fewer than run today) and its maximum four times
+        that; cap the maximum where downstream capacity (database connections) runs out. When a
+        container has no CPU request the fix is advice: a CPU-based HPA would not scale (SC004), and the
+        request's size is the owner's to state.
         ```yaml
         apiVersion: autoscaling/v2
         kind: HorizontalPodAutoscaler
@@ -36,7 +52,7 @@ class NoAutoscaling(Rule):
         spec:
           scaleTargetRef: {apiVersion: apps/v1, kind: Deployment, name: api}
           minReplicas: 2
-          maxReplicas: 10
+          maxReplicas: 8
           metrics:
           - type: Resource
             resource: {name: cpu, target: {type: Utilization, averageUtilization: 70}}
@@ -51,6 +67,7 @@ class NoAutoscaling(Rule):
     name = "no-autoscaling"
     category = Category.SCALABILITY
     severity = Severity.LOW
+    fix_safety = Safety.UNSAFE
 
     def check(self, ctx: Context) -> Iterator[Finding]:
         keda = _scaled_object_targets(ctx)
@@ -79,15 +96,44 @@ class NoAutoscaling(Rule):
                     f"A traffic spike saturates `{c.name}`'s fixed pods: latency climbs, requests time out, "
                     "and capacity only grows when someone scales it by hand."
                 ),
-                fix=(
-                    "apiVersion: autoscaling/v2\nkind: HorizontalPodAutoscaler\n"
-                    f"metadata: {{name: {c.name}}}\nspec:\n"
-                    f"  scaleTargetRef: {{apiVersion: apps/v1, kind: {c.workload}, name: {c.name}}}\n"
-                    "  minReplicas: 2\n  maxReplicas: 10\n  metrics:\n  - type: Resource\n"
-                    "    resource: {name: cpu, target: {type: Utilization, averageUtilization: 70}}"
-                ),
+                fix=self._fix(ctx, c, n),
                 tradeoff=(
                     "Needs CPU requests, a metrics server and cluster headroom; scale-up takes a minute or "
                     "more and does not absorb instant spikes."
                 ),
             )
+
+    @staticmethod
+    def _fix(ctx: Context, c: Component, n: int | None) -> Fix:
+        name = c.object_name or c.name
+        doc, missing = doc_of(c), _without_cpu_request(ctx, c)
+        lo = max(n or 1, 2)
+        title = f"autoscale `{name}` on CPU from {lo} to {_raised_max(lo)} replicas"
+        if doc is None or missing:
+            why = (
+                f"container(s) {', '.join(f'`{m}`' for m in missing)} have no CPU request, so a CPU-based "
+                "HPA would not scale; set requests from observed usage first"
+                if missing
+                else f"`{name}` has no manifest to write beside"
+            )
+            return advice(title, f"No HPA is offered because {why}.")
+        hpa = {
+            "apiVersion": "autoscaling/v2",
+            "kind": "HorizontalPodAutoscaler",
+            "metadata": new_metadata(name, c),
+            "spec": {
+                "scaleTargetRef": {"apiVersion": "apps/v1", "kind": c.workload, "name": name},
+                "minReplicas": lo,
+                "maxReplicas": _raised_max(lo),
+                "metrics": [
+                    {
+                        "type": "Resource",
+                        "resource": {
+                            "name": "cpu",
+                            "target": {"type": "Utilization", "averageUtilization": 70},
+                        },
+                    }
+                ],
+            },
+        }
+        return unsafe(title, creates=(NewObject(beside=doc, file_name=f"{name}-hpa.yaml", document=hpa),))

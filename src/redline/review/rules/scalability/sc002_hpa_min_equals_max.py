@@ -4,9 +4,16 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from redline.fix.edits import Edit, Fix, Op, Safety, advice, unsafe
+from redline.model import Component
 from redline.review.context import Context
 from redline.review.rule import Category, Finding, Rule, Severity, register
-from redline.review.rules.scalability._shared import _hpa_name, _hpa_source
+from redline.review.rules.scalability._shared import (
+    _hpa_edit_refusal,
+    _hpa_name,
+    _hpa_source,
+    _raised_max,
+)
 
 
 @register
@@ -27,6 +34,9 @@ class HpaMinEqualsMax(Rule):
         ```
 
     Fix:
+        Unsafe (the replica count then moves with load): raise ``maxReplicas`` to four times the minimum
+        (from at least 2); cap it where downstream capacity runs out. An HPA on a single-writer datastore
+        gets advice instead: it should not exist (SC007).
         ```yaml
         spec:
           minReplicas: 3
@@ -42,6 +52,7 @@ class HpaMinEqualsMax(Rule):
     name = "hpa-min-equals-max"
     category = Category.SCALABILITY
     severity = Severity.MEDIUM
+    fix_safety = Safety.UNSAFE
 
     def check(self, ctx: Context) -> Iterator[Finding]:
         for c in ctx.system.components:
@@ -52,11 +63,11 @@ class HpaMinEqualsMax(Rule):
             if lo != a.max_replicas:
                 continue
             file, line = _hpa_source(c)
-            yield self.finding(
-                component=c.name,
+            yield self.on(
+                ctx,
+                c,
                 file=file,
                 line=line,
-                severity=ctx.severity_for(c, self.severity),
                 message=(
                     f"HPA `{_hpa_name(c)}` of `{c.name}` has minReplicas "
                     f"= maxReplicas = {lo}: it can never scale."
@@ -65,12 +76,18 @@ class HpaMinEqualsMax(Rule):
                     f"Under load `{c.name}` stays at {lo} replica(s); the autoscaler only looks like elastic "
                     "capacity."
                 ),
-                fix=(
-                    f"# HorizontalPodAutoscaler {_hpa_name(c)}\nspec:\n  "
-                    f"minReplicas: {max(lo, 2)}\n  maxReplicas: {max(lo, 2) * 4}"
-                ),
+                fix=self._fix(ctx, c, lo),
                 tradeoff=(
                     "More replicas under load cost more and need cluster "
                     "headroom; cap at what downstream capacity allows."
                 ),
             )
+
+    @staticmethod
+    def _fix(ctx: Context, c: Component, lo: int) -> Fix:
+        top = _raised_max(lo)
+        title = f"let HPA `{_hpa_name(c)}` scale `{c.object_name or c.name}` up to {top} replicas"
+        doc, refusal = _hpa_edit_refusal(ctx, c)
+        if doc is None:
+            return advice(title, f"No edit is offered: {refusal}.")
+        return unsafe(title, Edit(doc=doc, op=Op.SET, path=("spec", "maxReplicas"), value=top))

@@ -4,9 +4,16 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from redline.fix.edits import Edit, Fix, Op, Safety, advice, unsafe
+from redline.model import Component
 from redline.review.context import Context
 from redline.review.rule import Category, Finding, Rule, Severity, register
-from redline.review.rules.scalability._shared import _hpa_name, _hpa_source
+from redline.review.rules.scalability._shared import (
+    _hpa_edit_refusal,
+    _hpa_name,
+    _hpa_source,
+    _raised_max,
+)
 
 
 @register
@@ -28,6 +35,9 @@ class HpaMinBelowTwo(Rule):
         ```
 
     Fix:
+        Unsafe (it changes the replica count): set ``minReplicas: 2``, and raise ``maxReplicas`` to 8
+        when it is below 2 (the number SC002 proposes). An HPA on a single-writer datastore gets advice:
+        it should not exist (SC007).
         ```yaml
         spec:
           minReplicas: 2
@@ -41,6 +51,7 @@ class HpaMinBelowTwo(Rule):
     name = "hpa-min-below-two"
     category = Category.SCALABILITY
     severity = Severity.MEDIUM
+    fix_safety = Safety.UNSAFE
 
     def check(self, ctx: Context) -> Iterator[Finding]:
         for c in ctx.system.components:
@@ -52,16 +63,28 @@ class HpaMinBelowTwo(Rule):
                 continue
             shown = "minReplicas is unset (defaults to 1)" if lo is None else f"minReplicas is {lo}"
             file, line = _hpa_source(c)
-            yield self.finding(
-                component=c.name,
+            yield self.on(
+                ctx,
+                c,
                 file=file,
                 line=line,
-                severity=ctx.severity_for(c, self.severity),
                 message=f"HPA `{_hpa_name(c)}` may scale `{c.name}` down to one replica: {shown}.",
                 why=(
                     f"At low traffic `{c.name}` runs one pod: a single eviction or crash is then an outage, "
                     "and the next spike lands on one pod while new ones start."
                 ),
-                fix=f"# HorizontalPodAutoscaler {_hpa_name(c)}\nspec:\n  minReplicas: 2",
+                fix=self._fix(ctx, c),
                 tradeoff="One more pod at idle: a small fixed cost.",
             )
+
+    @staticmethod
+    def _fix(ctx: Context, c: Component) -> Fix:
+        title = f"keep at least 2 replicas of `{c.object_name or c.name}` (HPA `{_hpa_name(c)}`)"
+        doc, refusal = _hpa_edit_refusal(ctx, c)
+        if doc is None:
+            return advice(title, f"No edit is offered: {refusal}.")
+        edits = [Edit(doc=doc, op=Op.SET, path=("spec", "minReplicas"), value=2)]
+        top = c.autoscaling.max_replicas if c.autoscaling else None
+        if top is not None and top < 2:
+            edits.append(Edit(doc=doc, op=Op.SET, path=("spec", "maxReplicas"), value=_raised_max(top)))
+        return unsafe(title, *edits)

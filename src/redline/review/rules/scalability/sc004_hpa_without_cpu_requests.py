@@ -4,9 +4,17 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from redline.fix.build import container_path
+from redline.fix.edits import Fix, advice, path_text
+from redline.model import Component
 from redline.review.context import Context
 from redline.review.rule import Category, Finding, Rule, Severity, register
-from redline.review.rules.scalability._shared import _hpa_name, _hpa_source, _uses_cpu
+from redline.review.rules.scalability._shared import (
+    _hpa_name,
+    _hpa_source,
+    _uses_cpu,
+    _without_cpu_request,
+)
 
 
 @register
@@ -15,7 +23,9 @@ class HpaWithoutCpuRequests(Rule):
 
     What it does:
         Flags an HPA that scales on CPU utilization (explicitly, or by default when no metric is listed)
-        whose target has a container with no CPU request.
+        whose target has a container with no CPU request. A container with a CPU limit has a request (the
+        API server copies the limit into it), and so has one in a namespace whose LimitRange gives a
+        default CPU request: neither is flagged.
 
     Why it matters:
         Utilization is usage divided by *request*. With a missing request the HPA reports
@@ -31,6 +41,8 @@ class HpaWithoutCpuRequests(Rule):
         ```
 
     Fix:
+        Advice only: a request's size has to come from the container's observed usage, and a request
+        too large for the nodes leaves pods Pending. The example shows where it goes.
         ```yaml
         containers:
         - name: api
@@ -51,19 +63,15 @@ class HpaWithoutCpuRequests(Rule):
         for c in ctx.system.components:
             if not _uses_cpu(c):
                 continue
-            missing = [
-                k.name
-                for k in c.containers
-                if not k.init and (k.resources is None or k.resources.cpu_request is None)
-            ]
-            if not missing or not c.containers:
+            missing = _without_cpu_request(ctx, c)
+            if not missing:
                 continue
             file, line = _hpa_source(c)
-            yield self.finding(
-                component=c.name,
+            yield self.on(
+                ctx,
+                c,
                 file=file,
                 line=line,
-                severity=ctx.severity_for(c, self.severity),
                 message=(
                     f"HPA `{_hpa_name(c)}` scales `{c.name}` on CPU utilization, but container(s) "
                     f"{', '.join(f'`{m}`' for m in missing)} have no CPU request."
@@ -72,9 +80,19 @@ class HpaWithoutCpuRequests(Rule):
                     "CPU utilization is usage divided by request; without a request the HPA reports "
                     f"'missing request for cpu' and never scales `{c.name}`."
                 ),
-                fix="".join(
-                    f"containers:\n- name: {m}\n  resources:\n    requests: {{cpu: 250m, memory: 256Mi}}\n"
-                    for m in missing[:1]
-                ),
+                fix=self._fix(c, missing),
                 tradeoff="Requests reserve node capacity whether used or not; size them from observed usage.",
             )
+
+    @staticmethod
+    def _fix(c: Component, missing: list[str]) -> Fix:
+        names = ", ".join(f"`{m}`" for m in missing)
+        where = [container_path(c, k) for k in c.containers if k.name in missing and not k.init]
+        at = "; ".join(path_text((*p, "resources", "requests", "cpu")) for p in where if p is not None)
+        return advice(
+            f"give {names} a CPU request so HPA `{_hpa_name(c)}` can scale `{c.object_name or c.name}`",
+            f"Set a CPU request on {names}{f' ({at})' if at else ''}, sized from observed usage (the value "
+            "below is an example): redline does not know the usage, and a request too large for the nodes "
+            "leaves pods Pending.",
+            example={"resources": {"requests": {"cpu": "250m"}}},
+        )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from redline.fix.edits import Fix, advice
 from redline.model import Component, K8sObject
 from redline.review.context import Context
 from redline.review.rule import Category, Finding, Rule, Severity, register
@@ -30,8 +31,9 @@ class StickySessions(Rule):
         ```
 
     Fix:
-        Move session state to a shared store (Redis, the database, or a signed cookie), then drop the
-        affinity:
+        Advice only: move session state to a shared store (Redis, the database, or a signed cookie), then
+        drop the affinity. Dropping it first logs users out on every request that lands on another pod, so
+        no edit is offered.
         ```yaml
         spec:
           sessionAffinity: None
@@ -58,7 +60,7 @@ class StickySessions(Rule):
                 if c is None or (c.name, svc.name) in seen:
                     continue
                 seen.add((c.name, svc.name))
-                yield self._finding(ctx, c, f"Service `{svc.name}` sets sessionAffinity: ClientIP", svc)
+                yield self._finding(ctx, c, "sessionAffinity: ClientIP", svc)
         by_name = {s.name: s for s in services}
         for ing in ctx.objects("Ingress"):
             why = _sticky_ingress(ing)
@@ -71,26 +73,36 @@ class StickySessions(Rule):
                     if c is None or (c.name, ing.name) in seen:
                         continue
                     seen.add((c.name, ing.name))
-                    yield self._finding(ctx, c, f"Ingress `{ing.name}` sets {why}", ing)
+                    yield self._finding(ctx, c, why, ing)
 
-    def _finding(self, ctx: Context, c: Component, how: str, obj: K8sObject) -> Finding:
-        return self.finding(
-            component=c.name,
+    def _finding(self, ctx: Context, c: Component, setting: str, obj: K8sObject) -> Finding:
+        how = f"{obj.kind} `{obj.name}` sets {setting}"
+        return self.on(
+            ctx,
+            c,
             file=obj.source.file,
             line=obj.source.line,
-            severity=ctx.severity_for(c, self.severity),
             message=f"{how}, pinning each client to one `{c.name}` pod.",
             why=(
                 f"Affinity usually means `{c.name}` keeps session state in memory: a scale-in or crash loses "
                 "those sessions, new replicas do not take over existing users, and clients behind one NAT "
                 "all land on one pod."
             ),
-            fix=(
-                "# keep sessions in a shared store (Redis, database, signed cookie), then:\n"
-                f"# Service in front of {c.name}\nspec:\n  sessionAffinity: None"
-            ),
+            fix=self._advice(c, obj, setting),
             tradeoff=(
                 "A shared session store adds a network hop per "
                 "request and a dependency that must be available."
             ),
+        )
+
+    @staticmethod
+    def _advice(c: Component, obj: K8sObject, setting: str) -> Fix:
+        name = c.object_name or c.name
+        drop = {"spec": {"sessionAffinity": "None"}} if obj.kind == "Service" else None
+        return advice(
+            f"keep `{name}`'s sessions in a shared store, then drop the affinity on {obj.kind} `{obj.name}`",
+            f"Move the session state `{name}` keeps in memory to a shared store (Redis, the database, or a "
+            f"signed cookie); then remove `{setting}` from {obj.kind} `{obj.name}`. No edit is offered: "
+            "dropping the affinity first loses every session that lands on another pod.",
+            example=drop,
         )

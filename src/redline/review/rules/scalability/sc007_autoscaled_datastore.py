@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from redline.fix.edits import Safety, advice
 from redline.model import Kind
 from redline.review.context import Context
 from redline.review.rule import Category, Finding, Rule, Severity, register
@@ -29,8 +30,9 @@ class AutoscaledDatastore(Rule):
         ```
 
     Fix:
-        Remove the HPA; scale the datastore vertically, with read replicas managed by an operator, or use
-        a managed service with storage autoscaling.
+        Advice only: remove the HPA; scale the datastore vertically, with read replicas managed by an
+        operator, or use a managed service with storage autoscaling. No edit is offered: deleting the HPA
+        leaves the workload at whatever count it last scaled to, and the right size is the owner's call.
 
     Trade-offs:
         Vertical scaling needs a restart (or in-place resize); read replicas serve slightly stale reads.
@@ -40,17 +42,19 @@ class AutoscaledDatastore(Rule):
     name = "autoscaled-datastore"
     category = Category.SCALABILITY
     severity = Severity.MEDIUM
+    fix_safety = Safety.ADVICE
 
     def check(self, ctx: Context) -> Iterator[Finding]:
         for c in ctx.system.components:
             if c.autoscaling is None or c.kind not in (Kind.DATASTORE, Kind.QUEUE):
                 continue
             file, line = _hpa_source(c)
-            yield self.finding(
-                component=c.name,
+            name = c.object_name or c.name
+            yield self.on(
+                ctx,
+                c,
                 file=file,
                 line=line,
-                severity=ctx.severity_for(c, self.severity),
                 message=(
                     f"HPA `{_hpa_name(c)}` autoscales {c.kind.value} `{c.name}`"
                     f"{f' ({c.engine})' if c.engine else ''}: new replicas do not add capacity by themselves."
@@ -60,9 +64,13 @@ class AutoscaledDatastore(Rule):
                     "or empty member that must first sync data; "
                     "a scale-in removes members that hold data or partitions."
                 ),
-                fix=(
-                    f"# delete HorizontalPodAutoscaler {_hpa_name(c)}; scale {c.name} vertically:\n"
-                    "resources:\n  requests: {cpu: '2', memory: 8Gi}\n# or add operator-managed read replicas"
+                fix=advice(
+                    f"remove HPA `{_hpa_name(c)}` from `{name}`",
+                    f"Delete HorizontalPodAutoscaler `{_hpa_name(c)}` ({file}) and set `{name}`'s replica "
+                    "count to the instances its engine is configured to run together; grow it vertically "
+                    "(larger CPU and memory requests), with read replicas an operator manages, or as a "
+                    "managed service. No edit is offered: redline edits no deletions, and the size is "
+                    "yours to choose.",
                 ),
                 tradeoff="Vertical scaling needs a restart; read replicas serve slightly stale reads.",
             )

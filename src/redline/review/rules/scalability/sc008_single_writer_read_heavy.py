@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from redline.fix.edits import Safety, advice
 from redline.model import Kind
 from redline.review.context import Context
 from redline.review.rule import Category, Finding, Rule, Severity, register
@@ -30,6 +31,10 @@ class SingleWriterReadHeavy(Rule):
         ```
 
     Fix:
+        Advice only: add read replicas through the engine's replication (an operator, or a managed
+        service's read replicas), route read-only queries to them, then state them in redline.yaml. No
+        edit is offered: a replica count on a single writer starts divergent copies, and writing
+        ``read_replicas`` into redline.yaml before they exist would describe a system that does not run.
         ```yaml
         components:
           db: {kind: datastore, engine: postgres, replicas: 1, read_ratio: 90%, read_replicas: 2}
@@ -44,6 +49,7 @@ class SingleWriterReadHeavy(Rule):
     name = "single-writer-read-heavy"
     category = Category.SCALABILITY
     severity = Severity.MEDIUM
+    fix_safety = Safety.ADVICE
 
     def check(self, ctx: Context) -> Iterator[Finding]:
         limit = float(ctx.thresholds.get("read_heavy_ratio", 0.8))
@@ -54,11 +60,12 @@ class SingleWriterReadHeavy(Rule):
                 continue
             where = c.provenance.get("read_ratio")
             source = where.source if where else c.source
-            yield self.finding(
-                component=c.name,
+            name = c.object_name or c.name
+            yield self.on(
+                ctx,
+                c,
                 file=source.file,
                 line=source.line,
-                severity=ctx.severity_for(c, self.severity),
                 message=(
                     f"`{c.name}` is a single writer serving {c.read_ratio:.0%} reads with no read replica."
                 ),
@@ -67,9 +74,13 @@ class SingleWriterReadHeavy(Rule):
                     "reads "
                     "grow with it and the only remedy left is a bigger machine and a restart to get there."
                 ),
-                fix=(
-                    "# redline.yaml (and the database's replication setup)\n"
-                    f"components:\n  {c.name}:\n    read_replicas: 2"
+                fix=advice(
+                    f"serve `{name}`'s reads from read replicas",
+                    f"Add read replicas to `{name}` through its engine's replication (an operator, or a "
+                    "managed service's read replicas) and send read-only queries to them; then state "
+                    "`read_replicas` for it in redline.yaml. No edit is offered: a replica count on a "
+                    "single writer starts divergent copies.",
+                    example={"components": {c.name: {"read_replicas": 2}}},
                 ),
                 tradeoff=(
                     "One instance per replica; replicas lag the primary, so read-your-writes paths must stay "

@@ -232,11 +232,46 @@ def _selector_text(term: AffinityTerm) -> str:
     return ", ".join(f"{k}={v}" for k, v in sorted(term.labels.items()))
 
 
-def _yaml_labels(term: AffinityTerm) -> str:
-    return ", ".join(f"{k}: {v}" for k, v in sorted(term.labels.items()))
-
-
 def _max_replicas(ctx: Context, c: Component) -> int | None:
     if c.autoscaling is not None and c.autoscaling.max_replicas is not None:
         return c.autoscaling.max_replicas
     return ctx.replicas(c)
+
+
+def _fitted(
+    k: Container,
+    default_limit: dict[str, float],
+    lo: dict[str, float],
+    hi: dict[str, float],
+    resource: str,
+) -> tuple[float | None, float | None] | None:
+    """The request and limit of ``k`` for ``resource`` that one LimitRange item admits, changed as little
+    as possible: each stated value moved into ``[min, max]``, and a limit equal to the request where the
+    default limit the API server would fill in is below the request. None when no such pair exists."""
+
+    def inside(v: float | None) -> float | None:
+        if v is None:
+            return None
+        if resource in lo:
+            v = max(v, lo[resource])
+        if resource in hi:
+            v = min(v, hi[resource])
+        return v
+
+    request, limit = _own(k, resource)
+    request, limit = inside(request), inside(limit)
+    if request is not None and limit is None and request > default_limit.get(resource, request):
+        limit = request
+    if request is not None and limit is not None and request > limit:
+        return None
+    return request, limit
+
+
+def affinity_term(term: AffinityTerm) -> dict[str, object]:
+    """A pod (anti-)affinity term as the pod spec writes it (only exact terms: ``matchLabels`` alone)."""
+    out: dict[str, object] = {"labelSelector": {"matchLabels": dict(term.labels)}}
+    if term.topology_key:
+        out["topologyKey"] = term.topology_key
+    if term.namespaces:
+        out["namespaces"] = list(term.namespaces)
+    return out

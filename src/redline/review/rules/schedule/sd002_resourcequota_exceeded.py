@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterator
 
+from redline.fix.build import k8s_quantity, object_doc
+from redline.fix.edits import Edit, Fix, Op, Safety, advice, unsafe
 from redline.model import Component, K8sObject
 from redline.model.units import parse_cpu
 from redline.review.context import Context
@@ -42,7 +45,12 @@ class ResourceQuotaExceeded(Rule):
 
     Fix:
     spec:
-      hard: {requests.memory: 2Gi}   # or lower replicas / requests so the sum fits
+      hard: {requests.memory: 1280Mi}   # or lower replicas / requests so the sum fits
+
+    Unsafe: raising a quota lets the namespace take more of the cluster. The edit sets the quota to
+    exactly what the workloads need, summed from the files, with every HPA at its maxReplicas. A
+    workload that leaves a tracked resource unset gets advice: its values must come from measured
+    usage, not from redline.
 
     Trade-offs:
     A larger quota lets the namespace take more of the cluster; the quota exists to cap that, so agree the
@@ -53,6 +61,7 @@ class ResourceQuotaExceeded(Rule):
     name = "resourcequota-exceeded"
     category = Category.SCHEDULE
     severity = Severity.HIGH
+    fix_safety = Safety.UNSAFE
 
     def check(self, ctx: Context) -> Iterator[Finding]:
         for q in ctx.objects("ResourceQuota"):
@@ -73,11 +82,11 @@ class ResourceQuotaExceeded(Rule):
             missing = sorted(key for key in tracked if need.values[key] is None)
             if not missing:
                 continue
-            yield self.finding(
-                component=c.name,
+            yield self.on(
+                ctx,
+                c,
                 file=c.source.file,
                 line=c.source.line,
-                severity=ctx.severity_for(c, self.severity),
                 message=(
                     f"ResourceQuota `{q.name}` of namespace `{q.namespace}` tracks {', '.join(missing)}, "
                     f"which a container of `{c.name}` does not set (and no LimitRange defaults): every pod "
@@ -87,9 +96,10 @@ class ResourceQuotaExceeded(Rule):
                     f"A quota on {missing[0]} makes the API server refuse any pod that does not state it: "
                     f"`{c.name}` applies, but no pod of it is ever created."
                 ),
-                fix=(
-                    f"# {c.name}, every container\nresources:\n  requests: {{cpu: 100m, memory: 128Mi}}\n"
-                    "  limits: {memory: 256Mi}"
+                fix=advice(
+                    f"state {', '.join(missing)} for every container of `{c.name}`",
+                    f"Set {', '.join(missing)} on every container of `{c.name}` from its measured usage, or "
+                    f"give namespace `{q.namespace}` a LimitRange default; no value is stated to copy.",
                 ),
                 tradeoff="None; size the values from measured usage.",
                 evidence=[f"{loc(q.source)} ResourceQuota `{q.name}`"],
@@ -121,6 +131,8 @@ class ResourceQuotaExceeded(Rule):
                     return _show(resource, v) if quantity else f"{v:g}"
 
                 when = "when every HPA is at maxReplicas" if at_max else "at their replica counts"
+                # one fix for both counts: a quota raised only to the steady need stops the HPAs' peak
+                peak = self._usage(ctx, canonical, workloads, at_max=True)[0]
                 yield self.finding(
                     component=None,
                     file=q.source.file,
@@ -140,12 +152,26 @@ class ResourceQuotaExceeded(Rule):
                             else "."
                         )
                     ),
-                    fix=f"# ResourceQuota {q.name}\nspec:\n  hard:\n    {canonical}: <at least {fmt(used)}>",
+                    fix=self._raise(q, key, raw, canonical, max(used, peak)),
                     tradeoff=(
                         "A larger quota lets the namespace take more of the cluster; agree it with whoever "
                         "owns the cluster's capacity, or lower replicas and requests instead."
                     ),
                 )
+
+    @staticmethod
+    def _raise(q: K8sObject, key: str, raw: object, canonical: str, used: float) -> Fix:
+        """Set the quota's ``key`` to what the workloads need, in the spelling of the value it replaces."""
+        value: str | int
+        if canonical in _QUOTA_RESOURCES:
+            value = k8s_quantity("memory" if canonical.endswith("memory") else "cpu", used, round_up=True)
+        else:
+            n = math.ceil(used - 1e-9)
+            value = str(n) if isinstance(raw, str) else n
+        return unsafe(
+            f"raise {key} of ResourceQuota `{q.name}` to {value}",
+            Edit(doc=object_doc(q), op=Op.SET, path=("spec", "hard", key), value=value),
+        )
 
     @staticmethod
     def _usage(

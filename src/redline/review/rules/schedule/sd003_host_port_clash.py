@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from redline.fix.build import container_path, doc_of
+from redline.fix.edits import Edit, Fix, Match, Op, Safety, advice, unsafe
 from redline.model import Component, Container, Port
 from redline.review.context import Context
 from redline.review.rule import Category, Finding, Rule, Severity, register
@@ -41,6 +43,11 @@ class HostPortClash(Rule):
       admin:
         ports: ["8081:3000"]   # a free host port, or drop the publication and call it by service name
 
+    Unsafe for a Kubernetes pod: its `hostPort` is removed (callers reach it through a Service), which
+    changes how it is reached. Advice for Compose: which host port is free, and which callers outside
+    the host use it, is not in the files; for replicas, publishing only the container port gives each
+    replica a random host port.
+
     Trade-offs:
     None; a host port is a per-host singleton. Prefer a Service (Kubernetes) or the project network
     (Compose) over host ports where the caller is inside.
@@ -50,6 +57,7 @@ class HostPortClash(Rule):
     name = "host-port-clash"
     category = Category.SCHEDULE
     severity = Severity.HIGH
+    fix_safety = Safety.UNSAFE
 
     def check(self, ctx: Context) -> Iterator[Finding]:
         comps = [
@@ -100,7 +108,12 @@ class HostPortClash(Rule):
                 "`docker compose up` starts one of them and fails on the other, so "
                 f"`{b.name}` or `{a.name}` never runs."
             )
-            fix = f'# {b.name}\nports: ["<a free host port>:{pb.port}"]'
+            fix = advice(
+                f"publish `{b.name}` and `{a.name}` on different host ports",
+                f"Publish `{b.name}` on a host port nothing else of the project uses, or drop the "
+                "publication and let callers inside reach it by service name; which port is free on the "
+                "host, and who calls it from outside, the files do not say.",
+            )
         else:
             message = (
                 f"`{b.name}` binds hostPort {port}, which DaemonSet `{a.name}` holds on every node: its pods "
@@ -110,15 +123,12 @@ class HostPortClash(Rule):
                 f"The scheduler finds no node with port {pb.published} free, because `{a.name}` runs on each "
                 f"one: `{b.name}` never starts."
             )
-            fix = (
-                f"# {b.name}, container {kb.name}\nports:\n"
-                f"  - containerPort: {pb.port}   # no hostPort; use a Service"
-            )
-        return self.finding(
-            component=b.name,
+            fix = self._drop_host_port(b, kb, pb)
+        return self.on(
+            ctx,
+            b,
             file=file,
             line=line,
-            severity=ctx.severity_for(b, self.severity),
             message=message,
             why=why,
             fix=fix,
@@ -129,11 +139,11 @@ class HostPortClash(Rule):
     def _replicas(self, ctx: Context, c: Component, p: Port, k: Container) -> Finding:
         file, line = where(p.source, k.source, c.source)
         n = ctx.replicas(c)
-        return self.finding(
-            component=c.name,
+        return self.on(
+            ctx,
+            c,
             file=file,
             line=line,
-            severity=ctx.severity_for(c, self.severity),
             message=(
                 f"`{c.name}` runs {n} replicas that all publish host port "
                 f"{p.published}/{p.protocol.upper()}: "
@@ -143,9 +153,38 @@ class HostPortClash(Rule):
                 "On one Docker host a fixed published port fits one container: "
                 f"{n - 1 if n else 0} of `{c.name}`'s replicas never start."
             ),
-            fix=f'# {c.name}\nports: ["{p.port}"]   # a random host port per replica, or a proxy in front',
+            fix=advice(
+                f"let each replica of `{c.name}` bind its own host port",
+                f"Publish only the container port {p.port} (each replica then gets a random host port), "
+                "or put a proxy in front of the replicas; callers outside the host then need the proxy.",
+                example={"services": {c.object_name or c.name: {"ports": [_container_port(p)]}}},
+            ),
             tradeoff=(
                 "A random host port is not stable for callers outside the host; a proxy is one more "
                 "component."
             ),
         )
+
+    @staticmethod
+    def _drop_host_port(c: Component, k: Container, p: Port) -> Fix:
+        title = f"remove hostPort {p.published} from `{c.name}`"
+        doc, path = doc_of(c), container_path(c, k)
+        same = [q for q in k.ports if q.port == p.port]
+        if doc is None or path is None or len(same) != 1:
+            return advice(
+                title,
+                f"Remove hostPort {p.published} from container `{k.name}` and reach it through a Service.",
+            )
+        return unsafe(
+            title,
+            Edit(
+                doc=doc,
+                op=Op.REMOVE,
+                path=(*path, "ports", Match(key="containerPort", value=str(p.port)), "hostPort"),
+            ),
+        )
+
+
+def _container_port(p: Port) -> str:
+    """A Compose short-syntax port that publishes ``p``'s container port on a random host port."""
+    return str(p.port) if p.protocol.upper() == "TCP" else f"{p.port}/{p.protocol.lower()}"

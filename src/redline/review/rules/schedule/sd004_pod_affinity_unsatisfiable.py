@@ -4,6 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from redline.fix.build import doc_of, pod_spec_path
+from redline.fix.edits import Edit, Fix, Op, Safety, advice, unsafe
+from redline.model import Component
+from redline.model.system import AffinityTerm
 from redline.review.context import Context
 from redline.review.rule import Category, Finding, Rule, Severity, register
 from redline.review.rules._util import where
@@ -13,6 +17,7 @@ from redline.review.rules.schedule._shared import (
     _k8s_workloads,
     _namespaces,
     _selector_text,
+    affinity_term,
 )
 
 
@@ -41,6 +46,11 @@ class PodAffinityUnsatisfiable(Rule):
           - weight: 100
             podAffinityTerm: {labelSelector: {matchLabels: {app: redis}}, topologyKey: kubernetes.io/hostname}
 
+    Unsafe: the pods are then placed without the co-location the term asked for. The term is rewritten
+    as a preferred one with the same selector, topology key and namespaces, when it is the pod's only
+    required pod-affinity term; the labels it should name are for a person to fix (several workloads may
+    be the one meant). Otherwise the fix is advice.
+
     Trade-offs:
     A preferred affinity never blocks scheduling, but co-location is then best effort.
     """
@@ -49,6 +59,7 @@ class PodAffinityUnsatisfiable(Rule):
     name = "pod-affinity-unsatisfiable"
     category = Category.SCHEDULE
     severity = Severity.HIGH
+    fix_safety = Safety.UNSAFE
 
     def check(self, ctx: Context) -> Iterator[Finding]:
         if ctx.system.skipped:
@@ -63,11 +74,11 @@ class PodAffinityUnsatisfiable(Rule):
                 if any(o.namespace in spaces and o.kind not in _INERT_KINDS for o in ctx.system.objects):
                     continue
                 file, line = where(term.source, c.placement.source, c.source)
-                yield self.finding(
-                    component=c.name,
+                yield self.on(
+                    ctx,
+                    c,
                     file=file,
                     line=line,
-                    severity=ctx.severity_for(c, self.severity),
                     message=(
                         f"`{c.name}` requires pod affinity to {_selector_text(term)} "
                         f"(topologyKey {term.topology_key}), but no pod in namespace "
@@ -78,11 +89,31 @@ class PodAffinityUnsatisfiable(Rule):
                         f"The scheduler places `{c.name}` only next to a pod with {_selector_text(term)}; "
                         "there is none, so no pod of it ever starts."
                     ),
-                    fix=(
-                        f"# {c.name}\naffinity:\n  podAffinity:\n    "
-                        "requiredDuringSchedulingIgnoredDuringExecution:\n"
-                        "      - labelSelector: {matchLabels: {<the labels the target's pods carry>}}\n"
-                        f"        topologyKey: {term.topology_key}"
-                    ),
+                    fix=self._fix(c, term),
                     tradeoff="A preferred affinity never blocks scheduling; co-location is then best effort.",
                 )
+
+    @staticmethod
+    def _fix(c: Component, term: AffinityTerm) -> Fix:
+        title = f"make `{c.name}`'s pod affinity to {_selector_text(term)} preferred"
+        doc, pod = doc_of(c), pod_spec_path(c)
+        if doc is None or pod is None or c.placement is None or len(c.placement.pod_affinity) != 1:
+            return advice(
+                title,
+                f"Point the term at the labels the pods `{c.name}` should follow carry, or make it "
+                "preferredDuringSchedulingIgnoredDuringExecution; the pod has several required terms.",
+            )
+        return unsafe(
+            title,
+            Edit(
+                doc=doc,
+                op=Op.REMOVE,
+                path=(*pod, "affinity", "podAffinity", "requiredDuringSchedulingIgnoredDuringExecution"),
+            ),
+            Edit(
+                doc=doc,
+                op=Op.ADD,
+                path=(*pod, "affinity", "podAffinity", "preferredDuringSchedulingIgnoredDuringExecution"),
+                value={"weight": 100, "podAffinityTerm": affinity_term(term)},
+            ),
+        )

@@ -4,6 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from redline.fix.build import doc_of, pod_spec_path
+from redline.fix.edits import Edit, Fix, Op, Safety, advice, unsafe
+from redline.model import Component
+from redline.model.system import AffinityTerm
 from redline.review.context import Context
 from redline.review.rule import Category, Finding, Rule, Severity, register
 from redline.review.rules._util import loc, where
@@ -13,7 +17,6 @@ from redline.review.rules.schedule._shared import (
     _max_replicas,
     _namespaces,
     _selector_text,
-    _yaml_labels,
 )
 
 
@@ -40,6 +43,10 @@ class PodAffinityContradiction(Rule):
         requiredDuringSchedulingIgnoredDuringExecution:
           - {labelSelector: {matchLabels: {app: web}}, topologyKey: kubernetes.io/hostname}
 
+    Unsafe: the pods are then placed without the co-location the affinity term asked for. The required
+    podAffinity is removed and the anti-affinity kept, when it is the pod's only required pod-affinity
+    term; otherwise the fix is advice.
+
     Trade-offs:
     None: the two terms cannot both hold.
     """
@@ -48,6 +55,7 @@ class PodAffinityContradiction(Rule):
     name = "pod-affinity-contradiction"
     category = Category.SCHEDULE
     severity = Severity.HIGH
+    fix_safety = Safety.UNSAFE
 
     def check(self, ctx: Context) -> Iterator[Finding]:
         for c in _k8s_workloads(ctx):
@@ -78,11 +86,11 @@ class PodAffinityContradiction(Rule):
                 else:
                     continue
                 file, line = where(term.source, c.placement.source, c.source)
-                yield self.finding(
-                    component=c.name,
+                yield self.on(
+                    ctx,
+                    c,
                     file=file,
                     line=line,
-                    severity=ctx.severity_for(c, self.severity),
                     message=(
                         f"`{c.name}` requires both pod affinity and anti-affinity to {_selector_text(term)} "
                         f"on topologyKey {term.topology_key}: {outcome}"
@@ -91,12 +99,26 @@ class PodAffinityContradiction(Rule):
                         "Affinity needs a matching pod in the node's domain and anti-affinity forbids one "
                         "there: no node satisfies both, and the pods stay Pending."
                     ),
-                    fix=(
-                        f"# {c.name}\naffinity:\n  podAntiAffinity:   # drop the podAffinity term\n"
-                        "    requiredDuringSchedulingIgnoredDuringExecution:\n"
-                        f"      - {{labelSelector: {{matchLabels: {{{_yaml_labels(term)}}}}}, "
-                        f"topologyKey: {term.topology_key}}}"
-                    ),
+                    fix=self._fix(c, term),
                     tradeoff="None: the two terms cannot both hold.",
                     evidence=[f"{loc(anti.source)} the anti-affinity term"],
                 )
+
+    @staticmethod
+    def _fix(c: Component, term: AffinityTerm) -> Fix:
+        title = f"drop `{c.name}`'s required pod affinity to {_selector_text(term)}"
+        doc, pod = doc_of(c), pod_spec_path(c)
+        if doc is None or pod is None or c.placement is None or len(c.placement.pod_affinity) != 1:
+            return advice(
+                title,
+                "Remove the required podAffinity term that repeats the anti-affinity one (keep the "
+                "anti-affinity that spreads the pods); the pod has several required terms.",
+            )
+        return unsafe(
+            title,
+            Edit(
+                doc=doc,
+                op=Op.REMOVE,
+                path=(*pod, "affinity", "podAffinity", "requiredDuringSchedulingIgnoredDuringExecution"),
+            ),
+        )

@@ -4,12 +4,17 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from redline.fix.edits import Safety
 from redline.review.context import Context
-from redline.review.rule import Category, Finding, Rule, Severity, register
-from redline.review.rules._util import (
-    where,
+from redline.review.rule import Category, Finding, Rule, Severity, register, secret_fingerprint
+from redline.review.rules._util import where
+from redline.review.rules.security._shared import (
+    _ENV_TRADEOFF,
+    _env_fix,
+    _hits,
+    _untracked,
+    _where_from,
 )
-from redline.review.rules.security._shared import _ENV_TRADEOFF, _env_fix, _hits, _where_from
 
 
 @register
@@ -32,10 +37,16 @@ class SecretInEnv(Rule):
     env: [{name: DB_PASSWORD, value: "s3cr3t-pw"}]
 
     Fix:
+    Unsafe. Kubernetes: the env entry's `value` is replaced by `valueFrom.secretKeyRef` naming key
+    `db-password` of Secret `<workload>-secrets`; the pod does not start until that Secret exists, so the
+    edit needs `--unsafe-fixes`, and the Secret is created outside the repository (the fix never carries
+    the value). Compose, a value from a ConfigMap or a committed env file: advice, because the value must
+    move somewhere only its owner writes (an untracked `.env`, a Secret).
+
     env:
       - name: DB_PASSWORD
         valueFrom:
-          secretKeyRef: {name: db, key: password}
+          secretKeyRef: {name: api-secrets, key: db-password}
 
     Trade-offs:
     A Secret to create and rotate per environment, outside the repository. Kubernetes Secrets are only
@@ -47,6 +58,7 @@ class SecretInEnv(Rule):
     name = "secret-in-env"
     category = Category.SECURITY
     severity = Severity.HIGH
+    fix_safety = Safety.UNSAFE
 
     def check(self, ctx: Context) -> Iterator[Finding]:
         for c in ctx.system.components:
@@ -68,6 +80,7 @@ class SecretInEnv(Rule):
                         "it cannot be rotated without a commit and is the same in every environment"
                         + ("; a default password needs no leak at all." if hit.default else ".")
                     ),
-                    fix=_env_fix(c, k, e),
+                    fix=_env_fix(c, k, e, _untracked(e.name)),
                     tradeoff=_ENV_TRADEOFF,
+                    fingerprint=secret_fingerprint(e.value),
                 )

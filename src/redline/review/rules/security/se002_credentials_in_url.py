@@ -2,14 +2,21 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 
+from redline.fix.edits import Safety
 from redline.review.context import Context
-from redline.review.rule import Category, Finding, Rule, Severity, register
-from redline.review.rules._util import (
-    where,
+from redline.review.rule import Category, Finding, Rule, Severity, register, secret_fingerprint
+from redline.review.rules._util import where
+from redline.review.rules.security._shared import (
+    _ENV_TRADEOFF,
+    _env_fix,
+    _hits,
+    _referenced,
+    _untracked,
+    _where_from,
 )
-from redline.review.rules.security._shared import _ENV_TRADEOFF, _hits, _where_from
 
 
 @register
@@ -28,8 +35,12 @@ class CredentialsInUrl(Rule):
     DATABASE_URL: postgres://app:hunter2@db:5432/app
 
     Fix:
+    Unsafe, as SE001. Kubernetes: the whole URL moves to a Secret (`valueFrom.secretKeyRef`, key
+    `database-url` of `<workload>-secrets`, created outside the repository; the pod waits for it).
+    Compose: advice showing the URL with its password replaced by a reference to an untracked `.env`.
+
     environment:
-      DATABASE_URL: postgres://app:${DB_PASSWORD}@db:5432/app   # or the whole URL from a Secret
+      DATABASE_URL: postgres://app:${DATABASE_PASSWORD:?}@db:5432/app   # `:?` stops Compose when unset
 
     Trade-offs:
     The password must be assembled at start-up (interpolation, or a Secret holding the whole URL).
@@ -39,6 +50,7 @@ class CredentialsInUrl(Rule):
     name = "credentials-in-url"
     category = Category.SECURITY
     severity = Severity.HIGH
+    fix_safety = Safety.UNSAFE
 
     def check(self, ctx: Context) -> Iterator[Finding]:
         for c in ctx.system.components:
@@ -59,9 +71,18 @@ class CredentialsInUrl(Rule):
                         "The password sits in the repository and is printed wherever the URL is logged: "
                         "start-up banners, connection errors, crash reports."
                     ),
-                    fix=(
-                        f"# {c.name}\n{e.name}: <scheme>://<user>:${{DB_PASSWORD}}@<host>/<db>"
-                        "   # password from a Secret / untracked .env"
+                    fix=_env_fix(
+                        c,
+                        k,
+                        e,
+                        _referenced(hit.shown, _untracked(_password_var(e.name))),
+                        "password",
                     ),
                     tradeoff=_ENV_TRADEOFF,
+                    fingerprint=secret_fingerprint(e.value),
                 )
+
+
+def _password_var(name: str) -> str:
+    """``DATABASE_URL`` -> ``DATABASE_PASSWORD``: the variable that will hold the URL's password."""
+    return re.sub(r"_(URL|URI|DSN|CONNECTION_STRING|CONN|STRING)$", "", name.upper()) + "_PASSWORD"

@@ -4,12 +4,17 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from redline.fix.edits import Safety
 from redline.review.context import Context
-from redline.review.rule import Category, Finding, Rule, Severity, register
-from redline.review.rules._util import (
-    where,
+from redline.review.rule import Category, Finding, Rule, Severity, register, secret_fingerprint
+from redline.review.rules._util import where
+from redline.review.rules.security._shared import (
+    _ENV_TRADEOFF,
+    _env_fix,
+    _hits,
+    _untracked,
+    _where_from,
 )
-from redline.review.rules.security._shared import _ENV_TRADEOFF, _env_fix, _hits, _where_from
 
 
 @register
@@ -30,9 +35,13 @@ class HighEntropyEnvValue(Rule):
     env: [{name: MAPS, value: "AIzaSyD-9tSrke72PouQMnMX-a7eZSW0jkFMBWY"}]
 
     Fix:
+    Unsafe, as SE001: Kubernetes gets `valueFrom.secretKeyRef` (key `maps` of Secret
+    `<workload>-secrets`, created outside the repository; the pod waits for it); Compose and values from
+    elsewhere get advice.
+
     env:
       - name: MAPS
-        valueFrom: {secretKeyRef: {name: maps, key: api-key}}
+        valueFrom: {secretKeyRef: {name: api-secrets, key: maps}}
 
     Trade-offs:
     Entropy is a heuristic: a random-looking build id or cache key can trigger it. Suppress the finding
@@ -43,6 +52,7 @@ class HighEntropyEnvValue(Rule):
     name = "high-entropy-env-value"
     category = Category.SECURITY
     severity = Severity.MEDIUM
+    fix_safety = Safety.UNSAFE
 
     def check(self, ctx: Context) -> Iterator[Finding]:
         for c in ctx.system.components:
@@ -63,6 +73,7 @@ class HighEntropyEnvValue(Rule):
                         "If this is a credential, everyone who can read the repository has it, and it cannot "
                         "be rotated without a commit."
                     ),
-                    fix=_env_fix(c, k, e),
+                    fix=_env_fix(c, k, e, _untracked(e.name)),
                     tradeoff=_ENV_TRADEOFF + " Entropy is a heuristic: suppress it for a non-secret id.",
+                    fingerprint=secret_fingerprint(e.value),
                 )

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from redline.fix.edits import Fix, advice
+from redline.model import K8sObject
 from redline.review.context import Context
-from redline.review.rule import Category, Finding, Rule, Severity, register
-from redline.review.rules._util import (
-    secrets_in_text,
-    threshold,
-)
-from redline.review.rules.security._shared import _configmap_line
+from redline.review.rule import Category, Finding, Rule, Severity, register, secret_fingerprint
+from redline.review.rules._util import secrets_in_text, threshold
+from redline.review.rules.security._shared import _configmap_line, _external_secret
 
 
 @register
@@ -29,9 +28,17 @@ class SecretInConfigMap(Rule):
     kind: ConfigMap, data: {DB_PASSWORD: hunter2}
 
     Fix:
-    kind: Secret
-    type: Opaque
-    stringData: {DB_PASSWORD: <from your secret store>}   # and envFrom: [{secretRef: {name: ...}}]
+    Advice: the value has to move out of the repository into a secret store or a Secret created there,
+    which no edit of these files can do without writing the value. The example commits an ExternalSecret
+    in its place; a credential inside a config file is templated from an environment variable instead.
+
+    apiVersion: external-secrets.io/v1beta1
+    kind: ExternalSecret
+    metadata: {name: api-config-secret}
+    spec:
+      secretStoreRef: {kind: ClusterSecretStore, name: <your secret store>}
+      target: {name: api-config-secret}
+      data: [{secretKey: DB_PASSWORD, remoteRef: {key: <path in your store>, property: DB_PASSWORD}}]
 
     Trade-offs:
     Secrets need their own creation and rotation path; config files that embed credentials must be split
@@ -67,17 +74,38 @@ class SecretInConfigMap(Rule):
                         file=o.source.file,
                         line=line,
                         message=(
-                            f"ConfigMap `{o.name}` holds {hit.reason} in {where_in}: `{hit.shown}`{default}"
+                            f"ConfigMap `{o.name}` holds {_what(hit.reason)} in {where_in}: "
+                            f"`{hit.shown}`{default}"
                         ),
                         why=(
                             "ConfigMaps are shown by `kubectl describe`, readable by any identity allowed "
                             "to get "
                             "configmaps, not encrypted at rest, and printed in GitOps diffs."
                         ),
-                        fix=(
-                            f"apiVersion: v1\nkind: Secret\nmetadata: {{name: {o.name}-secret}}\ntype: "
-                            "Opaque\n"
-                            f"stringData: {{{inner}: <from your secret store>}}"
-                        ),
+                        fix=_fix(o, str(key), inner),
                         tradeoff="A Secret needs its own creation and rotation path outside the repository.",
+                        fingerprint=secret_fingerprint(value) if inner == key else None,
                     )
+
+
+def _what(reason: str) -> str:
+    """``"named like a credential"`` -> ``"a value named like a credential"``: a noun phrase for messages."""
+    return reason if reason.startswith(("a ", "an ", "credentials")) else f"a value {reason}"
+
+
+def _fix(o: K8sObject, key: str, inner: str) -> Fix:
+    """Advice: a key of its own moves to a Secret; a credential inside a config file is templated."""
+    if inner == key:
+        secret = f"{o.name}-secret"
+        what = (
+            f"Move `{key}` out of ConfigMap `{o.name}` into Secret `{secret}`, created from a secret store "
+            "(the ExternalSecret below) or by hand outside the repository, and read it with "
+            "secretKeyRef or envFrom.secretRef."
+        )
+        return advice(f"move `{key}` to a Secret", what, _external_secret(secret, o.namespace, [key]))
+    what = (
+        f"In `{key}` of ConfigMap `{o.name}`, replace the value of `{inner}` with a placeholder the "
+        "application expands from its environment at start-up (Spring expands `${VAR}` itself; otherwise "
+        "`envsubst` before start), and give that variable from a Secret created outside the repository."
+    )
+    return advice(f"template `{inner}` in `{key}` from the environment", what)

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from redline.fix.edits import Edit, Fix, Op, Safety, advice, unsafe
+from redline.model import Component, Container
 from redline.review.context import Context
 from redline.review.rule import Category, Finding, Rule, Severity, register
-from redline.review.rules.security._shared import _sec_where
+from redline.review.rules.security._shared import _doc_at, _elsewhere, _sec_where, _security_path
 
 
 @register
@@ -24,9 +26,12 @@ class PrivilegedContainer(Rule):
     securityContext: {privileged: true}
 
     Fix:
+    Unsafe: `privileged: false` in the container's securityContext (Compose: on the service). A container
+    that uses a host device or a capability it had through privilege stops working, so the edit needs
+    `--unsafe-fixes`; add back only the capabilities it needs (`capabilities.add`, Compose `cap_add`).
+
     securityContext:
       privileged: false
-      capabilities: {drop: [ALL], add: [NET_BIND_SERVICE]}   # only what it needs
 
     Trade-offs:
     Finding the minimal capability set takes testing; some node agents (CNI, storage drivers) genuinely
@@ -37,6 +42,7 @@ class PrivilegedContainer(Rule):
     name = "privileged-container"
     category = Category.SECURITY
     severity = Severity.HIGH
+    fix_safety = Safety.UNSAFE
 
     def check(self, ctx: Context) -> Iterator[Finding]:
         for c in ctx.system.components:
@@ -55,11 +61,17 @@ class PrivilegedContainer(Rule):
                         "and "
                         "every pod and secret on it."
                     ),
-                    fix=(
-                        f"# {c.name}, container {k.name}\nsecurityContext:\n  privileged: false\n"
-                        "  capabilities: {drop: [ALL], add: [NET_BIND_SERVICE]}  # only what it needs"
-                    ),
+                    fix=_fix(c, k),
                     tradeoff=(
                         "Finding the minimal capabilities takes testing; true node agents need isolation."
                     ),
                 )
+
+
+def _fix(c: Component, k: Container) -> Fix:
+    title = f"stop running `{k.name}` of `{c.name}` privileged; add back only the capabilities it needs"
+    src = k.security.source if k.security else None
+    doc, path = _doc_at(c, src), _security_path(c, k)
+    if doc is None or path is None:
+        return advice(title, _elsewhere(c, "`privileged: false`", src))
+    return unsafe(title, Edit(doc=doc, op=Op.SET, path=(*path, "privileged"), value=False))

@@ -4,9 +4,18 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from redline.fix.build import pod_spec_path
+from redline.fix.edits import Edit, Fix, Op, Path, Safety, advice, unsafe
+from redline.model import Component, Container
 from redline.review.context import Context
 from redline.review.rule import Category, Finding, Rule, Severity, register
-from redline.review.rules.security._shared import _sec_where
+from redline.review.rules.security._shared import (
+    _doc_at,
+    _elsewhere,
+    _own_context,
+    _sec_where,
+    _security_path,
+)
 
 
 @register
@@ -24,9 +33,15 @@ class RunsAsRoot(Rule):
     securityContext: {runAsUser: 0}
 
     Fix:
+    Unsafe. Kubernetes: `runAsUser: 0` is removed and `runAsNonRoot: true` set, in the securityContext
+    that states it (the container's or the pod's), so the container runs as its image's own `USER` and
+    the kubelet refuses to start it if that is root; Compose: `user:` is removed. The process may lose
+    access to files it owned as root, or the pod may not start, so the edit needs `--unsafe-fixes`. No
+    user id is proposed: which one the image supports is not in these files. When the model cannot tell
+    whether the setting is the container's or the pod's, the fix is advice.
+
     securityContext:
-      runAsUser: 10001
-      runAsNonRoot: true
+      runAsNonRoot: true   # and no runAsUser: 0
 
     Trade-offs:
     The image must work as a non-root user (file ownership, ports below 1024 need NET_BIND_SERVICE or a
@@ -37,6 +52,7 @@ class RunsAsRoot(Rule):
     name = "runs-as-root"
     category = Category.SECURITY
     severity = Severity.MEDIUM
+    fix_safety = Safety.UNSAFE
 
     def check(self, ctx: Context) -> Iterator[Finding]:
         for c in ctx.system.components:
@@ -55,9 +71,39 @@ class RunsAsRoot(Rule):
                         "can read "
                         "every mounted secret and rewrite the image's binaries."
                     ),
-                    fix=(
-                        f"# {c.name}, container {k.name}\nsecurityContext:\n  runAsUser: 10001\n  "
-                        "runAsNonRoot: true"
-                    ),
+                    fix=_fix(c, k),
                     tradeoff="The image must run as a non-root user (file ownership, ports >= 1024).",
                 )
+
+
+def _fix(c: Component, k: Container) -> Fix:
+    title = f"run `{k.name}` of `{c.name}` as its image's non-root user, not as root"
+    src = k.security.source if k.security else None
+    doc, service = _doc_at(c, src), _security_path(c, k)
+    if doc is None or service is None:
+        return advice(title, _elsewhere(c, "the user", src))
+    if c.platform == "compose":
+        return unsafe(title, Edit(doc=doc, op=Op.REMOVE, path=(*service, "user")))
+    where = _context_path(c, k)
+    if where is None:
+        what = (
+            "Remove `runAsUser: 0` and set `runAsNonRoot: true` where it is written; redline cannot tell "
+            "whether that is the container's securityContext or the pod's."
+        )
+        return advice(title, what, {"securityContext": {"runAsNonRoot": True}})
+    return unsafe(
+        title,
+        Edit(doc=doc, op=Op.REMOVE, path=(*where, "runAsUser")),
+        Edit(doc=doc, op=Op.SET, path=(*where, "runAsNonRoot"), value=True),
+    )
+
+
+def _context_path(c: Component, k: Container) -> Path | None:
+    """The securityContext that sets ``runAsUser: 0``: the container's own or the pod's; None if unknown."""
+    own = _own_context(c, k)
+    if own is None:
+        return None
+    if own:
+        return _security_path(c, k)
+    pod = pod_spec_path(c)
+    return None if pod is None else (*pod, "securityContext")

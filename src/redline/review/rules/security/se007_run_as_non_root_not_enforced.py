@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from redline.fix.build import set_fix
+from redline.fix.edits import Fix, Safety
+from redline.model import Component, Container
 from redline.review.context import Context
 from redline.review.rule import Category, Finding, Rule, Severity, register
-from redline.review.rules._util import (
-    is_long_running,
-)
-from redline.review.rules.security._shared import _k8s_containers, _sec_where
+from redline.review.rules._util import is_long_running
+from redline.review.rules.security._shared import _k8s_containers, _sec_where, _security_path
 
 
 @register
@@ -28,9 +29,13 @@ class RunAsNonRootNotEnforced(Rule):
     A container with no `securityContext` running `mongo`.
 
     Fix:
+    Unsafe: `runAsNonRoot: true` in the container's securityContext. The kubelet then refuses to start
+    the container when its image runs as root, or as a user name it cannot verify (then also set
+    `runAsUser` to the image's numeric user), so the edit needs `--unsafe-fixes`. No user id is proposed:
+    which one the image supports is not in these files.
+
     securityContext:
       runAsNonRoot: true
-      runAsUser: 10001   # needed when the image's USER is a name, not a number
 
     Trade-offs:
     Images that need root at start-up (chown of a data dir, binding port 80) must be adapted first; the
@@ -41,6 +46,7 @@ class RunAsNonRootNotEnforced(Rule):
     name = "run-as-non-root-not-enforced"
     category = Category.SECURITY
     severity = Severity.LOW
+    fix_safety = Safety.UNSAFE
 
     def check(self, ctx: Context) -> Iterator[Finding]:
         for c, k in _k8s_containers(ctx):
@@ -65,9 +71,11 @@ class RunAsNonRootNotEnforced(Rule):
                     "as root "
                     "on the node; nothing in the manifest prevents it."
                 ),
-                fix=(
-                    f"# {c.name}, container {k.name}\nsecurityContext:\n  runAsNonRoot: true\n  runAsUser: "
-                    "10001"
-                ),
+                fix=_fix(c, k),
                 tradeoff="Images that need root at start-up must be adapted first.",
             )
+
+
+def _fix(c: Component, k: Container) -> Fix:
+    title = f"make the kubelet refuse to run `{k.name}` of `{c.name}` as root (runAsNonRoot)"
+    return set_fix(c, Safety.UNSAFE, title, _security_path(c, k), ("runAsNonRoot",), True)

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from redline.fix.build import set_fix
+from redline.fix.edits import Fix, Safety, advice
+from redline.model import Component, Container
 from redline.review.context import Context
 from redline.review.rule import Category, Finding, Rule, Severity, register
-from redline.review.rules._util import (
-    is_long_running,
-)
-from redline.review.rules.security._shared import _k8s_containers, _sec_where
+from redline.review.rules._util import is_long_running
+from redline.review.rules.security._shared import _k8s_containers, _sec_where, _security_path
 
 
 @register
@@ -30,6 +31,12 @@ class PrivilegeEscalationAllowed(Rule):
     securityContext: {runAsNonRoot: true, runAsUser: 10001}     # allowPrivilegeEscalation unset
 
     Fix:
+    `allowPrivilegeEscalation: false` in the container's securityContext. Safe when it was unset: the
+    container already runs as a non-root user, and the setting only stops setuid binaries from raising
+    privileges. Unsafe when the manifest says `true`: someone chose it, and a process may depend on it.
+    Advice when the container adds `SYS_ADMIN`: the API server rejects that combination, so drop the
+    capability first (SE016).
+
     securityContext:
       allowPrivilegeEscalation: false
 
@@ -41,6 +48,7 @@ class PrivilegeEscalationAllowed(Rule):
     name = "privilege-escalation-allowed"
     category = Category.SECURITY
     severity = Severity.MEDIUM
+    fix_safety = Safety.SAFE
 
     def check(self, ctx: Context) -> Iterator[Finding]:
         for c, k in _k8s_containers(ctx):
@@ -65,6 +73,20 @@ class PrivilegeEscalationAllowed(Rule):
                     f"A compromised process in `{c.name}` can exec a setuid binary and become root again, "
                     "undoing the non-root user."
                 ),
-                fix=f"# {c.name}, container {k.name}\nsecurityContext:\n  allowPrivilegeEscalation: false",
+                fix=_fix(c, k),
                 tradeoff="Breaks only processes that rely on setuid binaries at run time (rare).",
             )
+
+
+def _fix(c: Component, k: Container) -> Fix:
+    title = f"stop setuid binaries from regaining root in `{k.name}` of `{c.name}`"
+    caps = {cap.upper().removeprefix("CAP_") for cap in (k.security.capabilities_add if k.security else [])}
+    if "SYS_ADMIN" in caps:
+        what = (
+            f"`{k.name}` adds SYS_ADMIN, and the API server rejects allowPrivilegeEscalation: false "
+            "together with it: drop the capability first (SE016), then set the flag."
+        )
+        return advice(title, what)
+    explicit = k.security is not None and k.security.allow_privilege_escalation is True
+    safety = Safety.UNSAFE if explicit else Safety.SAFE  # an explicit `true` was someone's choice
+    return set_fix(c, safety, title, _security_path(c, k), ("allowPrivilegeEscalation",), False)

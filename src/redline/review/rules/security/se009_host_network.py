@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from redline.fix.edits import Safety
 from redline.review.context import Context
 from redline.review.rule import Category, Finding, Rule, Severity, register
-from redline.review.rules._util import (
-    where,
-)
+from redline.review.rules._util import where
+from redline.review.rules.security._shared import _host_namespace_fix
 
 
 @register
@@ -27,8 +27,13 @@ class HostNetwork(Rule):
     spec: {hostNetwork: true}
 
     Fix:
+    Unsafe: `hostNetwork: false` in the pod spec (Compose: `network_mode` removed, so the service joins
+    the project's network). The pod gets its own IP: whatever reached it on the node's address, and an
+    agent that watches the node's traffic, stops working, so the edit needs `--unsafe-fixes`; publish its
+    ports through a Service (Compose: `ports:`) where callers outside need them.
+
     spec:
-      hostNetwork: false   # expose ports through a Service instead
+      hostNetwork: false
 
     Trade-offs:
     Node agents that must see host traffic (CNI plugins, some monitoring) need it; isolate them and
@@ -39,6 +44,7 @@ class HostNetwork(Rule):
     name = "host-network"
     category = Category.SECURITY
     severity = Severity.HIGH
+    fix_safety = Safety.UNSAFE
 
     def check(self, ctx: Context) -> Iterator[Finding]:
         for c in ctx.system.components:
@@ -57,10 +63,8 @@ class HostNetwork(Rule):
                     "(kubelet, "
                     "cloud metadata) and bypasses NetworkPolicies."
                 ),
-                fix=(
-                    f"# {c.name}\nspec:\n  hostNetwork: false  # publish ports through a Service"
-                    if c.platform == "kubernetes"
-                    else f"{c.name}:\n  # remove network_mode: host\n  ports: ['8080:8080']"
+                fix=_host_namespace_fix(
+                    c, prov.source if prov else None, "hostNetwork", "network_mode", "network"
                 ),
                 tradeoff="Node agents may need it (isolate and suppress); a Service adds a kube-proxy hop.",
             )

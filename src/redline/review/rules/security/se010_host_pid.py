@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from redline.fix.edits import Safety
 from redline.review.context import Context
 from redline.review.rule import Category, Finding, Rule, Severity, register
-from redline.review.rules._util import (
-    where,
-)
+from redline.review.rules._util import where
+from redline.review.rules.security._shared import _host_namespace_fix
 
 
 @register
@@ -24,6 +24,9 @@ class HostPid(Rule):
     spec: {hostPID: true}
 
     Fix:
+    Unsafe: `hostPID: false` in the pod spec (Compose: `pid` removed). A node agent that inspects other
+    processes stops seeing them, so the edit needs `--unsafe-fixes`.
+
     spec:
       hostPID: false
 
@@ -35,6 +38,7 @@ class HostPid(Rule):
     name = "host-pid"
     category = Category.SECURITY
     severity = Severity.HIGH
+    fix_safety = Safety.UNSAFE
 
     def check(self, ctx: Context) -> Iterator[Finding]:
         for c in ctx.system.components:
@@ -51,6 +55,6 @@ class HostPid(Rule):
                     f"`{c.name}` can see every process on its node and read their environment, including "
                     "other workloads' secrets."
                 ),
-                fix=f"# {c.name}\nspec:\n  hostPID: false",
+                fix=_host_namespace_fix(c, prov.source if prov else None, "hostPID", "pid", "process"),
                 tradeoff="Only node-level agents need it; run them separately and suppress.",
             )

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from redline.fix.build import container_path, doc_of
+from redline.fix.edits import Edit, Fix, Match, Op, Safety, advice, unsafe
+from redline.model import Component, Volume
 from redline.review.context import Context
 from redline.review.rule import Category, Finding, Rule, Severity, register
-from redline.review.rules._util import (
-    where,
-)
+from redline.review.rules._util import app_containers, where
 from redline.review.rules.security._shared import _SENSITIVE, _is_socket
 
 
@@ -28,11 +29,14 @@ class HostPathVolume(Rule):
     volumes: [{name: logs, hostPath: {path: /var/log}}]
 
     Fix:
-    volumes:
-      - name: data
-        persistentVolumeClaim: {claimName: data}   # or emptyDir for scratch space
+    Unsafe, for a writable mount: `readOnly: true` on the container's volumeMount, when the pod has one
+    container (the model does not say which of several mounts it). Whatever the container writes there
+    starts failing, so the edit needs `--unsafe-fixes`. Replacing the hostPath (a PersistentVolumeClaim,
+    an emptyDir) or narrowing the path changes what the pod reads and is advice, as is every read-only
+    mount.
+
     volumeMounts:
-      - {name: logs, mountPath: /var/log, readOnly: true}   # when host access is the point
+      - {name: logs, mountPath: /var/log, readOnly: true}
 
     Trade-offs:
     Log shippers and node agents need host paths by design: mount them read-only, narrow the path, and
@@ -43,6 +47,7 @@ class HostPathVolume(Rule):
     name = "host-path-volume"
     category = Category.SECURITY
     severity = Severity.MEDIUM
+    fix_safety = Safety.UNSAFE
 
     def check(self, ctx: Context) -> Iterator[Finding]:
         for c in ctx.system.components:
@@ -78,10 +83,28 @@ class HostPathVolume(Rule):
                             else "it is pinned to one node's disk and can read other workloads' data."
                         )
                     ),
-                    fix=(
-                        f"# {c.name}\nvolumes:\n  - name: {v.name}\n    emptyDir: {{}}  # or a PVC\n"
-                        f"# or, when host access is the point:\nvolumeMounts:\n"
-                        f"  - {{name: {v.name}, mountPath: {v.mount_path or path}, readOnly: true}}"
-                    ),
+                    fix=_fix(c, v, path),
                     tradeoff="Node agents (log shippers) need host paths: mount read-only, narrow, suppress.",
                 )
+
+
+def _fix(c: Component, v: Volume, path: str) -> Fix:
+    replace = (
+        f"Replace host path `{path}` with a PersistentVolumeClaim (data that must outlive the pod) or an "
+        "emptyDir (scratch space); when host access is the point (a node agent), narrow the path, mount "
+        "it read-only and suppress this finding for the agent."
+    )
+    if v.read_only:
+        return advice(f"replace or narrow host path `{path}` of `{c.name}`", replace)
+    title = f"mount host path `{path}` of `{c.name}` read-only"
+    doc, mains = doc_of(c), app_containers(c)
+    target = container_path(c, mains[0]) if len(mains) == 1 and v.mount_path else None
+    if doc is None or target is None:
+        what = f"Mount volume `{v.name}` with `readOnly: true` in every container that mounts it. {replace}"
+        return advice(
+            title,
+            what,
+            {"volumeMounts": [{"name": v.name, "mountPath": v.mount_path or path, "readOnly": True}]},
+        )
+    mount = (*target, "volumeMounts", Match(key="name", value=v.name), "readOnly")
+    return unsafe(title, Edit(doc=doc, op=Op.SET, path=mount, value=True))

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from redline.fix.edits import Fix, advice
+from redline.model import Component, Volume
 from redline.review.context import Context
 from redline.review.rule import Category, Finding, Rule, Severity, register
-from redline.review.rules._util import (
-    where,
-)
+from redline.review.rules._util import where
 from redline.review.rules.security._shared import _is_socket
 
 
@@ -29,6 +29,9 @@ class ContainerRuntimeSocket(Rule):
     volumes: ["/var/run/docker.sock:/var/run/docker.sock:ro"]
 
     Fix:
+    Advice: the consumer must be pointed at a filtering proxy (or configured statically), which is a
+    change to its own configuration and a new service, not an edit of one setting.
+
     # Put a filtering proxy in front of the socket, exposing only the read endpoints the service needs:
     socket-proxy:
       image: tecnativa/docker-socket-proxy
@@ -63,11 +66,27 @@ class ContainerRuntimeSocket(Rule):
                         f"Whoever compromises `{c.name}` can ask the runtime to start a privileged container "
                         "with the host's filesystem mounted: root on the host."
                     ),
-                    fix=(
-                        "socket-proxy:\n  image: tecnativa/docker-socket-proxy\n"
-                        "  environment: {CONTAINERS: 1, POST: 0}\n"
-                        '  volumes: ["/var/run/docker.sock:/var/run/docker.sock:ro"]\n'
-                        f"{c.name}:\n  # talk to tcp://socket-proxy:2375 instead of mounting the socket"
-                    ),
+                    fix=_fix(c, v),
                     tradeoff="One more container; the consumer must support a TCP endpoint.",
                 )
+
+
+def _fix(c: Component, v: Volume) -> Fix:
+    title = f"stop mounting `{v.host_path}` into `{c.name}`"
+    if c.platform != "compose":
+        what = (
+            f"Remove volume `{v.name}` from `{c.name}`. A workload that must drive the runtime (a CI "
+            "runner, a node agent) belongs on dedicated nodes, with this finding suppressed for it."
+        )
+        return advice(title, what)
+    what = (
+        f"Remove the socket mount from `{c.name}` and point it at a socket proxy that allows only the "
+        "read-only API calls it needs (Traefik: `--providers.docker.endpoint=tcp://socket-proxy:2375`), "
+        "or configure it statically and drop the socket."
+    )
+    proxy = {
+        "image": "tecnativa/docker-socket-proxy",
+        "environment": {"CONTAINERS": 1, "POST": 0},
+        "volumes": [f"{v.host_path}:/var/run/docker.sock:ro"],
+    }
+    return advice(title, what, {"services": {"socket-proxy": proxy}})

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from redline.fix.edits import Fix, advice
 from redline.review.context import Context
 from redline.review.rule import Category, Finding, Rule, Severity, register
 from redline.review.rules.security._shared import _TLS_ANNOTATIONS
@@ -25,6 +26,10 @@ class IngressWithoutTls(Rule):
     kind: Ingress, spec: {rules: [{host: shop.example.com, http: ...}]}
 
     Fix:
+    Advice: a `tls` section needs a certificate Secret that does not exist yet; adding the section first
+    makes most controllers redirect to HTTPS and serve their default, untrusted certificate. Issue the
+    certificate (cert-manager, your CA), then add the section that names it.
+
     spec:
       tls:
         - hosts: [shop.example.com]
@@ -49,7 +54,6 @@ class IngressWithoutTls(Rule):
             hosts = sorted(
                 {str(r["host"]) for r in (o.spec.get("rules") or []) if isinstance(r, dict) and r.get("host")}
             )
-            host = hosts[0] if hosts else "<your host>"
             on = f" for {', '.join(hosts)}" if hosts else ""
             yield self.finding(
                 component=None,
@@ -61,11 +65,20 @@ class IngressWithoutTls(Rule):
                     "can be "
                     "read or altered in flight."
                 ),
-                fix=(
-                    f"spec:\n  tls:\n    - hosts: [{host}]\n      secretName: {o.name}-tls  # e.g. from "
-                    "cert-manager"
-                ),
+                fix=_fix(o.name, hosts),
                 tradeoff=(
                     "Certificates to issue and renew (automate with cert-manager); a little handshake CPU."
                 ),
             )
+
+
+def _fix(name: str, hosts: list[str]) -> Fix:
+    secret = f"{name}-tls"
+    what = (
+        f"Issue a certificate{' for ' + ', '.join(hosts) if hosts else ''} into Secret `{secret}` "
+        "(cert-manager does it from an annotation naming your issuer), then add the tls section. No edit "
+        "is offered: "
+        "without the Secret, the controller would serve an untrusted default certificate."
+    )
+    tls: dict[str, object] = {"hosts": hosts, "secretName": secret} if hosts else {"secretName": secret}
+    return advice(f"terminate TLS at Ingress `{name}`", what, {"spec": {"tls": [tls]}})

@@ -3,15 +3,20 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
+from redline.fix.build import (
+    caller_selectors,
+    doc_of,
+    new_metadata,
+    own_selector,
+    selector_refusal,
+)
+from redline.fix.edits import Fix, NewObject, Safety, advice, unsafe
 from redline.model import Component
 from redline.review.context import Context
 from redline.review.rule import Category, Finding, Rule, Severity, register
-from redline.review.rules._util import (
-    app_containers,
-    is_datastore,
-    where,
-)
+from redline.review.rules._util import app_containers, is_datastore, where
 
 
 @register
@@ -30,15 +35,22 @@ class NoNetworkPolicyForDatastore(Rule):
     A namespace with Deployments `api` and `redis` and no `kind: NetworkPolicy`.
 
     Fix:
+    Unsafe: a new NetworkPolicy beside each datastore's manifest, selecting the datastore's own pods
+    (its workload selector, refused when that also selects another workload's pods) and admitting only
+    the pods of its callers in the graph (their own selectors) on the ports it declares. A caller the
+    scan did not see loses access, so the edit needs `--unsafe-fixes`. Advice when the datastore's
+    selector is shared, when a caller is unknown, outside the namespace or not selectable exactly: a
+    policy naming the wrong pods is an outage.
+
     apiVersion: networking.k8s.io/v1
     kind: NetworkPolicy
-    metadata: {name: redis}
+    metadata: {name: redis-ingress}
     spec:
       podSelector: {matchLabels: {app: redis}}
       policyTypes: [Ingress]
       ingress:
         - from: [{podSelector: {matchLabels: {app: api}}}]
-          ports: [{port: 6379}]
+          ports: [{protocol: TCP, port: 6379}]
 
     Trade-offs:
     Policies must follow the call graph as it changes (a missing allow rule is an outage), and only take
@@ -49,6 +61,7 @@ class NoNetworkPolicyForDatastore(Rule):
     name = "no-network-policy-for-datastore"
     category = Category.SECURITY
     severity = Severity.MEDIUM
+    fix_safety = Safety.UNSAFE
 
     def check(self, ctx: Context) -> Iterator[Finding]:
         by_ns: dict[str, list[Component]] = {}
@@ -73,7 +86,7 @@ class NoNetworkPolicyForDatastore(Rule):
                         "One compromised or buggy workload anywhere in the cluster can read or wipe these "
                         "datastores; nothing limits them to their callers."
                     ),
-                    fix=self._fix(ctx, stores[0]),
+                    fix=_fix(ctx, stores),
                     tradeoff=(
                         "Policies must follow the call graph as it changes, and need a CNI that enforces "
                         "them."
@@ -96,25 +109,60 @@ class NoNetworkPolicyForDatastore(Rule):
                         "read or "
                         "wipe it."
                     ),
-                    fix=self._fix(ctx, c),
+                    fix=_fix(ctx, [c]),
                     tradeoff="The policy must follow the call graph as it changes.",
                 )
 
-    @staticmethod
-    def _fix(ctx: Context, c: Component) -> str:
-        label = next(iter(sorted(c.labels.items())), ("app", c.name))
-        callers = sorted({e.from_ for e in ctx.system.calls_to(c.name) if not e.startup_only})
-        port = next((p.port for k in app_containers(c) for p in k.ports), "<port>")
-        sources = (
-            "".join(
-                f"\n        - podSelector: {{matchLabels: {{app: {caller.rsplit('/', 1)[-1]}}}}}"
-                for caller in callers[:3]
-            )
-            or "\n        - podSelector: {matchLabels: {app: <caller>}}"
-        )
-        return (
-            "apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\n"
-            f"metadata: {{name: {c.name.rsplit('/', 1)[-1]}}}\nspec:\n"
-            f"  podSelector: {{matchLabels: {{{label[0]}: {label[1]}}}}}\n  policyTypes: [Ingress]\n"
-            f"  ingress:\n    - from:{sources}\n      ports: [{{port: {port}}}]"
-        )
+
+# Why a policy cannot be written for a datastore without guessing (what to do instead).
+_NO_DOC = "not read from a manifest redline can write beside"
+_CALLERS = (
+    "the callers are unknown, in another namespace, or have no selector of their own: list the callers' "
+    "pod labels (and namespaces) in the policy's `from` by hand"
+)
+
+
+def _fix(ctx: Context, stores: list[Component]) -> Fix:
+    """A NetworkPolicy for each datastore that can be written exactly; advice for the rest, or for all."""
+    creates: list[NewObject] = []
+    left: dict[str, list[str]] = {}
+    for c in stores:
+        made = _policy(ctx, c)
+        if isinstance(made, NewObject):
+            creates.append(made)
+        else:
+            left.setdefault(made, []).append(f"`{c.name}`")
+    names = ", ".join(f"`{c.name}`" for c in stores)
+    title = f"admit only the callers of {names}"
+    why = "; ".join(f"{', '.join(who)}: {reason}" for reason, who in left.items())
+    if not creates:
+        return advice(title, f"No policy is written for {why}.")
+    if left:
+        title = f"{title} (no policy for {why})"
+    return unsafe(title, creates=tuple(creates))
+
+
+def _policy(ctx: Context, c: Component) -> NewObject | str:
+    """The NetworkPolicy admitting only ``c``'s callers, or why it cannot be written without guessing."""
+    doc, own = doc_of(c), own_selector(ctx.system, c)
+    if doc is None or c.object_name is None:
+        return _NO_DOC
+    if own is None:
+        return selector_refusal(ctx.system, c)
+    callers = caller_selectors(ctx.system, c)
+    if callers is None:
+        return _CALLERS
+    rule: dict[str, Any] = {"from": [{"podSelector": {"matchLabels": sel}} for sel in callers]}
+    ports = sorted(
+        {p.port for k in app_containers(c) for p in k.ports if (p.protocol or "TCP").upper() == "TCP"},
+        key=str,
+    )
+    if ports:
+        rule["ports"] = [{"protocol": "TCP", "port": port} for port in ports]
+    policy = {
+        "apiVersion": "networking.k8s.io/v1",
+        "kind": "NetworkPolicy",
+        "metadata": new_metadata(f"{c.object_name}-ingress", c),
+        "spec": {"podSelector": {"matchLabels": own}, "policyTypes": ["Ingress"], "ingress": [rule]},
+    }
+    return NewObject(beside=doc, file_name=f"{c.object_name}-networkpolicy.yaml", document=policy)

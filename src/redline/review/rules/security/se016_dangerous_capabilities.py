@@ -4,12 +4,18 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from redline.fix.edits import Edit, Fix, Op, Safety, advice, unsafe
+from redline.model import Component, Container
 from redline.review.context import Context
 from redline.review.rule import Category, Finding, Rule, Severity, register
-from redline.review.rules._util import (
-    loc,
+from redline.review.rules._util import loc
+from redline.review.rules.security._shared import (
+    _DANGEROUS_CAPS,
+    _doc_at,
+    _elsewhere,
+    _sec_where,
+    _security_path,
 )
-from redline.review.rules.security._shared import _DANGEROUS_CAPS, _sec_where
 
 
 @register
@@ -30,8 +36,13 @@ class DangerousCapabilities(Rule):
     securityContext: {capabilities: {add: [SYS_ADMIN]}}
 
     Fix:
+    Unsafe: the dangerous capabilities are taken out of `capabilities.add` (Compose: `cap_add`), the
+    others kept as written. A process that uses one of them fails where it did not, so the edit needs
+    `--unsafe-fixes`. Dropping the default set too (`drop: [ALL]`) is a further step left to the reader:
+    which capabilities the process still needs is not in these files.
+
     securityContext:
-      capabilities: {drop: [ALL], add: [NET_BIND_SERVICE]}   # only what the process needs
+      capabilities: {add: [NET_BIND_SERVICE]}   # SYS_ADMIN removed
 
     Trade-offs:
     Tools that genuinely need a capability (a VPN sidecar needs NET_ADMIN) should run isolated and be
@@ -42,6 +53,7 @@ class DangerousCapabilities(Rule):
     name = "dangerous-capabilities"
     category = Category.SECURITY
     severity = Severity.HIGH
+    fix_safety = Safety.UNSAFE
 
     def check(self, ctx: Context) -> Iterator[Finding]:
         for c in ctx.system.components:
@@ -64,10 +76,21 @@ class DangerousCapabilities(Rule):
                         f"With {', '.join(bad)}, a compromise of `{c.name}` reaches beyond its container: "
                         "kernel, other processes or the node network."
                     ),
-                    fix=(
-                        f"# {c.name}, container {k.name}\nsecurityContext:\n"
-                        "  capabilities: {drop: [ALL], add: [NET_BIND_SERVICE]}  # only what it needs"
-                    ),
+                    fix=_fix(c, k, bad),
                     tradeoff="Tools that truly need a capability should run isolated and be suppressed.",
                     evidence=[f"{loc(k.security.source, k.source)} capabilities.add {caps}"],
                 )
+
+
+def _fix(c: Component, k: Container, bad: list[str]) -> Fix:
+    title = f"stop adding {', '.join(bad)} to `{k.name}` of `{c.name}`"
+    src = k.security.source if k.security else None
+    doc, base = _doc_at(c, src), _security_path(c, k)
+    if doc is None or base is None:
+        return advice(title, _elsewhere(c, "`capabilities.add`", src))
+    path = (*base, "cap_add") if c.platform == "compose" else (*base, "capabilities", "add")
+    added = k.security.capabilities_add if k.security else []
+    kept = [cap for cap in added if cap.upper().removeprefix("CAP_") not in bad]
+    if kept:
+        return unsafe(title, Edit(doc=doc, op=Op.SET, path=path, value=kept))
+    return unsafe(title, Edit(doc=doc, op=Op.REMOVE, path=path))

@@ -5,10 +5,15 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from redline.review.context import Context
-from redline.review.rule import Category, Finding, Rule, Severity, register
-from redline.review.rules._util import (
-    where,
+from redline.review.rule import (
+    Category,
+    Finding,
+    Rule,
+    Severity,
+    arguments_fingerprint,
+    register,
 )
+from redline.review.rules._util import where
 from redline.review.rules.security._shared import _ARGS_TRADEOFF, _argument_secrets, _command_fix
 
 
@@ -32,6 +37,10 @@ class SecretInArguments(Rule):
     args: ["--requirepass", "s3cr3t-pw"]
 
     Fix:
+    Advice: the value has to move to a Secret or an untracked `.env` file that only its owner writes,
+    and a command line (often a script) is not rewritten by an edit. The advice names each argument and
+    the reference that replaces it (`$(VAR)` expanded by the kubelet, `${VAR}` by Compose).
+
     env:
       - name: REDIS_PASSWORD
         valueFrom: {secretKeyRef: {name: redis, key: password}}
@@ -66,6 +75,7 @@ class SecretInArguments(Rule):
                         f"Anyone who can list processes on the node, describe the pod of `{c.name}` or read "
                         "this file has the credential; crash reporters and monitors ship command lines."
                     ),
-                    fix=_command_fix(c, shown),
+                    fix=_command_fix(c, k, shown),
                     tradeoff=_ARGS_TRADEOFF,
+                    fingerprint=arguments_fingerprint(k.command),
                 )

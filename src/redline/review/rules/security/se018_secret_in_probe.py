@@ -5,10 +5,15 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from redline.review.context import Context
-from redline.review.rule import Category, Finding, Rule, Severity, register
-from redline.review.rules._util import (
-    where,
+from redline.review.rule import (
+    Category,
+    Finding,
+    Rule,
+    Severity,
+    arguments_fingerprint,
+    register,
 )
+from redline.review.rules._util import where
 from redline.review.rules.security._shared import _argument_secrets, _probe_fix, _probes
 
 
@@ -29,6 +34,10 @@ class SecretInProbe(Rule):
     livenessProbe: {exec: {command: ["sh", "-c", "curl -fsu admin:s3cr3t http://localhost:8080/health"]}}
 
     Fix:
+    Advice: an unauthenticated health endpoint is a change to the application, and a credential read
+    from the environment must first be put in a Secret or an untracked `.env` file by its owner. The
+    advice shows the same check reading the credential from the environment.
+
     livenessProbe:
       httpGet: {path: /health, port: 8080}   # an unauthenticated health endpoint
     # or, when the check must authenticate, read the secret from the environment:
@@ -46,7 +55,7 @@ class SecretInProbe(Rule):
 
     def check(self, ctx: Context) -> Iterator[Finding]:
         for c in ctx.system.components:
-            for what, probe in _probes(c):
+            for what, key, probe in _probes(c):
                 shown = _argument_secrets(probe.command or [])
                 if not shown:
                     continue
@@ -64,9 +73,10 @@ class SecretInProbe(Rule):
                         "process list, `kubectl describe` / `docker inspect`, failed-check events, and the "
                         "repository."
                     ),
-                    fix=_probe_fix(c, probe.command or []),
+                    fix=_probe_fix(c, key, probe.command or []),
                     tradeoff=(
                         "An unauthenticated health endpoint must reveal nothing but health; a secret read "
                         "from the environment stays out of the repository, not out of the process list."
                     ),
+                    fingerprint=arguments_fingerprint(probe.command or []),
                 )

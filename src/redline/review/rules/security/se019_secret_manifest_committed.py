@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from redline.fix.edits import advice
 from redline.review.context import Context
 from redline.review.rule import Category, Finding, Rule, Severity, register
 from redline.review.rules.security._shared import _committed_entries, _external_secret
@@ -29,12 +30,17 @@ class SecretManifestCommitted(Rule):
     kind: Secret, stringData: {password: s3cr3t-pw}   # or data: {password: czNjcjN0LXB3}
 
     Fix:
-    # Commit an encrypted or external reference instead of the Secret:
+    Advice: the values have to move into a secret store (or be encrypted) by someone who holds them,
+    and the committed ones rotated, since git history keeps them. Commit a reference in the Secret's
+    place: an ExternalSecret, a SealedSecret or a SOPS-encrypted file.
+
     apiVersion: external-secrets.io/v1beta1
-    kind: ExternalSecret          # or a SealedSecret / SOPS-encrypted file
+    kind: ExternalSecret
+    metadata: {name: db}
     spec:
+      secretStoreRef: {kind: ClusterSecretStore, name: <your secret store>}
       target: {name: db}
-      data: [{secretKey: password, remoteRef: {key: prod/db, property: password}}]
+      data: [{secretKey: password, remoteRef: {key: <path in your store>, property: password}}]
 
     Trade-offs:
     A secret store (or a sealing key) to run and grant access to, and one more controller in the
@@ -67,7 +73,15 @@ class SecretManifestCommitted(Rule):
                     "Everyone who can read the repository, its forks or its CI logs has these credentials, "
                     "git history keeps them, and base64 `data` is an encoding, not encryption."
                 ),
-                fix=_external_secret(o.name, found[0][0]),
+                fix=advice(
+                    f"replace Secret `{o.name}` with a reference to a secret store, and rotate its values",
+                    (
+                        f"Move the values of Secret `{o.name}` into a secret store, commit a reference in "
+                        "its place (an ExternalSecret as below, a SealedSecret or a SOPS-encrypted file), "
+                        "and rotate them: git history keeps the committed ones."
+                    ),
+                    _external_secret(o.name, o.namespace, [k for k, _d in found]),
+                ),
                 tradeoff=(
                     "A secret store or sealing key to run and grant access to; local development needs its "
                     "own way to create the Secret."

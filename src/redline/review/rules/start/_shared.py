@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import math
 import re
 
+from redline.fix.build import doc_of, k8s_quantity, memory_limit_edits, not_editable
+from redline.fix.edits import Fix, advice, unsafe
 from redline.model import Component, Container, EnvVar, K8sObject
 from redline.model.system import ObjectRef
 from redline.review.context import Context
@@ -226,3 +229,28 @@ def _claim_modes(ctx: Context, c: Component, claim: str | None, modes: list[str]
     obj = ctx.object_named("PersistentVolumeClaim", c.namespace or "default", claim)
     raw = obj.spec.get("accessModes") if obj is not None else None
     return [str(m) for m in raw] if isinstance(raw, list) else []
+
+
+# ------------------------------------------------------------------------------------------------ fixes
+
+#: Memory limits a fix writes are rounded up to this step, as people write them.
+_LIMIT_STEP = 128 * _MI
+
+
+def _round_up(n: float) -> float:
+    return math.ceil(n / _LIMIT_STEP) * _LIMIT_STEP
+
+
+def _quantity(n: float) -> str:
+    """A memory limit as a fix writes it: ``768Mi``, ``2Gi``."""
+    return str(k8s_quantity("memory", n, round_up=True))
+
+
+def _limit_fix(c: Component, k: Container, limit: float, title: str) -> Fix:
+    """Raise ``k``'s memory limit to ``limit`` bytes where its platform writes it (advice when ``c`` has no
+    document redline can edit)."""
+    doc = doc_of(c)
+    edits = memory_limit_edits(doc, c, k, limit) if doc is not None else None
+    if edits is None:
+        return advice(title, not_editable(c), {"resources": {"limits": {"memory": _quantity(limit)}}})
+    return unsafe(title, *edits)

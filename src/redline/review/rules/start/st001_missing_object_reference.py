@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Iterator
 
+from redline.fix.edits import Fix, Safety, advice
+from redline.model.system import ObjectRef
 from redline.review.context import Context
 from redline.review.rule import Category, Finding, Rule, Severity, register
 from redline.review.rules._util import where
@@ -32,6 +35,10 @@ class MissingObjectReference(Rule):
     # the Secret `db-secret` has the key `password`
 
     Fix:
+    Advice: which object or key was meant is a guess even when a name is one letter away, and the
+    reference may equally be right and the object missing. The advice names the closest defined name,
+    if one is close.
+
     valueFrom:
       secretKeyRef: {name: db-secret, key: password}   # a name and key the repository defines
 
@@ -44,6 +51,7 @@ class MissingObjectReference(Rule):
     name = "missing-object-reference"
     category = Category.START
     severity = Severity.HIGH
+    fix_safety = Safety.ADVICE
 
     def check(self, ctx: Context) -> Iterator[Finding]:
         for c in ctx.system.components:
@@ -63,23 +71,45 @@ class MissingObjectReference(Rule):
                 holder = f"container `{ref.container}` of `{c.name}`" if ref.container else f"`{c.name}`"
                 shown = ", ".join(f"`{n}`" for n in existing[:5]) + (" …" if len(existing) > 5 else "")
                 label = "keys" if ref.key is not None and "key `" in what else f"{ref.kind}s"
-                yield self.finding(
-                    component=c.name,
+                yield self.on(
+                    ctx,
+                    c,
                     file=file,
                     line=line,
-                    severity=ctx.severity_for(c, self.severity),
                     message=f"{holder} needs {what} ({ref.via}; defined {label}: {shown})",
                     why=(
                         f"The manifests apply, but `{c.name}`'s pods are "
                         f"{_STUCK.get(ref.kind, 'not started')}: they never start, and a rollout "
                         "replaces working pods with ones that never serve."
                     ),
-                    fix=(
-                        f"# {c.name}: reference a {ref.kind} (and key) the repository defines, e.g. "
-                        f"{existing[0] if existing else '<name>'}\n"
-                        "# or, if the container can start without it: optional: true"
-                    ),
+                    fix=_fix(ref, label, existing),
                     tradeoff=(
                         "None for a typo; `optional: true` hides a real omission, use it only when safe."
                     ),
                 )
+
+
+def _fix(ref: ObjectRef, label: str, existing: list[str]) -> Fix:
+    is_key = label == "keys" and ref.key is not None
+    missing = ref.key if is_key and ref.key is not None else ref.name
+    what = f"key of {ref.kind} `{ref.name}`" if is_key else ref.kind
+    create = (
+        f"add the key `{missing}` to {ref.kind} `{ref.name}`" if is_key else f"create {ref.kind} `{missing}`"
+    )
+    close = difflib.get_close_matches(missing, existing, n=1, cutoff=0.75)
+    first = (
+        f"`{close[0]}` is defined and close to `{missing}`: reference it if it is the one meant; otherwise "
+        f"{create}"
+        if close
+        else f"Reference a {what} the repository defines, or {create}"
+    )
+    optional = (
+        ", or, only if the container starts without it, mark the reference optional: true"
+        if ref.kind in ("ConfigMap", "Secret")
+        else ""
+    )
+    return advice(
+        f"reference a {what} that exists, or {create}",
+        f"{first[0].upper()}{first[1:]}{optional} ({ref.via})."
+        + (" redline does not pick the name: a near match is still a guess." if close else ""),
+    )

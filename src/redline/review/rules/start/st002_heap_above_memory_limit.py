@@ -4,11 +4,25 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from redline.model import Container
+from redline.fix.edits import Fix, Safety, advice
+from redline.model import Component, Container
 from redline.review.context import Context
 from redline.review.rule import Category, Finding, Rule, Severity, register
 from redline.review.rules._util import app_containers, where
-from redline.review.rules.start._shared import _HEADROOM, _go_limit, _heap, _size
+from redline.review.rules.start._shared import (
+    _HEADROOM,
+    _go_limit,
+    _heap,
+    _limit_fix,
+    _quantity,
+    _round_up,
+    _size,
+)
+
+#: Share of the memory limit a heap takes after the fix: what is left holds the runtime's own memory.
+_HEAP_SHARE = 0.75
+#: Share of the memory limit GOMEMLIMIT takes after the fix: the Go runtime counts its own memory in it.
+_GO_SHARE = 0.9
 
 
 @register
@@ -33,8 +47,13 @@ class HeapAboveMemoryLimit(Rule):
     resources: {limits: {memory: 512Mi}}
 
     Fix:
-    env: [{name: JAVA_OPTS, value: "-XX:MaxRAMPercentage=75"}]   # heap follows the limit
-    resources: {limits: {memory: 768Mi}}
+    Unsafe (a larger limit also raises the memory the scheduler reserves when no request is stated, and
+    may leave a pod unschedulable): the memory limit raised so the heap takes 75% of it (GOMEMLIMIT 90%),
+    rounded up to 128 MiB. A `MaxRAMPercentage` above 90 is advice: the flag sits inside a command or an
+    options string that redline does not rewrite; lower it to 75. Lowering the heap instead of raising the
+    limit is the other way out.
+
+    resources: {limits: {memory: 768Mi}}   # -Xmx512m: the heap is 75% of it
 
     Trade-offs:
     A smaller heap collects more often (CPU) or a bigger limit costs node memory; the percentage form
@@ -45,6 +64,7 @@ class HeapAboveMemoryLimit(Rule):
     name = "heap-above-memory-limit"
     category = Category.START
     severity = Severity.HIGH
+    fix_safety = Safety.UNSAFE
 
     def check(self, ctx: Context) -> Iterator[Finding]:
         for c in ctx.system.components:
@@ -53,7 +73,7 @@ class HeapAboveMemoryLimit(Rule):
                 if not limit or limit <= 0:
                     continue
                 file, line = where(k.resources.source if k.resources else None, k.source, c.source)
-                for sev, message, evidence in self._problems(k, limit):
+                for sev, message, evidence, need in self._problems(k, limit):
                     yield self.finding(
                         component=c.name,
                         file=file,
@@ -65,11 +85,7 @@ class HeapAboveMemoryLimit(Rule):
                             f"{_size(limit)} limit and the kernel kills it (OOMKilled), with no error in "
                             "its logs: a restart loop at the traffic peak."
                         ),
-                        fix=(
-                            f"# {c.name}, container {k.name}: heap at most ~75% of the limit\n"
-                            'env: [{name: JAVA_OPTS, value: "-XX:MaxRAMPercentage=75"}]\n'
-                            f"# or raise resources.limits.memory above {_size(limit)}"
-                        ),
+                        fix=_fix(c, k, need, evidence),
                         tradeoff=(
                             "A smaller heap collects more often; a bigger limit costs node memory. A "
                             "percentage keeps heap and limit from drifting apart."
@@ -77,7 +93,8 @@ class HeapAboveMemoryLimit(Rule):
                         evidence=[evidence],
                     )
 
-    def _problems(self, k: Container, limit: float) -> Iterator[tuple[Severity, str, str]]:
+    def _problems(self, k: Container, limit: float) -> Iterator[tuple[Severity, str, str, float | None]]:
+        """(severity, message, where the setting is, the memory limit that fixes it or None)."""
         heap = _heap(k)
         if heap is not None:
             runtime, size, pct, at = heap
@@ -92,6 +109,7 @@ class HeapAboveMemoryLimit(Rule):
                     f"the {runtime} heap may grow to {_size(size)}, at or above the {_size(limit)} memory "
                     f"limit, and {extra} come on top",
                     at,
+                    size / _HEAP_SHARE,
                 )
             elif size is not None and size >= _HEADROOM * limit:
                 yield (
@@ -99,6 +117,7 @@ class HeapAboveMemoryLimit(Rule):
                     f"the {runtime} heap may grow to {_size(size)}, {size / limit:.0%} of the {_size(limit)} "
                     f"memory limit, leaving too little for {extra}",
                     at,
+                    size / _HEAP_SHARE,
                 )
             elif pct is not None and pct > 90:
                 yield (
@@ -106,6 +125,7 @@ class HeapAboveMemoryLimit(Rule):
                     f"-XX:MaxRAMPercentage={pct:g} lets the JVM heap take {pct:g}% of the {_size(limit)} "
                     f"memory limit, leaving too little for {extra}",
                     at,
+                    None,
                 )
         go = _go_limit(k)
         if go is not None and go[0] >= limit:
@@ -114,4 +134,18 @@ class HeapAboveMemoryLimit(Rule):
                 f"GOMEMLIMIT {_size(go[0])} is at or above the {_size(limit)} memory limit: the Go "
                 "collector never tightens before the kernel kills the container",
                 go[1],
+                go[0] / _GO_SHARE,
             )
+
+
+def _fix(c: Component, k: Container, need: float | None, evidence: str) -> Fix:
+    if need is None:
+        return advice(
+            f"lower -XX:MaxRAMPercentage of container `{k.name}` of `{c.name}` to 75",
+            f"Set -XX:MaxRAMPercentage=75 where it is set ({evidence}), so a quarter of the limit is left "
+            "for the JVM's own memory; redline does not rewrite command lines or option strings.",
+        )
+    limit = _round_up(need)
+    return _limit_fix(
+        c, k, limit, f"raise the memory limit of container `{k.name}` of `{c.name}` to {_quantity(limit)}"
+    )

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from redline.fix.edits import Safety
 from redline.review.context import Context
 from redline.review.rule import Category, Finding, Rule, Severity, register
 from redline.review.rules._util import app_containers, where
-from redline.review.rules.start._shared import _FLOORS, _MI, _size
+from redline.review.rules.start._shared import _FLOORS, _limit_fix, _quantity, _round_up, _size
 
 
 @register
@@ -30,8 +31,13 @@ class DatastoreMemoryBelowFloor(Rule):
     resources: {limits: {memory: 10Mi}}
 
     Fix:
-    resources: {limits: {memory: 512Mi}}
-    # or lower the engine's default: args: ["--innodb-buffer-pool-size=64M"]
+    Unsafe (a larger limit also raises the memory the scheduler reserves when no request is stated, and
+    may leave the pod unschedulable): the memory limit raised to twice the engine's default footprint, so
+    the default cache fits with as much again for connections and the rest. The other way out, lowering
+    the engine's default (`--innodb-buffer-pool-size=64M`, `shared_buffers`), is the engine's own
+    configuration and is left to the reader.
+
+    resources: {limits: {memory: 512Mi}}   # mysql: twice its 256 MiB default footprint
 
     Trade-offs:
     More memory per replica costs node capacity; a smaller cache than the default makes reads slower.
@@ -41,6 +47,7 @@ class DatastoreMemoryBelowFloor(Rule):
     name = "datastore-memory-below-floor"
     category = Category.START
     severity = Severity.HIGH
+    fix_safety = Safety.UNSAFE
 
     def check(self, ctx: Context) -> Iterator[Finding]:
         for c in ctx.system.components:
@@ -60,11 +67,12 @@ class DatastoreMemoryBelowFloor(Rule):
                 if c.engine == "kafka" and any(e.name == "KAFKA_HEAP_OPTS" for e in k.env):
                     continue  # ST002 judges an explicit heap
                 file, line = where(k.resources.source if k.resources else None, k.source, c.source)
-                yield self.finding(
-                    component=c.name,
+                raised = _round_up(2 * need)
+                yield self.on(
+                    ctx,
+                    c,
                     file=file,
                     line=line,
-                    severity=ctx.severity_for(c, self.severity),
                     message=(
                         f"{c.engine} `{c.name}` has a {_size(limit)} memory limit, below the {_size(need)} "
                         f"its engine takes by default: {reason}"
@@ -73,10 +81,12 @@ class DatastoreMemoryBelowFloor(Rule):
                         f"`{c.name}` starts, fills its default cache as it serves, and is killed by the "
                         "kernel (OOMKilled) mid-query; every service that depends on it fails with it."
                     ),
-                    fix=(
-                        f"# {c.name}, container {k.name}\nresources:\n  limits: {{memory: "
-                        f"{max(2 * int(need // _MI), 512)}Mi}}\n"
-                        "# or configure the engine's cache below the limit"
+                    fix=_limit_fix(
+                        c,
+                        k,
+                        raised,
+                        f"raise the memory limit of {c.engine} `{c.name}` to {_quantity(raised)}, twice "
+                        "its engine's default footprint",
                     ),
                     tradeoff="More memory per replica costs node capacity; a smaller cache slows reads.",
                 )

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterator
 
+from redline.fix.build import container_path, set_fix
+from redline.fix.edits import Fix, Safety, advice
+from redline.model import Component, Container, Probe
 from redline.review.context import Context
 from redline.review.rule import Category, Finding, Rule, Severity, register
 from redline.review.rules._util import app_containers, where
@@ -31,10 +35,15 @@ class LivenessKillsSlowStarter(Rule):
     livenessProbe: {httpGet: {path: /actuator/health/liveness, port: 8080}, periodSeconds: 5}
 
     Fix:
+    Unsafe (it changes when a container is restarted): a `startupProbe` that checks what the liveness probe
+    checks, as a `tcpSocket` on the liveness probe's port (an HTTP check copied without its scheme and
+    headers could fail where the original passes) or the liveness probe's own command, allowing twice the
+    start-up time above, and at least two minutes. Liveness only starts once it has passed.
+
     startupProbe:                       # liveness starts only after this succeeds
-      httpGet: {path: /actuator/health/liveness, port: 8080}
-      periodSeconds: 5
-      failureThreshold: 36              # up to 3 minutes to start
+      tcpSocket: {port: 8080}
+      periodSeconds: 10
+      failureThreshold: 12              # up to 2 minutes to start
 
     Trade-offs:
     A long startup probe delays restarting a process that hangs during start-up; a larger CPU limit costs
@@ -45,6 +54,7 @@ class LivenessKillsSlowStarter(Rule):
     name = "liveness-kills-slow-starter"
     category = Category.START
     severity = Severity.MEDIUM
+    fix_safety = Safety.UNSAFE
 
     def check(self, ctx: Context) -> Iterator[Finding]:
         for c in ctx.system.components:
@@ -67,11 +77,11 @@ class LivenessKillsSlowStarter(Rule):
                     continue
                 cpu_note = f" under a {cpu * 1000:g}m CPU limit" if cpu is not None and cpu < 0.5 else ""
                 file, line = where(p.source, k.source, c.source)
-                yield self.finding(
-                    component=c.name,
+                yield self.on(
+                    ctx,
+                    c,
                     file=file,
                     line=line,
-                    severity=ctx.severity_for(c, self.severity),
                     message=(
                         f"container `{k.name}` of `{c.name}` is a JVM/.NET service ({why_slow}) whose "
                         "liveness probe, with no startup probe, kills it if it has not started after "
@@ -83,11 +93,39 @@ class LivenessKillsSlowStarter(Rule):
                         f"`{c.name}` is killed before it finishes starting, restarted and killed again: "
                         "CrashLoopBackOff, typically on a busy node or after the CPU limit was lowered."
                     ),
-                    fix=(
-                        f"# {c.name}, container {k.name}\nstartupProbe:  # liveness waits for this\n"
-                        "  httpGet: {path: /health, port: 8080}\n  periodSeconds: 5\n  failureThreshold: 36"
-                    ),
+                    fix=_fix(c, k, p, need),
                     tradeoff=(
                         "A hang during start-up is noticed later; a larger CPU limit costs node capacity."
                     ),
                 )
+
+
+#: A startup probe's period, and the least start-up time it allows (a fix may be generous here: it only
+#: delays noticing a process that hangs while starting).
+_STARTUP_PERIOD_S = 10
+_STARTUP_MIN_S = 120
+
+
+def _fix(c: Component, k: Container, liveness: Probe, need: float) -> Fix:
+    title = f"give container `{k.name}` of `{c.name}` a startup probe"
+    if liveness.type == "exec" and liveness.command:
+        handler: dict[str, object] = {"exec": {"command": list(liveness.command)}}
+    elif liveness.port is not None:
+        handler = {"tcpSocket": {"port": liveness.port}}
+    else:
+        return advice(
+            title,
+            "The liveness probe names no port or command to reuse: add a startupProbe that "
+            "checks what it checks, allowing two minutes or more to start.",
+        )
+    window = max(_STARTUP_MIN_S, 2 * need)
+    failures = math.ceil(window / _STARTUP_PERIOD_S)
+    probe = {**handler, "periodSeconds": _STARTUP_PERIOD_S, "failureThreshold": failures}
+    return set_fix(
+        c,
+        Safety.UNSAFE,
+        f"{title} that allows {failures * _STARTUP_PERIOD_S} s to start before liveness applies",
+        container_path(c, k),
+        ("startupProbe",),
+        probe,
+    )
