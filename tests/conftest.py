@@ -24,6 +24,7 @@ settings.register_profile(
     "long", max_examples=2000, deadline=None, suppress_health_check=[HealthCheck.too_slow], print_blob=True
 )
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
+os.environ["REDLINE_NO_HISTORY"] = "1"  # never the user's run history; tests/history and tests/mcp opt in
 
 REPO = Path(__file__).resolve().parents[1]
 EXAMPLES = REPO / "examples"

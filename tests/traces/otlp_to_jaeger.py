@@ -34,8 +34,7 @@ def convert(otlp: Path, out: Path) -> None:
                     end_us = int(s["endTimeUnixNano"]) // 1000
                     tags = [{"key": "span.kind", "type": "string", "value": KINDS[s["kind"]]}]
                     tags += [
-                        {"key": k, "type": "string", "value": v}
-                        for k, v in _attrs(s["attributes"]).items()
+                        {"key": k, "type": "string", "value": v} for k, v in _attrs(s["attributes"]).items()
                     ]
                     if s["status"]["code"] == 2:
                         tags.append({"key": "error", "type": "bool", "value": True})

@@ -109,3 +109,26 @@ def test_files_that_are_not_traces_are_refused_with_their_path(tmp_path: Path) -
         read_traces(lines)
     with pytest.raises(TraceReadError, match="No such file"):
         read_traces(tmp_path / "missing.json")
+
+
+def test_calibrate_writes_the_traced_own_times_and_call_counts(traced, tmp_path: Path) -> None:
+    import shutil
+
+    from tests.verify.test_verify_demo import redline
+
+    path, _, demo = traced
+    shutil.copy(demo.spec.folder / "redline.yaml", tmp_path / "redline.yaml")
+    out = tmp_path / "calibrated.yaml"
+    proc = redline("calibrate", str(tmp_path), "--from", str(path), "-o", str(out), "--format", "json")
+    assert proc.returncode == 0, proc.stderr
+    facts = read_traces(path)
+    fits = {(f["component"], f["kind"]): f for f in json.loads(proc.stdout)["fits"]}
+    assert fits[("back", "service_time")]["after"] == pytest.approx(facts.services["back"].own_ms / 1000)
+    assert fits[("back", "service_time")]["samples"] == 60
+    assert (fits[("front", "count")]["before"], fits[("front", "count")]["after"]) == (2.0, 2.0)
+    text = out.read_text()
+    assert f"traces {path}: own time over 60 spans (was 4ms)" in text
+    system = scan(tmp_path, overlay=out)
+    assert system.component("back").service_time_s == pytest.approx(
+        facts.services["back"].own_ms / 1000, rel=1e-3
+    )

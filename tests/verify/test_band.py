@@ -38,7 +38,9 @@ def test_correlated_waits_shrink_the_sample_in_proportion_to_their_share_of_the_
     # Daley's M/M/1 factor at rho 0.5: (2 + 2.5 - 1 + 0.125) / (1.5 * 0.25) = 9.6667
     assert autocorrelation([StationLoad(0.5, 1.0, 10.0)], mean_ms=10.0) == pytest.approx(9.6667, rel=1e-4)
     # the same station when waiting is a quarter of the mean latency
-    assert autocorrelation([StationLoad(0.5, 1.0, 2.5)], mean_ms=10.0) == pytest.approx(1 + 8.6667 / 4, rel=1e-4)
+    assert autocorrelation([StationLoad(0.5, 1.0, 2.5)], mean_ms=10.0) == pytest.approx(
+        1 + 8.6667 / 4, rel=1e-4
+    )
     assert autocorrelation([StationLoad(0.9, 2.0, 0.0)], mean_ms=10.0) == 1.0  # no wait, no correlation
     wider = band_pct(0.95, _exp_quantiles(8.0), 4000, inflation=9.0)
     narrow = band_pct(0.95, _exp_quantiles(8.0), 4000, inflation=1.0)

@@ -34,7 +34,10 @@ def test_latency_rising_through_the_run_is_unstable_even_when_the_backlog_is_sma
     p50 = [10, 20, 30, 40, 50, 60, 70, 80, 90, 100, 110, 120.0]
     d = decide(_rows([100] * 12, [98] * 12, p50), warmup_s=3, duration_s=12)
     assert d.thirds_ms == (50.0, 80.0, 110.0)
-    assert (d.stable, d.reason) == (False, "latency grew through the run: p50 50.0 → 110.0 ms (first third → last)")
+    assert (d.stable, d.reason) == (
+        False,
+        "latency grew through the run: p50 50.0 → 110.0 ms (first third → last)",
+    )
 
 
 def test_rows_of_the_drain_after_the_schedule_are_not_counted() -> None:

@@ -62,7 +62,9 @@ def test_verify_compares_the_forecast_with_the_measurement_and_exits_on_the_verd
     predicted_sat = forecast(system, entrypoints={"web": 1.0}).entrypoints[0].saturation_rps
     sat = entry["saturation"]
     assert {"predicted_rps", "measured_rps", "error_pct", "bottleneck"} <= set(sat)
-    assert sat["predicted_rps"] == round(predicted_sat, 3) == pytest.approx(250.0, rel=1e-3)  # 2 workers / 8 ms
+    assert (
+        sat["predicted_rps"] == round(predicted_sat, 3) == pytest.approx(250.0, rel=1e-3)
+    )  # 2 workers / 8 ms
     [point] = entry["points"]
     assert point["rps"] == round(0.5 * predicted_sat, 3)
     at = forecast(system, entrypoints={"web": 0.5 * predicted_sat}).entrypoints[0]
@@ -81,62 +83,104 @@ def test_verify_compares_the_forecast_with_the_measurement_and_exits_on_the_verd
     if not steps[-1]["stable"]:
         lo, hi = sat["bracket_rps"]
         assert lo <= sat["measured_rps"] <= hi
-        assert sat["error_pct"] == round((sat["measured_rps"] - sat["predicted_rps"]) / sat["predicted_rps"] * 100, 2)
-        assert (sat["bottleneck"], sat["measured_bottleneck"], sat["bottleneck_matches"]) == ("front", "front", True)
-    assert entry["probe"]["requests"] == 200 and entry["probe"]["server_timing"]["front"]["visits_per_request"] == 1.0
+        assert sat["error_pct"] == round(
+            (sat["measured_rps"] - sat["predicted_rps"]) / sat["predicted_rps"] * 100, 2
+        )
+        assert (sat["bottleneck"], sat["measured_bottleneck"], sat["bottleneck_matches"]) == (
+            "front",
+            "front",
+            True,
+        )
+    assert (
+        entry["probe"]["requests"] == 200
+        and entry["probe"]["server_timing"]["front"]["visits_per_request"] == 1.0
+    )
 
 
 def _own_per_request(doc: dict) -> tuple[float, int]:
+    """The utilization law over every run: worker time taken, less time held waiting on calls, per request."""
     runs = [c for e in doc["entrypoints"] for p in e["points"] for c in p["stats"]]
-    runs += [s["stats"] for e in doc["entrypoints"] for s in e["steps"] if s["stable"] and s["stats"]]
-    own = sum(r["front"]["own_s"] for r in runs)
+    runs += [s["stats"] for e in doc["entrypoints"] for s in e["steps"] if s["stats"]]
+    worker = sum(r["front"]["busy_s"] - r["front"]["hold_s"] + r["front"]["own_s"] for r in runs)
     n = sum(r["front"]["requests"] for r in runs)
-    return own / n, n
+    return worker / n, n
 
 
-def test_calibrate_writes_the_measured_service_time_with_its_provenance_and_keeps_the_comments(verified) -> None:
+def test_calibrate_writes_the_measured_service_time_with_its_provenance_and_keeps_the_comments(
+    verified,
+) -> None:
     folder, doc, _ = verified
     yaml_path = folder / "redline.yaml"
     original = yaml_path.read_text()
     own, n = _own_per_request(doc)
-    dry = redline("calibrate", str(folder), "--from", str(folder / "verify.json"), "--dry-run", "--format", "json")
+    dry = redline(
+        "calibrate", str(folder), "--from", str(folder / "verify.json"), "--dry-run", "--format", "json"
+    )
     assert dry.returncode == 0, dry.stderr
     assert yaml_path.read_text() == original
     proc = redline("calibrate", str(folder), "--from", str(folder / "verify.json"), "--format", "json")
     assert proc.returncode == 0, proc.stderr
     cal = json.loads(proc.stdout)
     [fit] = cal["fits"]
-    assert (fit["component"], fit["kind"], fit["before"], fit["samples"]) == ("front", "service_time", 0.008, n)
+    assert (fit["component"], fit["kind"], fit["before"], fit["samples"]) == (
+        "front",
+        "service_time",
+        0.008,
+        n,
+    )
     assert fit["after"] == pytest.approx(own, rel=1e-12)
-    assert cal["saturation_after"]["web"] == pytest.approx(2 / own, rel=1e-3)  # M/M/2: 2 workers / service time
+    assert cal["saturation_after"]["web"] == pytest.approx(
+        2 / own, rel=1e-3
+    )  # M/M/2: 2 workers / service time
     text = yaml_path.read_text()
     line = (
         f"    service_time: {duration_text(own)}"
-        f"     # calibrated from verify run verify.json: stats, own work over {n:,} requests (was 8ms)"
+        f"     # calibrated from verify run verify.json: stats, worker time on own work over {n:,} requests (was 8ms)"
     )
     assert line in text.splitlines()
     assert text.splitlines()[:2] == original.splitlines()[:2]  # the header comments
     assert "    workers: 2                # a FIFO pool of 2 workers" in text.splitlines()
-    assert scan(folder).component("front").service_time_s == pytest.approx(float(duration_text(own)[:-2]) / 1000)
+    assert scan(folder).component("front").service_time_s == pytest.approx(
+        float(duration_text(own)[:-2]) / 1000
+    )
 
 
 def test_replay_re_forecasts_against_the_recorded_measurement_without_load(verified) -> None:
     folder, doc, _ = verified
     proc = redline("verify", str(folder), "--measured", str(folder / "verify.json"), "--format", "json")
     replay = json.loads(proc.stdout)
-    assert replay["replayed"] is True and proc.returncode == {"pass": 0, "fail": 1, "incomplete": 2}[replay["verdict"]]
+    assert (
+        replay["replayed"] is True
+        and proc.returncode == {"pass": 0, "fail": 1, "incomplete": 2}[replay["verdict"]]
+    )
     old, new = doc["entrypoints"][0], replay["entrypoints"][0]
     assert new["points"][0]["measured"] == old["points"][0]["measured"]
     assert new["saturation"]["measured_rps"] == old["saturation"]["measured_rps"]
-    system = scan(folder)  # calibrated by the test before, or not: the prediction is the forecast's either way
+    system = scan(
+        folder
+    )  # calibrated by the test before, or not: the prediction is the forecast's either way
     at = forecast(system, entrypoints={"web": old["points"][0]["rps"]}).entrypoints[0]
     assert new["points"][0]["predicted"]["p95_ms"] == at.p95_ms
 
 
-def test_calibrate_from_a_load_run_scales_the_path_to_its_low_load_latency(demo: DemoProcess, tmp_path: Path) -> None:
+def test_calibrate_from_a_load_run_scales_the_path_to_its_low_load_latency(
+    demo: DemoProcess, tmp_path: Path
+) -> None:
     shutil.copy(SPEC.folder / "redline.yaml", tmp_path / "redline.yaml")
     results = tmp_path / "results.json"
-    load = redline("load", demo.entry_url, "--rate", "60", "--duration", "3s", "--warmup", "1s", "--out", str(results), "-q")
+    load = redline(
+        "load",
+        demo.entry_url,
+        "--rate",
+        "60",
+        "--duration",
+        "3s",
+        "--warmup",
+        "1s",
+        "--out",
+        str(results),
+        "-q",
+    )
     assert load.returncode == 0, load.stderr
     measured_p50 = json.loads(results.read_text())["measured"]["latency_ms"]["p50"]
     out = tmp_path / "calibrated.yaml"
@@ -154,16 +198,24 @@ def test_input_errors_exit_2_with_one_line_and_send_nothing(tmp_path: Path) -> N
     folder = str(SPEC.folder)
     no_target = redline("verify", folder)
     assert no_target.returncode == 2 and "give --target ENTRY=URL" in no_target.stderr
-    bad_at = redline("verify", folder, "--target", "web=http://127.0.0.1:9/", "--at", "120%")
-    assert bad_at.returncode == 2 and "--at 120%: each load must lie in (0%, 99%] of the saturation" in bad_at.stderr
+    bad_at = redline("verify", folder, "--target", "web=http://127.0.0.1:9/", "--at", "50%,100%")
+    assert (
+        bad_at.returncode == 2
+        and "--at 100%: each load must lie in (0%, 99%] of the saturation" in bad_at.stderr
+    )
     closed = f"http://127.0.0.1:{free_port()}/"
     nobody = redline("verify", folder, "--target", f"web={closed}", "--duration", "1s", "--warmup", "0s")
     assert nobody.returncode == 2 and f"web: {closed}: " in nobody.stderr
     unknown = redline("verify", folder, "--target", "shop=http://127.0.0.1:9/")
-    assert unknown.returncode == 2 and "--entrypoint shop: no entry point or component of that name" in unknown.stderr
+    assert (
+        unknown.returncode == 2
+        and "--target shop: no entry point or component of that name (entry points: web)" in unknown.stderr
+    )
     junk = tmp_path / "junk.json"
     junk.write_text("[1, 2]")
     cal = redline("calibrate", folder, "--from", str(junk), "--dry-run")
-    assert cal.returncode == 2 and "neither a verify JSON, a load results.json nor a trace export" in cal.stderr
+    assert (
+        cal.returncode == 2 and "neither a verify JSON, a load results.json nor a trace export" in cal.stderr
+    )
     for proc in (no_target, bad_at, nobody, unknown, cal):
         assert "Traceback" not in proc.stderr

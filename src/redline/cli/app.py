@@ -16,11 +16,15 @@ from pathlib import Path
 import typer
 
 from redline import __version__
+from redline.cli import agent_profile as agent_profile_cmd
 from redline.cli import calibrate as calibrate_cmd
+from redline.cli import fix as fix_cmd
 from redline.cli import forecast as forecast_cmd
+from redline.cli import generate as generate_cmd
 from redline.cli import history as history_cmd
 from redline.cli import init as init_cmd
 from redline.cli import load as load_cmd
+from redline.cli import mcp as mcp_cmd
 from redline.cli import review as review_cmd
 from redline.cli import scan as scan_cmd
 from redline.cli import verify as verify_cmd
@@ -64,8 +68,10 @@ def _root(
 
 for _module in (scan_cmd, review_cmd, forecast_cmd, load_cmd, init_cmd, verify_cmd, calibrate_cmd):
     _module.register(app)
-for _module in (history_cmd,):  # run history, MCP server, agent profiles
+for _module in (history_cmd, mcp_cmd, agent_profile_cmd):  # run history, MCP server, agent profiles
     _module.register(app)
+fix_cmd.register(app)  # `redline fix`: apply the typed fixes of a review
+generate_cmd.register(app)  # `redline generate`: alerts, scaling, dashboards, runbooks
 
 
 def main() -> None:

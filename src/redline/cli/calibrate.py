@@ -27,6 +27,11 @@ def _read_json(path: Path) -> Any:
         return None  # JSON Lines (an OTLP trace file) or not JSON at all: the trace reader says which
 
 
+def _first_error(exc: ValueError) -> str:
+    lines = [ln.strip() for ln in str(exc).splitlines() if ln.strip()]
+    return "; ".join(lines[:3])
+
+
 def _source(results: Path, rate: float | None, entry: str | None, system: Any) -> Any:
     """A verify result, a load run with its rate and entry point, or trace facts."""
     from redline.traces import TraceReadError, read_traces
@@ -36,9 +41,9 @@ def _source(results: Path, rate: float | None, entry: str | None, system: Any) -
     doc = _read_json(results)
     if isinstance(doc, dict) and doc.get("tool") == "redline verify":
         try:
-            return VerifyResult.model_validate(doc)
+            return VerifyResult.from_document(doc)
         except ValueError as exc:
-            fail(f"--from {results}: a verify JSON that does not validate ({str(exc).splitlines()[0]})")
+            fail(f"--from {results}: a verify JSON that does not validate ({_first_error(exc)})")
     if isinstance(doc, dict) and doc.get("tool") == "redline load":
         series = doc.get("series") or []
         ran_at = rate or (series[0].get("target_rps") if series else None)

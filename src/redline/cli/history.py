@@ -46,7 +46,9 @@ def history_command(
     ctx: typer.Context,
     format: HistoryFormat = typer.Option(HistoryFormat.TEXT, "--format", "-f", help="text or json."),
     limit: int = typer.Option(50, "--limit", "-n", min=1, max=MAX_LIMIT, help="Show at most this many runs."),
-    command: str | None = typer.Option(None, "--command", help="Only runs of this command (review, mcp:scan)."),
+    command: str | None = typer.Option(
+        None, "--command", help="Only runs of this command (review, mcp:scan)."
+    ),
 ) -> None:
     """List the recorded runs, newest first: when, the command, its target, how long, the exit code, counts.
 

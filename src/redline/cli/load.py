@@ -143,8 +143,8 @@ def _render_generator(d: dict[str, Any], console: Console) -> None:
         return
     behind = [w for w in windows if not w["keeping_up"]]
     how = (
-        f"lag p99 ≤ {rule['fraction_of_p50']:.0%} of the window's latency p50, at least {rule['floor_ms']:g} ms; "
-        f"{rule['window_s']} s windows"
+        f"lag p99 ≤ {rule['fraction_of_p50']:.0%} of the window's latency p50, at least "
+        f"{rule['floor_ms']:g} ms; {rule['window_s']} s windows"
     )
     if not behind:
         console.print(f"generator: kept up in all {len(windows)} windows ({how})")
@@ -152,9 +152,8 @@ def _render_generator(d: dict[str, Any], console: Console) -> None:
     console.print(f"[yellow]generator: fell behind in {len(behind)} of {len(windows)} windows[/] ({how})")
     for w in behind:
         p50 = "-" if w["latency_p50_ms"] is None else f"{w['latency_p50_ms']:g} ms"
-        console.print(
-            f"  {w['from_s']}-{w['to_s']} s: lag p99 {w['lag_p99_ms']:g} ms > {w['limit_ms']:g} ms (p50 {p50})"
-        )
+        lag, limit = w["lag_p99_ms"], w["limit_ms"]
+        console.print(f"  {w['from_s']}-{w['to_s']} s: lag p99 {lag:g} ms > {limit:g} ms (p50 {p50})")
 
 
 def _ms(value: float | None) -> str:

@@ -6,6 +6,7 @@ Exit codes: 0 every error inside its noise band; 1 an error outside its band or 
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import typer
@@ -103,14 +104,15 @@ def verify_command(
     if measured is None and not targets:
         fail("give --target ENTRY=URL (the entry point to load and where), or --measured FILE to re-forecast")
     system = load_system(path, quiet=quiet)
-    from redline.verify import Verdict, VerifyError, VerifyResult, replay, verify
+    from redline.verify import Verdict, VerifyError, VerifyInterrupted, VerifyResult, replay, verify
 
     try:
         if measured is not None:
             try:
-                previous = VerifyResult.model_validate_json(measured.read_text(encoding="utf-8"))
+                previous = VerifyResult.from_document(json.loads(measured.read_text(encoding="utf-8")))
             except (OSError, ValueError) as exc:
-                fail(f"--measured {measured}: not a redline verify JSON ({str(exc).splitlines()[0]})")
+                lines = [ln.strip() for ln in str(exc).splitlines() if ln.strip()]
+                fail(f"--measured {measured}: not a redline verify JSON ({'; '.join(lines[:3])})")
             result = replay(system, previous)
         else:
             result = verify(
@@ -128,6 +130,12 @@ def verify_command(
             )
     except VerifyError as exc:
         fail(str(exc))
+    except VerifyInterrupted as exc:
+        stderr.print("verify: interrupted; nothing reported (a partial verify would compare half a run)")
+        raise typer.Exit(exc.code) from None
+    from redline.history.recorder import note  # the run history keeps the verdict
+
+    note(result)
     from redline.report import verify_json, verify_text
 
     if format == "json":

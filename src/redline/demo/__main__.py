@@ -37,7 +37,11 @@ def _parser() -> argparse.ArgumentParser:
     ap.add_argument("--max-seconds", type=float, default=MAX_SECONDS, help="stop by itself after this long")
     ap.add_argument("--seed", type=int, default=None, help="repeatable service-time draws")
     ap.add_argument(
-        "--down", action="append", default=[], metavar="SERVICE", help="leave this service stopped (its callers fail)"
+        "--down",
+        action="append",
+        default=[],
+        metavar="SERVICE",
+        help="leave this service stopped (its callers fail)",
     )
     return ap
 
@@ -90,7 +94,9 @@ def main(argv: list[str] | None = None) -> None:
     names = {s.name for s in SYSTEMS[Config(args.config)].services}
     unknown = sorted(set(args.down) - names)
     if unknown:
-        sys.exit(f"--down {unknown[0]}: no such service in {args.config} (services: {', '.join(sorted(names))})")
+        sys.exit(
+            f"--down {unknown[0]}: no such service in {args.config} (services: {', '.join(sorted(names))})"
+        )
     try:
         import uvloop
     except ImportError:  # pragma: no cover - uvloop is a dependency on Linux

@@ -11,6 +11,7 @@ within a few seconds, and stops by itself after ``max_seconds`` whatever happens
 
 from __future__ import annotations
 
+import ctypes
 import os
 import queue
 import signal
@@ -27,6 +28,15 @@ from redline.demo.systems import SYSTEMS, Config, SystemSpec
 __all__ = ["DemoError", "DemoProcess"]
 
 START_TIMEOUT = 20.0
+
+
+def _die_with_parent() -> None:
+    """In the child, before exec: SIGTERM when the parent dies (Linux), so no demo outlives its test."""
+    try:
+        libc = ctypes.CDLL("libc.so.6", use_errno=True)
+        libc.prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+    except OSError:
+        pass  # --max-seconds still bounds it
 
 
 def _pump(stream: TextIO, lines: queue.Queue[str]) -> None:
@@ -81,7 +91,12 @@ class DemoProcess:
             cmd += ["--down", name]
         env = {**os.environ, "PYTHONUNBUFFERED": "1"}
         self._proc = subprocess.Popen(
-            cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env
+            cmd,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            env=env,
+            preexec_fn=_die_with_parent if sys.platform == "linux" else None,
         )
         assert self._proc.stdout is not None
         lines: queue.Queue[str] = queue.Queue()

@@ -7,6 +7,8 @@ set or after ``max_seconds``, whichever comes first, so a run is always bounded.
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import functools
 import socket
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -62,7 +64,7 @@ async def serve(
     runtimes = [
         ServiceRuntime(s, None if seed is None else seed + i, trace) for i, s in enumerate(spec.services)
     ]
-    servers: list[asyncio.AbstractServer] = []
+    servers: list[asyncio.Server] = []
     ports: dict[str, int] = {}
     try:
         for i, rt in enumerate(runtimes):
@@ -71,20 +73,18 @@ async def serve(
                 ports[rt.spec.name] = port or _closed_port()
                 continue
             server = await loop.create_server(
-                lambda rt=rt: HttpProtocol(rt), HOST, port, backlog=1024, reuse_address=True
+                functools.partial(HttpProtocol, rt), HOST, port, backlog=1024, reuse_address=True
             )
             servers.append(server)
             ports[rt.spec.name] = server.sockets[0].getsockname()[1]
         for rt in runtimes:
             rt.connect(ports, HOST)
         ready(Endpoints(ports))
-        try:
+        with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(stop.wait(), max_seconds)
-        except TimeoutError:
-            pass
     finally:
-        for server in servers:
-            server.close()
+        for srv in servers:
+            srv.close()
         for rt in runtimes:
             rt.close()
         trace.shutdown()

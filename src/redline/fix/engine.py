@@ -28,14 +28,16 @@ file (``new_objects=NewObjects.APPEND``).
 from __future__ import annotations
 
 import contextlib
+import copy
 import difflib
+import hashlib
 import os
 import re
 import shutil
 import stat
 import tempfile
 from collections import Counter, defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path, PurePosixPath
@@ -61,6 +63,7 @@ from redline.model.secrets import STARS, mask_text, mask_tree
 from redline.review.engine import Report, ReviewConfig, review
 from redline.review.rule import REGISTRY, Finding
 from redline.sources import kustomize
+from redline.sources.diagnostics import Collector
 from redline.sources.discover import PRUNE_DIRS
 from redline.sources.scan import ScanError, find_repo_root, scan
 from redline.sources.yamlio import YamlError, load_documents
@@ -294,6 +297,66 @@ def _write_atomic(target: Path, data: bytes, mode: int | None) -> Path:
     return tmp
 
 
+class _HelmRenders:
+    """Helm charts rendered once per run: a fix never edits a chart (its files are refused), so each
+    re-scan of the copy would render every chart again to the same output, in a child process, at about
+    a second a chart. Renders are kept by the content of the chart as prepared, its values files and
+    ``--set`` values; what a render reported (a warning, a skip) is reported again on each re-scan."""
+
+    def __init__(self) -> None:
+        self._done: dict[tuple[Any, ...], tuple[Any, list[Any], list[Any]]] = {}
+        self._render: Callable[..., Any] | None = None
+
+    @contextlib.contextmanager
+    def installed(self) -> Iterator[None]:
+        from redline.sources import helm
+
+        self._render, helm.render = helm.render, self._call
+        try:
+            yield
+        finally:
+            helm.render = self._render
+
+    def _call(
+        self,
+        chart: Path,
+        rel: str,
+        values: tuple[Path, ...],
+        sets: tuple[str, ...],
+        engine: str,
+        out: Collector,
+        subcharts: Mapping[str, str] | None = None,
+    ) -> Any:
+        assert self._render is not None
+        key = (
+            _digest(chart),
+            rel,
+            tuple(_digest(v) for v in values),
+            sets,
+            engine,
+            tuple(sorted((subcharts or {}).items())),
+        )
+        if key not in self._done:
+            skips, warns = len(out.skipped), len(out.warnings)
+            result = self._render(chart, rel, values, sets, engine, out, subcharts)
+            self._done[key] = (copy.deepcopy(result), out.skipped[skips:], out.warnings[warns:])
+            return result
+        result, skipped, warnings = self._done[key]
+        out.skipped += [s.model_copy() for s in skipped]
+        out.warnings += [w.model_copy() for w in warnings]
+        return copy.deepcopy(result)
+
+
+def _digest(path: Path) -> str:
+    """A digest of a file, or of every file under a folder (names and contents)."""
+    h = hashlib.sha256()
+    files = sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else [path]
+    for p in files:
+        h.update(p.relative_to(path).as_posix().encode() if path.is_dir() else b"")
+        h.update(b"\0" + p.read_bytes() + b"\0")
+    return h.hexdigest()
+
+
 class _Workspace:
     """A temporary copy of the scanned tree, where fixes are applied, re-scanned and re-reviewed."""
 
@@ -309,6 +372,7 @@ class _Workspace:
         self.settings = settings
         self.originals = originals
         self.shown: dict[str, str] = {}  # files of the copy that differ from the original, and their text
+        self.helm = _HelmRenders()
 
     def close(self) -> None:
         self._dir.cleanup()
@@ -339,13 +403,14 @@ class _Workspace:
     def review(self, config: ReviewConfig) -> tuple[System, Report]:
         overlay = self._in_copy(self.settings.overlay)
         values = [v for v in (self._in_copy(p) for p in self.settings.helm_values) if v is not None]
-        system = scan(
-            self.target,
-            repo_root=self.tree,
-            overlay=overlay,
-            helm_values=values,
-            helm_set=self.settings.helm_set,
-        )
+        with self.helm.installed():
+            system = scan(
+                self.target,
+                repo_root=self.tree,
+                overlay=overlay,
+                helm_values=values,
+                helm_set=self.settings.helm_set,
+            )
         return system, review(system, config)
 
 
@@ -493,7 +558,14 @@ class _Builder:
 # ------------------------------------------------------------------------------------------ judging
 
 
-_Failure = tuple[Reason, str, set[int]]  # what failed, in words, and the fixes that may have caused it
+@dataclass(frozen=True)
+class _Failure:
+    """What failed in a re-review, in words, and the fixes that may have caused it."""
+
+    reason: Reason
+    detail: str
+    suspects: frozenset[int]
+    rule: str | None = None  # the rule of a new finding
 
 
 @dataclass
@@ -537,12 +609,14 @@ def _changed_components(sys0: System, sys1: System, by_file: dict[str, set[int]]
         parts = ([f"no longer reads {', '.join(gone)}"] if gone else []) + (
             [f"now reads {', '.join(added)}"] if added else []
         )
-        out.append((Reason.COMPONENTS_CHANGED, "the re-scan " + " and ".join(parts), suspects))
+        out.append(
+            _Failure(Reason.COMPONENTS_CHANGED, "the re-scan " + " and ".join(parts), frozenset(suspects))
+        )
     skipped0 = {(s.file, s.kind) for s in sys0.skipped if s.kind.gates}
     for s in sys1.skipped:
         if s.kind.gates and (s.file, s.kind) not in skipped0:
             detail = f"the re-scan does not read {s.file}: {s.reason}"
-            out.append((Reason.COMPONENTS_CHANGED, detail, set(by_file.get(s.file, set()))))
+            out.append(_Failure(Reason.COMPONENTS_CHANGED, detail, frozenset(by_file.get(s.file, set()))))
     return out
 
 
@@ -573,7 +647,7 @@ def _new_findings(
         # back changed, or split in several); none of these: the fixes of its file, else every fix
         same = {c.id for c in cands if c.finding.rule == f.rule and c.finding.file == f.file}
         suspects = same | by_component.get(f.component, set()) or by_file.get(f.file or "", set())
-        out.append((Reason.NEW_FINDING, detail, set(suspects)))
+        out.append(_Failure(Reason.NEW_FINDING, detail, frozenset(suspects), f.rule))
     return out
 
 
@@ -592,6 +666,7 @@ class _Run:
     progress: Progress | None
     slots: list[_Slot] = field(default_factory=list)
     reviews: int = 0
+    learned: set[tuple[str, str]] = field(default_factory=set)  # (fix rule, rule of the new finding)
     _passed: dict[frozenset[int], tuple[Report, _Built]] = field(default_factory=dict)
 
     def go(self) -> FixResult:
@@ -739,9 +814,10 @@ class _Run:
     ) -> list[_Candidate]:
         """The fixes of ``cands`` that pass every check on top of ``base`` (which passed).
 
-        A failure that points at one fix rejects it. Otherwise every failure's suspects are halved at
-        once (failures on different components are bisected side by side), the first halves settled
-        with the fixes no failure suspects, then the held halves on top of what passed."""
+        A failure that points at one fix rejects it. The failures no rejected fix is a suspect of are
+        split at once: of every such failure's suspects some are held back (:func:`_held`), so failures
+        on different components are bisected side by side; the rest is settled first, then the held
+        fixes on top of what passed. Nothing is accepted without a re-review that passed."""
         if not cands:
             return []
         if self.reviews >= self.options.max_reviews:
@@ -754,12 +830,14 @@ class _Run:
         if verdict.ok:
             return cands
         ids = [c.id for c in cands]
-        blamed = _blame(verdict, ids)
-        if blamed:
-            for cid, (reason, detail) in blamed.items():
-                self.slots[cid].settle(Outcome.REJECTED, reason, detail)
-            return self._settle(ws, builder, base, [c for c in cands if c.id not in blamed])
-        held = _held(verdict, cands)
+        blamed = _blame(verdict, ids, self.learned, {c.id: c.finding.rule for c in cands})
+        for cid, (reason, detail) in blamed.items():
+            self.slots[cid].settle(Outcome.REJECTED, reason, detail)
+        cands = [c for c in cands if c.id not in blamed]
+        open_ = [f for f in verdict.failures if not f.suspects & blamed.keys()]
+        if not cands or (blamed and not open_):  # what is left may pass now: try it whole
+            return self._settle(ws, builder, base, cands)
+        held = _held(_Verdict(ok=False, failures=open_), cands, self.learned)
         first = [c for c in cands if c.id not in held]
         a = self._settle(ws, builder, base, first)
         return a + self._settle(ws, builder, base + a, [c for c in cands if c.id in held])
@@ -833,37 +911,47 @@ class _Run:
 _DONE = (Outcome.APPLIED, Outcome.WOULD_APPLY)
 
 
-def _blame(verdict: _Verdict, ids: list[int]) -> dict[int, tuple[Reason, str]]:
+def _blame(
+    verdict: _Verdict, ids: list[int], learned: set[tuple[str, str]], rule: dict[int, str]
+) -> dict[int, tuple[Reason, str]]:
     """The fixes among ``ids`` a failed re-review points at: a finding that stayed, or the one suspect of
-    a failure (a lone fix is the suspect of every failure)."""
+    a failure (a lone fix is the suspect of every failure). What is learnt on the way, (rule of the fix,
+    rule of the new finding it caused), goes into ``learned``."""
     out = {cid: why for cid, why in verdict.blamed.items() if cid in ids}
-    for reason, detail, suspects in verdict.failures:
-        mine = [cid for cid in ids if cid in suspects] or ids
+    for f in verdict.failures:
+        mine = [cid for cid in ids if cid in f.suspects] or ids
         if len(mine) == 1:
-            out.setdefault(mine[0], (reason, detail))
+            out.setdefault(mine[0], (f.reason, f.detail))
+            if f.rule is not None:
+                learned.add((rule[mine[0]], f.rule))
     return out
 
 
-def _held(verdict: _Verdict, cands: list[_Candidate]) -> set[int]:
-    """The fixes held back for the next round: of every failure's suspects, those of the upper half of
-    the rules they belong to (one rule's fix tends to fail the same way on every component, so halving
-    by rule finds it on all of them at once), or the second half of each when one rule is left. Never
-    all of ``cands`` nor none of them."""
+def _held(verdict: _Verdict, cands: list[_Candidate], learned: set[tuple[str, str]]) -> set[int]:
+    """The fixes held back for the next round. Of every failure's suspects: those of a rule already seen
+    to cause a new finding of the failure's rule on another component (one rule's fix tends to fail the
+    same way everywhere); else those of the upper half of the rules they belong to; else the second
+    half of each. Never all of ``cands`` nor none of them."""
     ids = [c.id for c in cands]
     rule = {c.id: c.finding.rule for c in cands}
-    groups = [[cid for cid in ids if cid in suspects] or ids for _, _, suspects in verdict.failures]
-    rules = sorted({rule[cid] for g in groups for cid in g})
-    if len(rules) > 1:
-        upper = set(rules[len(rules) // 2 :])
-        held = {cid for g in groups for cid in g if rule[cid] in upper}
-    else:
-        held = {cid for g in groups for cid in g[len(g) // 2 :]}
+    groups = [([cid for cid in ids if cid in f.suspects] or ids, f.rule) for f in verdict.failures]
+    held = {cid for g, r in groups for cid in g if (rule[cid], r) in learned and len(g) > 1}
+    if not held or len(held) == len(ids):
+        rules = sorted({rule[cid] for g, _ in groups for cid in g})
+        upper = set(rules[len(rules) // 2 :]) if len(rules) > 1 else set()
+        held = {
+            cid
+            for g, _ in groups
+            for cid in (g if upper else g[len(g) // 2 :])
+            if not upper or rule[cid] in upper
+        }
     if not held or len(held) == len(ids):
         held = set(ids[len(ids) // 2 :])
     return held
 
 
 def _per_rule(before: Report, after: Report, records: list[FixRecord]) -> dict[str, RuleCounts]:
+    """Per rule: its fix's safety, its findings before and after, and what became of its fixes."""
     out: dict[str, RuleCounts] = {}
 
     def row(code: str) -> RuleCounts:

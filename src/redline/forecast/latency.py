@@ -34,7 +34,7 @@ import numpy as np
 import numpy.typing as npt
 
 from redline.forecast.graph import Network
-from redline.forecast.network import State
+from redline.forecast.network import State, mean_given_wait
 
 __all__ = ["Distribution", "entry_distribution"]
 
@@ -102,7 +102,7 @@ class _Plan:
             if reach[src]:
                 self.out_calls.setdefault(src, []).append(j)
                 self.callers[dst] = self.callers.get(dst, 0) + 1
-        self.pools = [k for k, pool in enumerate(net.pools) if reach[pool.owner]]
+        self.calls = [j for calls in self.out_calls.values() for j in calls]
 
 
 def _plan(net: Network, entry: int) -> _Plan:
@@ -126,16 +126,19 @@ def entry_distribution(
     stations = plan.stations
     size = grid or _grid_size(len(stations))
     cw = state.cond_wait()
-    pcw = state.pool_cond_wait()
+    call_cw = mean_given_wait(state.call_p_wait, state.call_wq)
+    pool_cw = mean_given_wait(state.call_pool_p_wait, state.call_pool_wq)
     visits = net.visits[entry]
     tail = 0.0
-    for s in stations:
-        weight = state.p_wait[s] * max(visits[s], 1e-9) * 1e6
+    waits = [(float(state.p_wait[root]), float(cw[root]), 1.0)]
+    for j in plan.calls:
+        per = max(float(visits[net.call_src[j]]) * float(net.call_mean[j]), 1e-9)
+        waits.append((float(state.call_p_wait[j]), float(call_cw[j]), per))
+        waits.append((float(state.call_pool_p_wait[j]), float(pool_cw[j]), per))
+    for p_w, c_w, per in waits:
+        weight = p_w * per * 1e6
         if weight > 1.0:
-            tail = max(tail, cw[s] * math.log(weight))
-    for k in plan.pools:
-        if state.pool_p_wait[k] > 0:
-            tail = max(tail, pcw[k] * math.log(max(state.pool_p_wait[k] * 1e6, 1.0)))
+            tail = max(tail, c_w * math.log(weight))
     mean, sd = float(state.r_mean[root]), math.sqrt(max(float(state.r_var[root]), 0.0))
     span = max(mean + 30.0 * sd + tail, 2.0 * mean)
     if span <= 0:
@@ -165,29 +168,33 @@ def entry_distribution(
     callers_left = dict(plan.callers)
     one = np.ones_like(s_grid)
 
+    def wait(p: float, mean_given_wait: float) -> ComplexArray | float:
+        """A wait that is 0 w.p. ``1 − p`` and exponential otherwise: ``(1 − p) + p/(1 + s·w)``."""
+        if p <= 0:
+            return 1.0
+        return (1.0 - p) + p / (1.0 + s_grid * mean_given_wait)
+
     # Transforms are multiplied directly (no logs: complex log/exp cost more than the rest together).
     trans: dict[int, ComplexArray] = {}
     for s in stations:
-        p, w = float(state.p_wait[s]), float(cw[s])
-        lt = (1.0 - p) + p / (1.0 + s_grid * w) if p > 0 else one
         svc, scv = float(net.service[s]), float(net.scv[s])
         if abs(scv - 1.0) < 1e-12:
-            lt = lt / (1.0 + s_grid * svc)
+            lt = 1.0 / (1.0 + s_grid * svc)
         elif scv > 1e-9:
-            lt = lt * np.power(1.0 + s_grid * (svc * scv), -1.0 / scv)
+            lt = np.power(1.0 + s_grid * (svc * scv), -1.0 / scv)
         else:
-            lt = lt * np.exp(-s_grid * svc)
+            lt = np.exp(-s_grid * svc)
         calls = out_calls.get(s, [])
         if calls:
             d = one
             par_cdf: FloatArray | None = None
             for j in calls:
                 dst = int(net.call_dst[j])
-                t = trans[dst]
-                k = int(net.call_pool[j])
-                if k >= 0 and state.pool_p_wait[k] > 0:
-                    pp, pw = float(state.pool_p_wait[k]), float(pcw[k])
-                    t = t * ((1.0 - pp) + pp / (1.0 + s_grid * pw))
+                t = trans[dst] * wait(float(state.call_p_wait[j]), float(call_cw[j]))
+                if state.call_pool_p_wait[j] > 0:
+                    t = t * wait(float(state.call_pool_p_wait[j]), float(pool_cw[j]))
+                if net.call_overhead[j] > 0:
+                    t = t * np.exp(-s_grid * float(net.call_overhead[j]))
                 cnt = float(net.call_mean[j])
                 whole = math.floor(cnt)
                 frac = cnt - whole
@@ -212,4 +219,5 @@ def entry_distribution(
                 d = np.asarray(h + (1.0 - h) * d, dtype=np.complex128)
             lt = lt * d
         trans[s] = np.asarray(lt, dtype=np.complex128)
+    trans[root] = trans[root] * wait(float(state.p_wait[root]), float(cw[root]))
     return Distribution(to_cdf(trans[root]), dt, offset)

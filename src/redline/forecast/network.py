@@ -5,22 +5,41 @@ time *plus* every downstream call it waits on (Rolia & Sevcik's method of layers
 A caller's holding time therefore depends on its callees' response times, and theirs on their callees'.
 LQNS iterates that to a fixed point because its graphs may have cycles; ours is a DAG (checked in
 :mod:`redline.forecast.graph`), and in an open network a caller's load does not depend on its callees.
-So evaluating stations callees-first (by height) *is* the fixed point, reached in one sweep: Gauss–Seidel
-in topological order converges in one pass.
+So evaluating stations callees-first (by height) reaches the fixed point in one sweep. What a caller's
+own tokens do to its callees' queues depends only on numbers fixed before the sweep or computed below
+the caller: its tokens (replicas × workers), think times measured at zero load (:mod:`.layered`), and
+the callees' holding times.
 
 Per station ``s`` at load factor ``f`` (moments only; distributions are in :mod:`.latency`):
 
 * ``λ_s = f·Σ_e rps_e·visits_e[s]`` (fan-out, retries and cache hits are in the visit counts);
+* each call's time ``T = W + R₀ + o``: a wait at the callee, the callee's own time (service and its
+  downstream calls), the call's overhead ``o``. For a caller that holds its workers, ``W`` is only the
+  wait the callee's *other* traffic causes (its wait at the background load ``λ_d − λ_call``): the
+  queueing the caller's own tokens cause there is part of the caller's wait (below). Other callers see
+  the callee's own wait;
 * ``D_s`` = time in downstream calls per visit: sequential calls add (``n·E[T]``, compound-sum variance
   ``n·Var T + f(1−f)·E[T]²`` for ``n = ⌊n⌋ + Bernoulli(f)`` calls); a parallel fan-out block takes the max
   (Clark 1961's moments of the max of normals) of ``⌊n⌋`` copies of each call and, with probability
   ``f``, one more — a mixture, so a block of one call has exactly that call's moments; a cache hit skips
   the block;
-* holding time ``H_s = S_s + D_s`` if workers are held, else ``S_s``;
-* wait ``W_s`` from Allen–Cunneen with ``c = replicas·workers`` servers and holding time ``H_s``;
-* response per visit ``R_s = W_s + S_s + D_s``.
+* ``H₀ = S_s + D_s`` (held workers; ``S_s`` for ``async``): the time a token is held when the caller's
+  own requests do not queue behind each other downstream. ``H_full``: the same when every token is busy,
+  each call's wait at its callee then from :func:`redline.forecast.layered.closed_station` (the caller's
+  tokens as the finite source, the callee's other traffic as lost capacity), and each pool's likewise;
+* the station's capacity ``X = c/H_full`` (``c = replicas·workers``), its *effective* servers
+  ``c' = c·H₀/H_full``: the station with what its tokens queue for downstream behaves like an M/M/c'
+  queue of holding time ``H₀`` whose servers are released at rate ``X`` once all are busy. It saturates
+  when ``λ ≥ X``. Its wait ``W_s``: probability ``C(c', λH₀)`` (Erlang C), mean given a wait
+  ``k/(X − λ)``, with ``k = (1 + cs²)/2`` (Allen–Cunneen) when nothing downstream fills (``c' = c``), and
+  1 once a callee's queue fills with at least one token (a full callee releases tokens as a Poisson
+  stream); linear between. With nothing bounded downstream this is the Allen–Cunneen M/G/c wait;
+* response per visit ``R_s = W_s + S_s + D_s``; the tokens are busy ``H₀ + W_s·(1 − u^{c−c'})`` per
+  request (``u = λ/X``): of the wait, the part spent holding a token downstream.
 
-Connection pools are stations too: ``size·replicas`` servers, held for the call they carry.
+Connection pools are stations too: ``size·replicas`` servers, held for the calls they carry. A pool of a
+station that holds its workers only ever queues that station's tokens: its wait is part of the
+station's, at full congestion from the finite-source model; other pools wait as M/M/c stations.
 """
 
 from __future__ import annotations
@@ -34,10 +53,11 @@ import numpy.typing as npt
 from scipy import special
 
 from redline.forecast.graph import Network
+from redline.forecast.layered import closed_station, copies, think_times
 from redline.forecast.limits import MAX_POOL_SIZE, MAX_REPLICAS
-from redline.forecast.queueing import station_wait
+from redline.forecast.queueing import erlang_c, station_wait
 
-__all__ = ["State", "evaluate"]
+__all__ = ["State", "evaluate", "mean_given_wait"]
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
@@ -46,13 +66,18 @@ BoolArray = npt.NDArray[np.bool_]
 
 @dataclass
 class State:
-    """Every station's numbers at one load factor. ``inf`` latencies mean "unstable (saturated)"."""
+    """Every station's numbers at one load factor. ``inf`` latencies mean "unstable (saturated)".
+
+    ``p_wait``/``wq`` are a station's own wait (what a request arriving at it waits, a held station's
+    including the queueing its tokens cause downstream); ``wait_seen`` is the mean wait its visits see
+    (its callers' share of it included), the number to report per component.
+    """
 
     factor: float
     replicas: IntArray
     servers: IntArray
     lam: FloatArray
-    hold: FloatArray
+    hold: FloatArray  # mean time a server (token) is busy per visit
     hold_scv: FloatArray
     rho: FloatArray
     p_wait: FloatArray
@@ -68,17 +93,38 @@ class State:
     pool_rho: FloatArray
     pool_p_wait: FloatArray
     pool_wq: FloatArray
+    hold_free: FloatArray  # H₀: a token's time when its station's own requests do not queue downstream
+    hold_full: FloatArray  # a token's time when every token of its station is busy
+    capacity: FloatArray  # X = servers / hold_full, requests/s
+    eff_servers: FloatArray  # c' = servers · hold_free / hold_full
+    wait_seen: FloatArray  # mean wait per visit as the visits see it (callers' queueing share included)
+    call_p_wait: FloatArray  # per call: probability of a wait at the callee, as composed in latency
+    call_wq: FloatArray  # per call: that wait's mean
+    call_pool_p_wait: FloatArray  # per call: probability of a wait for a pool connection, as composed
+    call_pool_wq: FloatArray  # per call: that wait's mean
+    call_full: FloatArray  # per call: mean time at the callee when every token of the caller is busy
 
     def cond_wait(self) -> FloatArray:
         """Mean wait given that a request waits (the exponential tail's mean)."""
-        with np.errstate(divide="ignore", invalid="ignore"):
-            out = np.where(self.p_wait > 0, self.wq / self.p_wait, 0.0)
-        return np.asarray(out, dtype=np.float64)
+        return mean_given_wait(self.p_wait, self.wq)
 
     def pool_cond_wait(self) -> FloatArray:
-        with np.errstate(divide="ignore", invalid="ignore"):
-            out = np.where(self.pool_p_wait > 0, self.pool_wq / self.pool_p_wait, 0.0)
-        return np.asarray(out, dtype=np.float64)
+        return mean_given_wait(self.pool_p_wait, self.pool_wq)
+
+
+def mean_given_wait(p: FloatArray, w: FloatArray) -> FloatArray:
+    """Mean of a wait given that it happens: ``w/p`` (0 where ``p`` is 0)."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        out = np.where(p > 0, w / np.where(p > 0, p, 1.0), 0.0)
+    return np.asarray(out, dtype=np.float64)
+
+
+def _wait_var(p: FloatArray, w: FloatArray) -> FloatArray:
+    """Variance of a wait that is 0 w.p. ``1 − p`` and exponential with mean ``w/p`` otherwise."""
+    finite = np.isfinite(w)
+    cw = mean_given_wait(p, np.where(finite, w, 0.0))
+    var = 2.0 * p * cw**2 - np.where(finite, w, 0.0) ** 2
+    return np.asarray(np.where(finite, np.maximum(var, 0.0), np.inf), dtype=np.float64)
 
 
 def _clark_pair(
@@ -188,187 +234,504 @@ def evaluate(
 
     With ``target_util``, each station's replicas (and each pool's size) are *chosen* during the sweep as
     the fewest that keep utilization ≤ ``target_util`` — callees first, so a caller is sized against its
-    callees' already-sized response times.
+    callees' already-sized response times. Sizing sweeps treat every queue as open (a callee is sized
+    before its callers' tokens are known), which can only overstate a wait.
     """
-    n = net.n
-    reps = (net.replicas if replicas is None else replicas).copy()
-    psize = np.asarray(
-        [p.size for p in net.pools] if pool_sizes is None else pool_sizes, dtype=np.int64
-    ).copy()
-    lam = factor * net.lam1
-    hold = np.zeros(n)
-    hold_scv = np.ones(n)
-    rho = np.zeros(n)
-    p_wait = np.zeros(n)
-    wq = np.zeros(n)
-    down = np.zeros(n)
-    r_mean = np.zeros(n)
-    r_var = np.zeros(n)
-    unstable = np.zeros(n, dtype=bool)
-    infinite = np.zeros(n, dtype=bool)
-    npools = len(net.pools)
-    pool_lam = np.zeros(npools)
-    pool_hold = np.zeros(npools)
-    pool_rho = np.zeros(npools)
-    pool_p = np.zeros(npools)
-    pool_wq = np.zeros(npools)
-    lpos = np.zeros(n, dtype=np.int64)
-    level_of = np.zeros(n, dtype=np.int64)
+    sweep = _Sweep(net, factor, replicas, pool_sizes, target_util)
+    for li in range(len(net.levels)):
+        sweep.level(li)
+    return sweep.state()
+
+
+@dataclass
+class _Layout:
+    """What does not change with load: each station's position in its level, each level's pools, and the
+    think times (computed on first use, from the network at zero load)."""
+
+    lpos: IntArray
+    pools_by_level: dict[int, IntArray]
+    pool_owner: IntArray
+    think: FloatArray | None = None
+    pool_think: FloatArray | None = None
+
+
+def _layout(net: Network) -> _Layout:
+    cached: _Layout | None = net.__dict__.get("_network_layout")
+    if cached is not None:
+        return cached
+    lpos = np.zeros(net.n, dtype=np.int64)
+    level_of = np.zeros(net.n, dtype=np.int64)
     for li, stations in enumerate(net.levels):
         lpos[stations] = np.arange(len(stations))
         level_of[stations] = li
     by_level: dict[int, list[int]] = {}
     for k, p in enumerate(net.pools):
         by_level.setdefault(int(level_of[p.owner]), []).append(k)
-    pools_by_level = {li: np.asarray(ks, dtype=np.int64) for li, ks in by_level.items()}
+    layout = _Layout(
+        lpos=lpos,
+        pools_by_level={li: np.asarray(ks, dtype=np.int64) for li, ks in by_level.items()},
+        pool_owner=np.asarray([p.owner for p in net.pools], dtype=np.int64),
+    )
+    net.__dict__["_network_layout"] = layout
+    return layout
 
-    ncalls = len(net.call_src)
-    call_wait_m = np.zeros(ncalls)
-    call_wait_v = np.zeros(ncalls)
-    call_inf = np.zeros(ncalls, dtype=bool)
 
-    for li, (stations, calls) in enumerate(zip(net.levels, net.level_calls, strict=True)):
+def _think(net: Network, layout: _Layout) -> tuple[FloatArray, FloatArray]:
+    """Think times per call and per pool, from the network at zero load (computed once per network)."""
+    if layout.think is not None and layout.pool_think is not None:
+        return layout.think, layout.pool_think
+    zero = evaluate(net, 0.0)
+    core0 = zero.r_mean  # no waits at zero load: a station's response is its own time
+    layout.think = think_times(
+        hold0=zero.hold, core0=core0, hit=net.hit, call_src=net.call_src, call_dst=net.call_dst,
+        call_mean=net.call_mean, call_par=net.call_par,
+    )  # fmt: skip
+    pooled = np.flatnonzero(net.call_pool >= 0)
+    k = net.call_pool[pooled]
+    npools = len(net.pools)
+    per_req = (1.0 - net.hit[net.call_src[pooled]]) * net.call_mean[pooled]
+    past = core0[net.call_dst[pooled]] + net.call_overhead[pooled]
+    inside = np.bincount(k, per_req * past, minlength=npools)
+    calls = np.bincount(k, per_req, minlength=npools)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        pool_think = np.where(calls > 0, (zero.hold[layout.pool_owner] - inside) / calls, np.inf)
+    layout.pool_think = np.asarray(np.maximum(pool_think, 1e-9), dtype=np.float64)
+    return layout.think, layout.pool_think
+
+
+def _station_wait_at(
+    lam: FloatArray, queue_servers: FloatArray, cap: FloatArray, k: FloatArray
+) -> tuple[FloatArray, FloatArray]:
+    """A station's wait at arrival rate ``lam``: ``C(q, q·λ/X)`` and mean ``C·k/(X − λ)`` (inf at ``λ ≥ X``).
+
+    With nothing downstream filled this is the station's Allen–Cunneen wait; otherwise the wait for a token
+    and the queueing the tokens then do downstream, together.
+    """
+    with np.errstate(divide="ignore", invalid="ignore"):
+        p = erlang_c(queue_servers, queue_servers * lam / cap)
+        w = np.where(lam < cap, p * k / (cap - lam), np.inf)
+    return p, np.asarray(np.where(lam > 0, w, 0.0), dtype=np.float64)
+
+
+def _token_share(lam: FloatArray, cap: FloatArray, servers: FloatArray, eff: FloatArray) -> FloatArray:
+    """The share of a station's wait spent waiting for a token: ``(λ/X)^(c − c')`` (1 when nothing fills)."""
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        ratio = np.where(cap > 0, np.minimum(lam / cap, 1.0), 1.0)
+        return np.asarray(np.power(ratio, servers - eff), dtype=np.float64)
+
+
+class _Sweep:
+    """One evaluation: arrays for every station, call and pool, filled level by level, callees first."""
+
+    def __init__(
+        self,
+        net: Network,
+        factor: float,
+        replicas: IntArray | None,
+        pool_sizes: IntArray | None,
+        target_util: float | None,
+    ) -> None:
+        n, ncalls, npools = net.n, len(net.call_src), len(net.pools)
+        self.net = net
+        self.factor = factor
+        self.target_util = target_util
+        self.layout = _layout(net)
+        self.reps = (net.replicas if replicas is None else replicas).copy()
+        sizes = [p.size for p in net.pools] if pool_sizes is None else pool_sizes
+        self.psize = np.asarray(sizes, dtype=np.int64).copy()
+        self.lam = factor * net.lam1
+        self.flow = self.lam[net.call_src] * (1.0 - net.hit[net.call_src]) * net.call_mean
+        self.per_req = (1.0 - net.hit[net.call_src]) * net.call_mean  # calls per request of the caller
+        (self.hold, self.h0, self.hfull, self.cap, self.eff, self.qs, self.k, self.rho, self.p_wait, self.wq,
+         self.down, self.core_m, self.core_v, self.r_mean, self.r_var) = (np.zeros(n) for _ in range(15))  # fmt: skip
+        self.hold_scv = np.ones(n)
+        self.back = np.zeros(n)  # per request: a held station's wait spent holding a token downstream
+        self.unstable = np.zeros(n, dtype=bool)
+        self.infinite = np.zeros(n, dtype=bool)
+        (self.pool_lam, self.pool_hold, self.pool_rho, self.pool_p, self.pool_wq, self.pool_full,
+         self.pool_full_p, self.pool_extra) = (np.zeros(npools) for _ in range(8))  # fmt: skip
+        self.pool_room = np.full(npools, np.inf)
+        self.pool_scv = np.ones(npools)
+        self.bind_scv = np.ones(n)  # per station: the SCV of the binding callee's (or pool's) holding time
+        self.pool_bind = np.zeros(npools, dtype=bool)
+        (self.call_p, self.call_w, self.call_bg_p, self.call_bg_w, self.call_cap_p, self.call_cap_w,
+         self.call_full, self.call_extra, self.call_pool_p, self.call_pool_w, self.call_pool_full) = (
+            np.zeros(ncalls) for _ in range(11)
+        )  # fmt: skip
+        self.call_room = np.full(ncalls, np.inf)
+        self.call_bind = np.zeros(ncalls, dtype=bool)
+        self.call_inf = np.zeros(ncalls, dtype=bool)
+        # Layered: calls from held callers with traffic. Sizing sweeps and zero load are open throughout.
+        self.layered_call = np.zeros(ncalls, dtype=bool)
+        if target_util is None and factor > 0 and ncalls:
+            self.layered_call = net.held[net.call_src] & (self.flow > 0)
+        self.think, self.pool_think = (
+            _think(net, self.layout) if self.layered_call.any() else (np.zeros(ncalls), np.zeros(npools))
+        )
+
+    # ---- one level ------------------------------------------------------------------------------------
+
+    def level(self, li: int) -> None:
+        net = self.net
+        stations, calls = net.levels[li], net.level_calls[li]
         m = len(stations)
-        d_mean = np.zeros(m)
-        d_var = np.zeros(m)
+        d_mean, d_var, d_full = np.zeros(m), np.zeros(m), np.zeros(m)
         d_inf = np.zeros(m, dtype=bool)
+        ks = self.layout.pools_by_level.get(li)
         if calls.size:
-            # Pools owned by this level's stations sit between caller and callee.
-            ks = pools_by_level.get(li)
+            self._call_waits(calls)
             if ks is not None:
-                _pools(net, ks, lam, r_mean, r_var, infinite, reps, psize, target_util, call_wait_m,
-                       call_wait_v, call_inf, pool_lam, pool_hold, pool_rho, pool_p, pool_wq)  # fmt: skip
-            dst = net.call_dst[calls]
-            ct_inf = infinite[dst] | call_inf[calls]
-            ct_m = np.where(ct_inf, 0.0, r_mean[dst] + call_wait_m[calls])
-            ct_v = np.where(ct_inf, 0.0, r_var[dst] + call_wait_v[calls])
+                self._pools(ks)
+            self._binding(calls, ks)
+            ct_m, ct_v, ct_full, ct_inf = self._call_times(calls)
             cnt = net.call_mean[calls]
             frac = cnt - np.floor(cnt)
-            pos = lpos[net.call_src[calls]]
+            pos = self.layout.lpos[net.call_src[calls]]
             seq = ~net.call_par[calls]
             np.add.at(d_mean, pos[seq], (cnt * ct_m)[seq])
             np.add.at(d_var, pos[seq], (cnt * ct_v + frac * (1.0 - frac) * ct_m**2)[seq])
+            np.add.at(d_full, pos[seq], (cnt * ct_full)[seq])
             np.logical_or.at(d_inf, pos, ct_inf)
             if not seq.all():
                 par = np.flatnonzero(~seq)
                 mu, var = _parallel_block(pos[par], ct_m[par], ct_v[par], cnt[par], m)
                 d_mean += mu
                 d_var += var
+                d_full += _parallel_block(pos[par], ct_full[par], ct_v[par], cnt[par], m)[0]
         h = net.hit[stations]
         second = (1.0 - h) * (d_var + d_mean**2)
         d_mean = (1.0 - h) * d_mean
         d_var = np.maximum(second - d_mean**2, 0.0)
+        d_full = np.maximum((1.0 - h) * d_full, d_mean)
         d_inf &= h < 1.0
+        self._stations(stations, d_mean, d_var, d_full, d_inf)
+        if calls.size:
+            self._bound_waits(calls, ks)
+
+    def _call_waits(self, calls: IntArray) -> None:
+        """Each call's waits at its callee: what it waits for the callee's other traffic, and its time
+        there when every token of its caller is busy.
+
+        A call from a caller that holds its workers waits for the callee's other traffic as the callee
+        would at ``λ_d − λ_call``; at full congestion the caller's tokens are the finite source of
+        :func:`closed_station`, the other traffic taking its share of the servers. The call *fills* the
+        callee when that full-congestion wait is the longer: the caller's own tokens then queue there.
+        Other calls wait the callee's own wait.
+        """
+        net = self.net
+        dst = net.call_dst[calls]
+        p, w = self.p_wait[dst].copy(), self.wq[dst].copy()
+        self.call_bg_p[calls], self.call_bg_w[calls] = p, w
+        self.call_cap_p[calls], self.call_cap_w[calls] = p, w
+        self.call_full[calls] = np.where(self.infinite[dst], 0.0, w)
+        self.call_extra[calls] = 0.0
+        self.call_room[calls] = np.inf
+        sel = self.layered_call[calls] & ~self.infinite[dst]
+        if not sel.any():
+            return
+        j, d = calls[sel], dst[sel]
+        other = np.maximum(self.lam[d] - self.flow[j], 0.0)
+        servers = (self.reps[d] * net.workers[d]).astype(np.float64)
+        bg_p, bg_w = _station_wait_at(other, self.qs[d], self.cap[d], self.k[d])
+        token = _token_share(other, self.cap[d], servers, self.eff[d])  # the rest is in the callee's time
+        bg_p, bg_w = bg_p * token, bg_w * token
+        busy_other = np.minimum(other * self.hold[d] / servers, 1.0 - 1e-12)
+        stretched = self.hold[d] / (1.0 - busy_other)
+        _, wf, pf = closed_station(self._tokens(j), servers, stretched, self.think[j])
+        full = np.maximum(wf * (1.0 + self.hold_scv[d]) / 2.0 + (stretched - self.hold[d]), bg_w)
+        fills = full > bg_w * (1.0 + 1e-9) + 1e-15
+        pf = np.where(fills, np.maximum(pf, 1e-12), bg_p)
+        self.call_bg_p[j], self.call_bg_w[j] = bg_p, bg_w
+        self.call_full[j] = full
+        self.call_extra[j] = np.where(fills, self.per_req[j] * (full - bg_w), 0.0)
+        self.call_room[j] = np.where(fills, servers * (1.0 - busy_other), np.inf)
+        # Capped: the callee's own (open) wait, its probability and its mean given a wait each no more
+        # than at full congestion — what a filled callee waits when it is not the one that binds.
+        cap_p = np.minimum(self.p_wait[d], pf)
+        cap_cw = np.minimum(mean_given_wait(self.p_wait[d], self.wq[d]), mean_given_wait(pf, full))
+        self.call_cap_p[j] = np.where(fills, cap_p, bg_p)
+        self.call_cap_w[j] = np.where(fills, np.maximum(cap_p * cap_cw, bg_w), bg_w)
+
+    def _tokens(self, calls: IntArray) -> FloatArray:
+        """The most requests a call's caller can have at its callee at once (its pool's connections cap it)."""
+        net = self.net
+        src = net.call_src[calls]
+        tokens = (self.reps[src] * net.workers[src]).astype(np.float64) * copies(
+            net.call_mean[calls], net.call_par[calls]
+        )
+        k = net.call_pool[calls]
+        pooled = k >= 0
+        if pooled.any():
+            conn = (self.psize[k[pooled]] * self.reps[self.layout.pool_owner[k[pooled]]]).astype(np.float64)
+            tokens[pooled] = np.minimum(tokens[pooled], conn)
+        return tokens
+
+    def _pools(self, ks: IntArray) -> None:
+        """Pools are stations whose ``size × replicas`` servers are held for the calls they carry.
+
+        Vectorized over the pools ``ks`` of one level: the holding time is the count-weighted mix of the
+        calls' times past the pool (wait at the callee, the callee's own time, the overhead). A pool of a
+        station that holds its workers only queues that station's tokens: its full-congestion wait is the
+        finite-source wait of those tokens, and what it waits otherwise is decided with the station's.
+        """
+        net = self.net
+        calls = np.flatnonzero(np.isin(net.call_pool, ks))
+        local = np.searchsorted(ks, net.call_pool[calls])  # ks ascending: pools are grouped in index order
+        m = len(ks)
+        cnt = net.call_mean[calls]
+        dst = net.call_dst[calls]
+        owners = self.layout.pool_owner[ks]
+        total = np.bincount(local, cnt, minlength=m)
+        rate = self.lam[owners] * (1.0 - net.hit[owners]) * total
+        bad = np.zeros(m, dtype=bool)
+        np.logical_or.at(bad, local, self.infinite[dst])
+        o = net.call_overhead[calls]
+        live = ~self.infinite[dst]
+        past = np.where(live, self.core_m[dst] + self.call_bg_w[calls] + o, 0.0)
+        past_v = np.where(live, self.core_v[dst] + _wait_var(self.call_bg_p[calls], self.call_bg_w[calls]), 0.0)
+        past_full = np.where(live, self.core_m[dst] + self.call_full[calls] + o, 0.0)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            mean = np.bincount(local, cnt * past, minlength=m) / total
+            second = np.bincount(local, cnt * (past_v + past**2), minlength=m) / total
+            mean_full = np.bincount(local, cnt * past_full, minlength=m) / total
+            scv = np.where(mean > 0, (second - mean**2) / mean**2, 1.0)
+        if self.target_util is not None:
+            need = _fewest(rate * mean, self.target_util * self.reps[owners], MAX_POOL_SIZE)
+            self.psize[ks] = np.where(rate > 0, need, self.psize[ks])
+        servers = self.psize[ks] * self.reps[owners]
+        pw, wq, rho = station_wait(servers, rate, mean, scv)
+        bad |= rho >= 1.0
+        held = np.zeros(m, dtype=bool)
+        np.logical_or.at(held, local, self.layered_call[calls])
+        sel = held & ~bad
+        full, full_p = np.zeros(m), np.zeros(m)
+        if sel.any():
+            most = np.zeros(m)
+            np.maximum.at(most, local, copies(cnt, net.call_par[calls]))
+            tokens = (self.reps[owners] * net.workers[owners]).astype(np.float64) * most
+            _, wf, pf = closed_station(tokens[sel], servers[sel], mean_full[sel], self.pool_think[ks[sel]])
+            full[sel], full_p[sel] = wf * (1.0 + scv[sel]) / 2.0, pf
+        fills = sel & (full > 1e-15)
+        self.pool_lam[ks] = rate
+        self.pool_hold[ks] = np.where(bad, np.inf, mean)
+        self.pool_rho[ks] = np.where(bad & (rho < 1.0), np.inf, rho)
+        self.pool_p[ks] = np.where(bad, 1.0, pw)
+        self.pool_wq[ks] = np.where(bad, np.inf, wq)
+        self.pool_full[ks] = full
+        self.pool_scv[ks] = scv
+        self.pool_full_p[ks] = np.where(fills, np.maximum(full_p, 1e-12), 0.0)
+        self.pool_extra[ks] = np.where(fills, rate / np.where(self.lam[owners] > 0, self.lam[owners], 1.0) * full, 0.0)
+        self.pool_room[ks] = np.where(fills, servers.astype(np.float64), np.inf)
+        # What a call waits for a connection, until _binding decides: a held station's pool that its
+        # tokens fill waits the capped wait (no more than at full congestion); otherwise nothing. Other
+        # stations' pools wait their M/M/c wait.
+        cap_p = np.minimum(pw, self.pool_full_p[ks])
+        cap_w = cap_p * np.minimum(mean_given_wait(pw, wq), mean_given_wait(self.pool_full_p[ks], full))
+        comp_p = np.where(bad, 0.0, np.where(held, np.where(fills, cap_p, 0.0), pw))
+        comp_w = np.where(bad, 0.0, np.where(held, np.where(fills, cap_w, 0.0), wq))
+        self.call_inf[calls] = bad[local]
+        self.call_pool_p[calls] = comp_p[local]
+        self.call_pool_w[calls] = comp_w[local]
+        self.call_pool_full[calls] = full[local]
+
+    def _binding(self, calls: IntArray, ks: IntArray | None) -> None:
+        """Per caller, the call (or pool) its tokens fill the most: the one that binds its held pool.
+
+        The binding call's wait is decided with the station's (:meth:`_bound_waits`); until then it waits
+        only for its callee's other traffic. The others that the tokens fill wait the capped wait.
+        """
+        net = self.net
+        src = net.call_src[calls]
+        extra = self.call_extra[calls]
+        best = np.zeros(net.n)
+        np.maximum.at(best, src, extra)
+        if ks is not None:
+            np.maximum.at(best, self.layout.pool_owner[ks], self.pool_extra[ks])
+        bind = (extra > 0) & (extra >= best[src])
+        # One binding call per caller (the first of equals); a pool that fills more takes it instead.
+        first = np.full(net.n, len(calls))
+        np.minimum.at(first, src[bind], np.flatnonzero(bind))
+        bind &= np.arange(len(calls)) == first[src]
+        self.call_bind[calls] = bind
+        # How variable the binding resource's service is: a full callee releases tokens at its own pace.
+        self.bind_scv[src[bind]] = self.hold_scv[net.call_dst[calls[bind]]]
+        self.call_p[calls] = np.where(bind, self.call_bg_p[calls], self.call_cap_p[calls])
+        self.call_w[calls] = np.where(bind, self.call_bg_w[calls], self.call_cap_w[calls])
+        if ks is not None:
+            owners = self.layout.pool_owner[ks]
+            taken = np.zeros(net.n, dtype=bool)
+            taken[src[bind]] = True
+            pbind = (self.pool_extra[ks] > 0) & (self.pool_extra[ks] >= best[owners]) & ~taken[owners]
+            self.pool_bind[ks] = pbind
+            self.bind_scv[owners[pbind]] = self.pool_scv[ks[pbind]]
+            through = np.flatnonzero(np.isin(net.call_pool, ks[pbind]))
+            self.call_pool_p[through] = 0.0
+            self.call_pool_w[through] = 0.0
+
+    def _call_times(self, calls: IntArray) -> tuple[FloatArray, FloatArray, FloatArray, BoolArray]:
+        """Per call: mean and variance of its time, its mean time at full congestion, and whether unbounded."""
+        net = self.net
+        dst = net.call_dst[calls]
+        o = net.call_overhead[calls]
+        inf = self.infinite[dst] | self.call_inf[calls]
+        core_m = np.where(inf, 0.0, self.core_m[dst])
+        ct_m = np.where(inf, 0.0, core_m + self.call_w[calls] + o + self.call_pool_w[calls])
+        wvar = _wait_var(self.call_p[calls], self.call_w[calls])
+        wvar += _wait_var(self.call_pool_p[calls], self.call_pool_w[calls])
+        ct_v = np.where(inf, 0.0, self.core_v[dst] + wvar)
+        pool_full = np.where(net.call_pool[calls] >= 0, self.call_pool_full[calls], 0.0)
+        ct_full = np.where(inf, 0.0, core_m + self.call_full[calls] + o + pool_full)
+        return ct_m, ct_v, np.maximum(ct_full, ct_m), inf
+
+    def _room(self, stations: IntArray) -> FloatArray:
+        """Per station: the servers its tokens queue for at the call or pool that binds (``inf``: none)."""
+        net = self.net
+        room = np.full(net.n, np.inf)
+        np.minimum.at(room, net.call_src, np.where(self.call_bind, self.call_room, np.inf))
+        if len(net.pools):
+            np.minimum.at(room, self.layout.pool_owner, np.where(self.pool_bind, self.pool_room, np.inf))
+        return room[stations]
+
+    def _stations(
+        self, stations: IntArray, d_mean: FloatArray, d_var: FloatArray, d_full: FloatArray, d_inf: BoolArray
+    ) -> None:
+        net = self.net
         svc = net.service[stations]
         svar = net.scv[stations] * svc**2
-        lam_l = lam[stations]
+        lam_l = self.lam[stations]
         # A held caller is blocked by an unbounded callee only if it has traffic to send there; a station
         # with no traffic is not blocked, but a request it did get would still wait without bound.
         held = net.held[stations]
         d_inf_any = d_inf.copy()
         d_inf &= lam_l > 0
-        hm = svc + np.where(held, d_mean, 0.0)
+        h0 = svc + np.where(held, d_mean, 0.0)
         hv = svar + np.where(held, d_var, 0.0)
+        hf = svc + np.where(held, d_full, 0.0)
         w = net.workers[stations]
-        if target_util is not None:
-            need = _fewest(lam_l * hm, target_util * w, MAX_REPLICAS)
-            reps[stations] = np.where(held & d_inf, reps[stations], need)
-        c = reps[stations] * w
-        scv_h = hv / hm**2
-        pw, wql, rl = station_wait(c, lam_l, hm, scv_h)
-        own_unstable = (rl >= 1.0) | (held & d_inf)
-        wql = np.where(own_unstable, 0.0, wql)
-        cw = np.where(pw > 0, wql / np.where(pw > 0, pw, 1.0), 0.0)
-        wvar = 2.0 * pw * cw**2 - wql**2
+        if self.target_util is not None:
+            need = _fewest(lam_l * h0, self.target_util * w, MAX_REPLICAS)
+            self.reps[stations] = np.where(held & d_inf, self.reps[stations], need)
+        c = (self.reps[stations] * w).astype(np.float64)
+        scv_h = hv / h0**2
+        pw, wql, rl = station_wait(c, lam_l, h0, scv_h)  # the open M/G/c wait, kept bit for bit
+        fills = held & (hf > h0 * (1.0 + 1e-12))  # something downstream queues this station's own tokens
+        cap = c / hf
+        eff = np.where(fills, c * h0 / hf, c)
+        queue = np.where(fills, np.minimum(eff, self._room(stations)), c)
+        # Allen–Cunneen's (1 + cs²)/2 for whatever releases the tokens: the station's own holding time when
+        # nothing fills, the binding callee's (or pool's) once its queue holds at least one token.
+        blend = np.clip(1.0 - (c - eff), 0.0, 1.0)
+        k = blend * (1.0 + scv_h) / 2.0 + (1.0 - blend) * (1.0 + self.bind_scv[stations]) / 2.0
+        full_load = lam_l * hf / c
+        own_unstable = (rl >= 1.0) | (full_load >= 1.0) | (held & d_inf)
+        total = np.where(own_unstable, 0.0, wql)
+        front = total.copy()
+        p_front = pw.copy()
+        if fills.any():
+            pf, wf = _station_wait_at(lam_l[fills], queue[fills], cap[fills], k[fills])
+            share = _token_share(lam_l[fills], cap[fills], c[fills], eff[fills])
+            total[fills] = np.where(own_unstable[fills], 0.0, wf)
+            front[fills] = total[fills] * share
+            p_front[fills] = pf * share
+        with np.errstate(invalid="ignore"):
+            back = np.where(own_unstable, 0.0, np.nan_to_num(total - front))  # queued behind its own tokens
         inf_l = own_unstable | d_inf_any
-        hold[stations] = np.where(held & d_inf, np.inf, hm)
-        hold_scv[stations] = scv_h
-        rho[stations] = np.where(held & d_inf, np.inf, rl)
-        p_wait[stations] = pw
-        wq[stations] = np.where(own_unstable, np.inf, wql)
-        down[stations] = np.where(d_inf_any, np.inf, d_mean)
-        r_mean[stations] = np.where(inf_l, np.inf, wql + svc + d_mean)
-        r_var[stations] = np.where(inf_l, np.inf, np.maximum(wvar, 0.0) + svar + d_var)
-        unstable[stations] = own_unstable
-        infinite[stations] = inf_l
-    return State(
-        factor=factor,
-        replicas=reps,
-        servers=reps * net.workers,
-        lam=lam,
-        hold=hold,
-        hold_scv=hold_scv,
-        rho=rho,
-        p_wait=p_wait,
-        wq=wq,
-        down=down,
-        r_mean=r_mean,
-        r_var=r_var,
-        unstable=unstable,
-        infinite=infinite,
-        pool_size=psize,
-        pool_lam=pool_lam,
-        pool_hold=pool_hold,
-        pool_rho=pool_rho,
-        pool_p_wait=pool_p,
-        pool_wq=pool_wq,
-    )
+        blocked = held & d_inf
+        busy = h0 + back
+        self.hold[stations] = np.where(blocked, np.inf, busy)
+        self.h0[stations] = np.where(blocked, np.inf, h0)
+        self.hfull[stations] = np.where(blocked, np.inf, hf)
+        self.cap[stations] = np.where(blocked, 0.0, cap)
+        self.eff[stations] = eff
+        self.qs[stations] = queue
+        self.k[stations] = k
+        self.hold_scv[stations] = scv_h
+        self.rho[stations] = np.where(blocked, np.inf, np.where(full_load >= 1.0, full_load, lam_l * busy / c))
+        self.p_wait[stations] = p_front
+        self.wq[stations] = np.where(own_unstable, np.inf, front)
+        self.down[stations] = np.where(d_inf_any, np.inf, d_mean + back)
+        self.core_m[stations] = np.where(d_inf_any, np.inf, svc + d_mean + back)
+        self.core_v[stations] = np.where(d_inf_any, np.inf, svar + d_var)
+        self.r_mean[stations] = np.where(inf_l, np.inf, front + svc + d_mean + back)
+        self.r_var[stations] = np.where(inf_l, np.inf, _wait_var(p_front, front) + svar + d_var)
+        self.unstable[stations] = own_unstable
+        self.infinite[stations] = inf_l
+        self.back[stations] = back
 
+    def _bound_waits(self, calls: IntArray, ks: IntArray | None) -> None:
+        """The binding call (or pool) waits what its caller's tokens queue for, per visit.
 
-def _pools(
-    net: Network,
-    ks: IntArray,
-    lam: FloatArray,
-    r_mean: FloatArray,
-    r_var: FloatArray,
-    infinite: BoolArray,
-    reps: IntArray,
-    psize: IntArray,
-    target_util: float | None,
-    call_wait_m: FloatArray,
-    call_wait_v: FloatArray,
-    call_inf: BoolArray,
-    pool_lam: FloatArray,
-    pool_hold: FloatArray,
-    pool_rho: FloatArray,
-    pool_p: FloatArray,
-    pool_wq: FloatArray,
-) -> None:
-    """Pools are M/M/c stations whose ``size × replicas`` servers are held for the calls they carry.
+        The station's wait beyond the wait for a token (``back``, per request) is spent at the binding
+        callee or pool: spread over its calls per request, on top of the callee's other traffic's wait;
+        the probability of a wait is the capped one. Then the caller's variance gains that wait's.
+        """
+        net = self.net
+        src = net.call_src[calls]
+        bind = self.call_bind[calls]
+        back = self.back[src]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            per_visit = np.where(bind & (self.per_req[calls] > 0), back / self.per_req[calls], 0.0)
+        p = np.where(bind, np.maximum(self.call_cap_p[calls], self.call_bg_p[calls]), self.call_p[calls])
+        w = np.where(bind, self.call_bg_w[calls] + per_visit, self.call_w[calls])
+        self.call_p[calls], self.call_w[calls] = p, w
+        if ks is not None and self.pool_bind[ks].any():
+            owners = self.layout.pool_owner[ks]
+            through = np.flatnonzero(np.isin(net.call_pool, ks[self.pool_bind[ks]]))
+            k = net.call_pool[through]
+            local = np.searchsorted(ks, k)
+            per_req = np.zeros(len(ks))
+            np.add.at(per_req, local, self.per_req[through])
+            with np.errstate(divide="ignore", invalid="ignore"):
+                pw_visit = np.where(per_req > 0, self.back[owners] / per_req, 0.0)[local]
+            pp = np.minimum(self.pool_p[k], self.pool_full_p[k])
+            self.call_pool_p[through] = np.where(pw_visit > 0, np.maximum(pp, 1e-12), 0.0)
+            self.call_pool_w[through] = pw_visit
+        # The caller's response variance gains the binding wait's variance (its mean is in ``back``).
+        stations = np.unique(src[bind]) if bind.any() else np.zeros(0, dtype=np.int64)
+        if ks is not None:
+            stations = np.union1d(stations, self.layout.pool_owner[ks[self.pool_bind[ks]]])
+        if stations.size:
+            extra_var = np.zeros(net.n)
+            sel = calls[bind]
+            np.add.at(
+                extra_var, net.call_src[sel],
+                self.per_req[sel] * (_wait_var(self.call_p[sel], self.call_w[sel])
+                                     - _wait_var(self.call_bg_p[sel], self.call_bg_w[sel])),
+            )  # fmt: skip
+            if ks is not None:
+                through = np.flatnonzero(np.isin(net.call_pool, ks[self.pool_bind[ks]]))
+                np.add.at(
+                    extra_var, net.call_src[through],
+                    self.per_req[through] * _wait_var(self.call_pool_p[through], self.call_pool_w[through]),
+                )  # fmt: skip
+            ok = stations[np.isfinite(self.r_var[stations])]
+            self.r_var[ok] += np.maximum(extra_var[ok], 0.0)
+            self.core_v[ok] = np.where(np.isfinite(self.core_v[ok]), self.core_v[ok] + np.maximum(extra_var[ok], 0.0), self.core_v[ok])
 
-    Vectorized over the pools ``ks`` of one level: the holding time is the count-weighted mix of the
-    callees' response times (mean and second moment), and every call through a pool waits its wait.
-    """
-    calls = np.flatnonzero(np.isin(net.call_pool, ks))
-    which = net.call_pool[calls]
-    local = np.searchsorted(ks, which)  # ks ascending: pools are grouped in index order
-    m = len(ks)
-    cnt = net.call_mean[calls]
-    dst = net.call_dst[calls]
-    owners = np.asarray([net.pools[k].owner for k in ks.tolist()], dtype=np.int64)
-    total = np.bincount(local, cnt, minlength=m)
-    rate = lam[owners] * (1.0 - net.hit[owners]) * total
-    bad = np.zeros(m, dtype=bool)
-    np.logical_or.at(bad, local, infinite[dst])
-    rm = np.where(infinite[dst], 0.0, r_mean[dst])
-    rv = np.where(infinite[dst], 0.0, r_var[dst])
-    with np.errstate(divide="ignore", invalid="ignore"):
-        mean = np.bincount(local, cnt * rm, minlength=m) / total
-        second = np.bincount(local, cnt * (rv + rm**2), minlength=m) / total
-        scv = np.where(mean > 0, (second - mean**2) / mean**2, 1.0)
-    if target_util is not None:
-        need = _fewest(rate * mean, target_util * reps[owners], MAX_POOL_SIZE)
-        psize[ks] = np.where(rate > 0, need, psize[ks])
-    servers = psize[ks] * reps[owners]
-    pw, wq, rho = station_wait(servers, rate, mean, scv)
-    bad |= rho >= 1.0
-    pool_lam[ks] = rate
-    pool_hold[ks] = np.where(bad, np.inf, mean)
-    pool_rho[ks] = np.where(bad & (rho < 1.0), np.inf, rho)
-    pool_p[ks] = np.where(bad, 1.0, pw)
-    pool_wq[ks] = np.where(bad, np.inf, wq)
-    w = np.where(bad, 0.0, wq)
-    cw = np.where(pw > 0, w / np.where(pw > 0, pw, 1.0), 0.0)
-    call_inf[calls] = bad[local]
-    call_wait_m[calls] = w[local]
-    call_wait_v[calls] = np.maximum(2.0 * pw * cw**2 - w**2, 0.0)[local]
+    # ---- result -----------------------------------------------------------------------------------------
+
+    def _wait_seen(self) -> FloatArray:
+        """Per station, the mean wait its visits see: entry traffic its own wait, each call its call's."""
+        net = self.net
+        entry_in = np.bincount(
+            np.asarray(net.entry_root, dtype=np.int64), self.factor * net.entry_rps, minlength=net.n
+        )
+        own = np.where(np.isfinite(self.wq), self.wq, 0.0)
+        call_w = np.where(np.isfinite(self.call_w), self.call_w, 0.0)
+        weighted = entry_in * own + np.bincount(net.call_dst, self.flow * call_w, minlength=net.n)
+        total = entry_in + np.bincount(net.call_dst, self.flow, minlength=net.n)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            seen = np.where(total > 0, weighted / total, self.wq)
+        return np.asarray(np.where(np.isfinite(self.wq), seen, np.inf), dtype=np.float64)
+
+    def state(self) -> State:
+        return State(
+            factor=self.factor, replicas=self.reps, servers=self.reps * self.net.workers, lam=self.lam,
+            hold=self.hold, hold_scv=self.hold_scv, rho=self.rho, p_wait=self.p_wait, wq=self.wq,
+            down=self.down, r_mean=self.r_mean, r_var=self.r_var, unstable=self.unstable,
+            infinite=self.infinite, pool_size=self.psize, pool_lam=self.pool_lam, pool_hold=self.pool_hold,
+            pool_rho=self.pool_rho, pool_p_wait=self.pool_p, pool_wq=self.pool_wq, hold_free=self.h0,
+            hold_full=self.hfull, capacity=self.cap, eff_servers=self.eff, wait_seen=self._wait_seen(),
+            call_p_wait=self.call_p, call_wq=self.call_w, call_pool_p_wait=self.call_pool_p,
+            call_pool_wq=self.call_pool_w, call_full=self.call_full,
+        )  # fmt: skip

@@ -10,6 +10,8 @@ Theory*, §2.3), with offered load ``a = λ·S`` and utilization ``ρ = a/c``:
 
 * Erlang B (loss): ``B(c, a) = (a^c/c!) / Σ_{k≤c} a^k/k!`` — computed as a Poisson pmf/cdf ratio,
   ``B = pmf(c; a) / cdf(c; a)``, which is stable for c in the thousands (no factorials, no recursion).
+  Written with the gamma function and the regularized incomplete gamma function, it is defined for any
+  real ``c > 0``: the layered model's *effective* number of servers (:mod:`.network`) need not be whole.
 * Erlang C (wait probability): ``C(c, a) = B / (1 − ρ(1 − B))``.
 * M/M/c mean wait: ``Wq = C·S / (c − a)``; response ``R = Wq + S``.
 * Waiting-time distribution: ``P(W = 0) = 1 − C``; ``W | W > 0 ~ Exp(rate cμ − λ)``.
@@ -44,7 +46,7 @@ def erlang_b(c: npt.ArrayLike, a: npt.ArrayLike) -> FloatArray:
     a_arr = np.asarray(a, dtype=np.float64)
     with np.errstate(divide="ignore", invalid="ignore", over="ignore", under="ignore"):
         log_pmf = special.xlogy(c_arr, a_arr) - a_arr - special.gammaln(c_arr + 1.0)
-        cdf = special.pdtr(c_arr, a_arr)
+        cdf = special.gammaincc(c_arr + 1.0, a_arr)  # P(Poisson(a) ≤ c); continuous in c (effective servers)
         b = np.exp(log_pmf) / cdf
     # a = 0: nothing offered, nothing blocked. cdf underflows to 0 only for a >> c: everything blocked.
     b = np.where(a_arr <= 0.0, 0.0, b)

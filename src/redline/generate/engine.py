@@ -52,12 +52,15 @@ class GenerateInputError(ValueError):
 @dataclass(frozen=True)
 class GenerateOptions:
     """What to generate and how. ``rps``: the load the forecast assumes when no entry point states one
-    (as ``redline forecast --rps``); ``runbook_base``: prefix of every ``runbook_url`` (default: relative
-    to ``--out``); ``prometheus_url``: the address KEDA queries; ``rto_s``/``rpo_s``: recovery targets."""
+    (as ``redline forecast --rps``); ``growth``: the target as a multiple of it (else redline.yaml's
+    ``growth.factor``, else today's load); ``runbook_base``: prefix of every ``runbook_url`` (default:
+    relative to ``--out``); ``prometheus_url``: the address KEDA queries; ``rto_s``/``rpo_s``: recovery
+    targets."""
 
     only: tuple[Artifact, ...] = ALL
     force: bool = False
     rps: float | None = None
+    growth: float | None = None
     runbook_base: str = ""
     prometheus_url: str | None = None
     rto_s: float = DEFAULT_RTO_S
@@ -85,17 +88,28 @@ def check_out(out: Path, only: Iterable[Artifact] = ALL, force: bool = False) ->
         if p.is_file()
     )
     if existing:
-        shown = ", ".join(existing[:LISTED]) + (f" and {len(existing) - LISTED} more" if len(existing) > LISTED else "")
+        shown = ", ".join(existing[:LISTED]) + (
+            f" and {len(existing) - LISTED} more" if len(existing) > LISTED else ""
+        )
         raise GenerateInputError(
-            [f"--out {out} already holds generated files ({shown}): pass --force to overwrite them, or choose another folder"]
+            [
+                f"--out {out} already holds generated files ({shown}): pass --force to overwrite them, "
+                "or choose another folder"
+            ]
         )
 
 
-def _forecast(system: System, rps: float | None) -> tuple[Forecast | None, str | None]:
+def _forecast(system: System, rps: float | None, growth: float | None) -> tuple[Forecast | None, str | None]:
     from redline.forecast import ForecastInputError, forecast
 
+    stated = any(e.rps is not None and not e.inferred for e in system.entrypoints)
+    eps = resolve(system).entrypoints
     try:
-        return forecast(system, rps=rps), None
+        if rps is not None and growth is not None and not stated and eps:
+            # --rps is today's load, split evenly, and --growth the target over it
+            rates = {e.name: rps / len(eps) for e in eps}
+            return forecast(system, growth=growth, entrypoints=rates), None
+        return forecast(system, rps=rps, growth=growth if rps is None else None), None
     except ForecastInputError as exc:
         return None, "; ".join(exc.problems)
 
@@ -112,7 +126,9 @@ def _unique(alerts: list[Alert]) -> list[Alert]:
             name, book = f"{a.name}{n}", a.runbook.removesuffix(".md") + f"-{n}.md"
         names.add(name)
         books.add(book)
-        out.append(a if (name, book) == (a.name, a.runbook) else dataclasses.replace(a, name=name, runbook=book))
+        out.append(
+            a if (name, book) == (a.name, a.runbook) else dataclasses.replace(a, name=name, runbook=book)
+        )
     return out
 
 
@@ -121,16 +137,33 @@ def _targets(system: System, result: GenerateResult) -> list[Target]:
     for c in sorted(system.components, key=lambda x: x.name):
         t = target_of(c)
         if t is None:
+            if c.platform in ("kubernetes", "compose"):
+                why = f"a {c.workload or 'component'}: no long-running pods or containers to measure"
+                result.skipped.append(
+                    SkippedArtifact(
+                        artifact=Artifact.ALERTS, subject=c.name, what="saturation alerts", reason=why
+                    )
+                )
             continue
         if c.is_batch or is_tooling(c):
-            why = "a batch job: it runs to completion" if c.is_batch else "tooling: it drives or watches the system"
-            result.skipped.append(SkippedArtifact(artifact=Artifact.ALERTS, subject=c.name, what="saturation alerts", reason=why))  # fmt: skip
+            why = (
+                "a batch job: it runs to completion"
+                if c.is_batch
+                else "tooling: it drives or watches the system"
+            )
+            result.skipped.append(
+                SkippedArtifact(
+                    artifact=Artifact.ALERTS, subject=c.name, what="saturation alerts", reason=why
+                )
+            )
             continue
         targets.append(t)
     return targets
 
 
-def render(system: System, options: GenerateOptions | None = None, out: str = ".") -> tuple[dict[str, str], GenerateResult]:
+def render(
+    system: System, options: GenerateOptions | None = None, out: str = "."
+) -> tuple[dict[str, str], GenerateResult]:
     """Every file (path relative to ``out`` -> text) and the result, without writing anything."""
     from redline.review.engine import review
 
@@ -139,14 +172,18 @@ def render(system: System, options: GenerateOptions | None = None, out: str = ".
     ctx = Context(system)
     eps = resolve(system).entrypoints
     goals = objectives(system.slo)
-    fc, fc_error = _forecast(system, opts.rps)
+    fc, fc_error = _forecast(system, opts.rps, opts.growth)
     if fc_error:
         result.notes.append(f"no forecast: {fc_error}")
     name = system.name or "system"
     slis: dict[str, Sli | str] = {ep.name: resolve_sli(system, ep) for ep in eps}
     plan = prometheus.AlertPlan()
     if not eps:
-        plan.skip("*", "entry-point alerts and SLO alerts", "no entry point stated in redline.yaml and none inferred")
+        plan.skip(
+            "*",
+            "entry-point alerts and SLO alerts",
+            "no entry point stated in redline.yaml and none inferred",
+        )
     if not goals:
         plan.skip("*", "SLO alerts", "redline.yaml states no SLO (slo.availability or slo.latency)")
     for ep_name, sli in slis.items():
@@ -162,7 +199,7 @@ def render(system: System, options: GenerateOptions | None = None, out: str = ".
                 result.notes.extend(n for n in built.notes if n not in result.notes)
         prometheus.entrypoint_alerts(plan, sli, fc)
     targets = _targets(system, result)
-    planned = {ch.component: ch.planned for ch in fc.growth.changes if ch.pool is None} if fc else {}
+    planned = {name: want for name, (_, want, _) in scaling.planned_replicas(fc).items()}
     for t in targets:
         prometheus.component_alerts(plan, ctx, t, planned)
     _dedupe(plan)
@@ -173,7 +210,9 @@ def render(system: System, options: GenerateOptions | None = None, out: str = ".
         files.update(prometheus.rule_files(plan, name, opts.runbook_base))
         result.skipped.extend(plan.skipped)
         if Artifact.RUNBOOKS not in opts.only and alerts and not opts.runbook_base:
-            result.notes.append("runbook_url annotations point at runbooks/ files this run did not write (--only)")
+            result.notes.append(
+                "runbook_url annotations point at runbooks/ files this run did not write (--only)"
+            )
     if Artifact.SCALING in opts.only:
         files.update(scale.rendered())
         result.skipped.extend(scale.skipped)
@@ -183,20 +222,49 @@ def render(system: System, options: GenerateOptions | None = None, out: str = ".
         files.update(boards)
     if Artifact.RUNBOOKS in opts.only:
         inputs = RunbookInputs(
-            system=system, ctx=ctx, alerts=alerts, slis=slis, forecast=fc, forecast_error=fc_error,
-            findings=review(system).findings, dashboards=sorted(boards) if Artifact.DASHBOARDS in opts.only else [],
-            hpa={k: (v, scale.hpa_max[k]) for k, v in scale.hpa_min.items()}, rto_s=opts.rto_s, rpo_s=opts.rpo_s,
-        )  # fmt: skip
+            system=system,
+            ctx=ctx,
+            alerts=alerts,
+            slis=slis,
+            forecast=fc,
+            forecast_error=fc_error,
+            findings=review(system).findings,
+            dashboards=sorted(boards) if Artifact.DASHBOARDS in opts.only else [],
+            hpa={k: (v, scale.hpa_max[k]) for k, v in scale.hpa_min.items()},
+            rto_s=opts.rto_s,
+            rpo_s=opts.rpo_s,
+        )
         files.update({p: mask_text(text) for p, text in runbooks(inputs).items()})
     if Artifact.ALERTS in opts.only or Artifact.RUNBOOKS in opts.only:
         result.alerts = [
-            GeneratedAlert(name=a.name, subject=a.subject, severity=a.severity, priority=a.priority.value, runbook=a.runbook)
+            GeneratedAlert(
+                name=a.name,
+                subject=a.subject,
+                severity=a.severity,
+                priority=a.priority.value,
+                runbook=a.runbook,
+            )
             for a in alerts
-        ]  # fmt: skip
+        ]
+    result.skipped = _merged(result.skipped)
     order = {a.folder: i for i, a in enumerate(ALL)}
     files = dict(sorted(files.items(), key=lambda kv: (order.get(kv[0].split("/")[0], 9), kv[0])))
-    result.files = [FileWritten(path=p, artifact=_artifact(p), what=_what(p, text)) for p, text in files.items()]
+    result.files = [
+        FileWritten(path=p, artifact=_artifact(p), what=_what(p, text)) for p, text in files.items()
+    ]
     return files, result
+
+
+def _merged(skipped: list[SkippedArtifact]) -> list[SkippedArtifact]:
+    """One entry per (artifact, what, reason), its subjects joined in order: 20 components without a
+    memory limit read as one line."""
+    groups: dict[tuple[Artifact, str, str], list[str]] = {}
+    for s in skipped:
+        groups.setdefault((s.artifact, s.what, s.reason), []).append(s.subject)
+    return [
+        SkippedArtifact(artifact=a, subject=", ".join(dict.fromkeys(subjects)), what=what, reason=reason)
+        for (a, what, reason), subjects in groups.items()
+    ]
 
 
 def _dedupe(plan: prometheus.AlertPlan) -> None:
@@ -222,7 +290,10 @@ def _what(path: str, text: str) -> str:
     if path.endswith("sloth.yaml"):
         return f"sloth spec, {text.count('- name:')} SLOs"
     if path.startswith("kubernetes/"):
-        return next((line.split(":", 1)[1].strip() for line in text.splitlines() if line.startswith("kind:")), "object")
+        return next(
+            (line.split(":", 1)[1].strip() for line in text.splitlines() if line.startswith("kind:")),
+            "object",
+        )
     if path.startswith("grafana/"):
         return f"dashboard, {text.count(chr(34) + 'gridPos' + chr(34))} panels"
     return "runbook"
@@ -247,5 +318,8 @@ def generate(system: System, out: Path, options: GenerateOptions | None = None) 
         tmp.write_text(text, encoding="utf-8")
         tmp.replace(path)
     if opts.check:
-        result.checks = run_checks(out, files)
+        prefix = f"{out}{os.sep}"
+        result.checks = [
+            c.model_copy(update={"detail": c.detail.replace(prefix, "")}) for c in run_checks(out, files)
+        ]
     return result

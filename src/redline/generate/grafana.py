@@ -40,9 +40,15 @@ class _Grid:
     def row(self, title: str) -> None:
         self._newline()
         self.panels.append(
-            {"type": "row", "title": title, "id": len(self.panels) + 1, "collapsed": False, "panels": [],
-             "gridPos": {"h": 1, "w": 24, "x": 0, "y": self.y}}
-        )  # fmt: skip
+            {
+                "type": "row",
+                "title": title,
+                "id": len(self.panels) + 1,
+                "collapsed": False,
+                "panels": [],
+                "gridPos": {"h": 1, "w": 24, "x": 0, "y": self.y},
+            }
+        )
         self.y += 1
 
     def add(self, panel: dict[str, Any], w: int, h: int) -> None:
@@ -169,51 +175,125 @@ def _sli_panels(grid: _Grid, sli: Sli, sets: list[SloSet], objectives: list[Obje
         else:
             assert req is not None and err is not None
             expr = f"1 - (sum(increase({err.render()}[$__range])) / sum(increase({req.render()}[$__range])))"
-        grid.add(_stat(f"SLI: {o.describe()}", f"Share of good requests over the dashboard's range; objective {o.describe()}.", expr, "percentunit", float(o.target)), 6, 5)  # fmt: skip
+        grid.add(
+            _stat(
+                f"SLI: {o.describe()}",
+                f"Share of good requests over the dashboard's range; objective {o.describe()}.",
+                expr,
+                "percentunit",
+                float(o.target),
+            ),
+            6,
+            5,
+        )
     burn: list[tuple[str, str]] = []
     for s in sets:
         for p in PAGE:
             w = window_text(p.long)
             burn.append((f"{s.objective.key} {w}", f"({s.ratio(w)}) / {float(s.objective.budget):g}"))
     if burn:
-        grid.add(_timeseries("Error-budget burn rate", "1 = the budget lasts exactly 30 days; page lines at 6 and 14.4.", burn, "none", [float(p.burn) for p in PAGE]), 12, 8)  # fmt: skip
+        grid.add(
+            _timeseries(
+                "Error-budget burn rate",
+                "1 = the budget lasts exactly 30 days; page lines at 6 and 14.4.",
+                burn,
+                "none",
+                [float(p.burn) for p in PAGE],
+            ),
+            12,
+            8,
+        )
     if lat is not None:
         scale = "ms" if sli.unit == "ms" else "s"
-        qs = [(f"p{q}", f"histogram_quantile({q / 100:g}, sum by (le) (rate({lat.render()}[$__rate_interval])))") for q in (50, 95, 99)]  # fmt: skip
+        qs = [
+            (
+                f"p{q}",
+                f"histogram_quantile({q / 100:g}, sum by (le) (rate({lat.render()}[$__rate_interval])))",
+            )
+            for q in (50, 95, 99)
+        ]
         grid.add(_timeseries("Latency p50 / p95 / p99", f"From {sli.origin}.", qs, scale), 12, 8)
     if req is not None and err is not None:
         ratio = f"sum(rate({err.render()}[$__rate_interval])) / sum(rate({req.render()}[$__rate_interval]))"
-        grid.add(_timeseries("Error ratio", "Share of requests that failed (5xx).", [("errors", ratio)], "percentunit"), 12, 8)  # fmt: skip
+        grid.add(
+            _timeseries(
+                "Error ratio", "Share of requests that failed (5xx).", [("errors", ratio)], "percentunit"
+            ),
+            12,
+            8,
+        )
 
 
 def _traffic_panel(grid: _Grid, sli: Sli, forecast: Forecast | None) -> None:
     if sli.requests is None:
         return
     queries = [("requests/s", f"sum(rate({sli.requests.render()}[$__rate_interval]))")]
-    entry = next((e for e in forecast.entrypoints if e.name == sli.entrypoint.name), None) if forecast else None
+    entry = (
+        next((e for e in forecast.entrypoints if e.name == sli.entrypoint.name), None) if forecast else None
+    )
     description = "Requests per second."
     if entry is not None and entry.saturation_rps is not None:
         queries.append(("forecast: saturates", f"vector({entry.saturation_rps:g})"))
         queries.append(("70%: capacity alert", f"vector({round(0.7 * entry.saturation_rps, 3):g})"))
-        description += f" The forecast says it saturates at {entry.saturation_rps:g} rps (bottleneck {entry.bottleneck})."
+        neck = entry.bottleneck
+        description += f" The forecast says it saturates at {entry.saturation_rps:g} rps (bottleneck {neck})."
     grid.add(_timeseries("Traffic against forecast capacity", description, queries, "reqps"), 12, 8)
 
 
 def _component_panels(grid: _Grid, t: Target, alerts: list[Alert]) -> None:
     c = t.component
-    cpu = f"sum(rate(container_cpu_usage_seconds_total{{{', '.join(m.render() for m in t.containers)}}}[$__rate_interval]))"
+    matchers = ", ".join(m.render() for m in t.containers)
+    cpu = f"sum(rate(container_cpu_usage_seconds_total{{{matchers}}}[$__rate_interval]))"
     mem = f"sum(container_memory_working_set_bytes{{{', '.join(m.render() for m in t.containers)}}})"
-    grid.add(_timeseries(f"{c.name}: CPU", "Cores used, all replicas (cAdvisor).", [("cores", cpu)], "short"), 8, 7)
-    grid.add(_timeseries(f"{c.name}: memory", "Working set, all replicas (cAdvisor).", [("bytes", mem)], "bytes"), 8, 7)
+    grid.add(
+        _timeseries(f"{c.name}: CPU", "Cores used, all replicas (cAdvisor).", [("cores", cpu)], "short"), 8, 7
+    )
+    grid.add(
+        _timeseries(f"{c.name}: memory", "Working set, all replicas (cAdvisor).", [("bytes", mem)], "bytes"),
+        8,
+        7,
+    )
     shares = [(a.kind.value, a.queries[0][1]) for a in alerts if a.kind in (AlertKind.CPU, AlertKind.MEMORY)]
     if shares:
-        lines = sorted({0.7 if a.kind is AlertKind.CPU else 0.85 for a in alerts if a.kind in (AlertKind.CPU, AlertKind.MEMORY)})
-        grid.add(_timeseries(f"{c.name}: share of limits", "Alert lines: CPU 70%, memory 85%.", shares, "percentunit", lines), 8, 7)  # fmt: skip
+        lines = sorted(
+            {
+                0.7 if a.kind is AlertKind.CPU else 0.85
+                for a in alerts
+                if a.kind in (AlertKind.CPU, AlertKind.MEMORY)
+            }
+        )
+        grid.add(
+            _timeseries(
+                f"{c.name}: share of limits",
+                "Alert lines: CPU 70%, memory 85%.",
+                shares,
+                "percentunit",
+                lines,
+            ),
+            8,
+            7,
+        )
     for a in alerts:
         if a.kind is AlertKind.QUEUE_DEPTH:
-            grid.add(_timeseries(f"{c.name}: queue depth", a.summary, [("messages", a.queries[0][1])], "short", [1000]), 8, 7)  # fmt: skip
+            grid.add(
+                _timeseries(
+                    f"{c.name}: queue depth", a.summary, [("messages", a.queries[0][1])], "short", [1000]
+                ),
+                8,
+                7,
+            )
         elif a.kind is AlertKind.CONNECTIONS:
-            grid.add(_timeseries(f"{c.name}: connections / max", a.summary, [("share", a.queries[0][1])], "percentunit", [0.8]), 8, 7)  # fmt: skip
+            grid.add(
+                _timeseries(
+                    f"{c.name}: connections / max",
+                    a.summary,
+                    [("share", a.queries[0][1])],
+                    "percentunit",
+                    [0.8],
+                ),
+                8,
+                7,
+            )
 
 
 def dashboards(
@@ -226,7 +306,8 @@ def dashboards(
     alerts: list[Alert],
     forecast: Forecast | None,
 ) -> dict[str, str]:
-    """Dashboard JSON files (relative to --out): ``grafana/entrypoint-NAME.json`` and ``grafana/overview.json``.
+    """Dashboard JSON files (relative to --out): ``grafana/entrypoint-NAME.json`` and
+    ``grafana/overview.json``.
 
     ``slis`` maps each entry point to its SLI or the reason it has none; ``paths`` maps each entry point
     to the components on its path (itself first).
@@ -251,21 +332,33 @@ def dashboards(
                 _component_panels(grid, by_name[name], by_component.get(name, []))
         title = f"{system_name} / {ep}"
         files[f"grafana/entrypoint-{slug(ep)}.json"] = _json(
-            _dashboard(title, f"{system_name}-{ep}", ["redline", slug(system_name)], grid,
-                       f"Entry point {ep}: SLIs, error-budget burn, latency, traffic and saturation on its path.")
-        )  # fmt: skip
+            _dashboard(
+                title,
+                f"{system_name}-{ep}",
+                ["redline", slug(system_name)],
+                grid,
+                f"Entry point {ep}: SLIs, error-budget burn, latency, traffic and saturation on its path.",
+            )
+        )
     grid = _Grid()
     grid.row("Entry points")
-    for ep, sli in slis.items():
+    for sli in slis.values():
         if isinstance(sli, Sli):
             _traffic_panel(grid, sli, forecast)
     grid.row("Components")
     for t in targets:
         _component_panels(grid, t, by_component.get(t.component.name, []))
+    if all(p["type"] == "row" for p in grid.panels):
+        return files  # no entry point with metrics and no running component: nothing to show
     files["grafana/overview.json"] = _json(
-        _dashboard(f"{system_name} / overview", f"{system_name}-overview", ["redline", slug(system_name)], grid,
-                   "Traffic of every entry point and saturation of every running component.")
-    )  # fmt: skip
+        _dashboard(
+            f"{system_name} / overview",
+            f"{system_name}-overview",
+            ["redline", slug(system_name)],
+            grid,
+            "Traffic of every entry point and saturation of every running component.",
+        )
+    )
     return files
 
 

@@ -61,7 +61,9 @@ class AlertPlan:
         return [b.alert for s in self.slo_sets for b in s.alerts] + self.alerts
 
     def skip(self, subject: str, what: str, reason: str) -> None:
-        self.skipped.append(SkippedArtifact(artifact=Artifact.ALERTS, subject=subject, what=what, reason=reason))
+        self.skipped.append(
+            SkippedArtifact(artifact=Artifact.ALERTS, subject=subject, what=what, reason=reason)
+        )
 
 
 def _m(matchers: tuple[Matcher, ...], *extra: Matcher) -> str:
@@ -84,9 +86,7 @@ def entrypoint_alerts(plan: AlertPlan, sli: Sli, forecast: Forecast | None) -> N
     ep = sli.entrypoint.name
     comp = sli.component.name
     if sli.requests is not None and sli.errors is not None:
-        ratio = (
-            f"sum(rate({sli.errors.render()}[5m]))\n/\nsum(rate({sli.requests.render()}[5m]))"
-        )
+        ratio = f"sum(rate({sli.errors.render()}[5m]))\n/\nsum(rate({sli.requests.render()}[5m]))"
         plan.alerts.append(
             Alert(
                 name=f"{camel(ep)}ErrorRateHigh",
@@ -166,7 +166,8 @@ def _capacity(plan: AlertPlan, sli: Sli, forecast: Forecast | None) -> None:
             summary=f"{ep}: traffic above {_pct(THRESHOLDS['capacity'])} of the load it saturates at",
             description=(
                 f"Entry point {ep} has taken more than {_rps(limit)} rps for 10 min: "
-                f"{_pct(THRESHOLDS['capacity'])} of the {_rps(entry.saturation_rps)} rps at which the forecast "
+                f"{_pct(THRESHOLDS['capacity'])} of the {_rps(entry.saturation_rps)} rps at which the "
+                "forecast "
                 f"says it saturates (today's stated load: {_rps(entry.rps)} rps). Bottleneck: {neck}."
             ),
             runbook=f"runbooks/{slug(ep, 'near-saturation')}.md",
@@ -190,7 +191,11 @@ _QUEUE_DEPTH = {
     "kafka": ("kafka_consumergroup_lag", "consumer-group lag (kafka_exporter)"),
 }
 _CONNECTIONS = {
-    "postgres": ("sum(pg_stat_activity_count{M})", "max(pg_settings_max_connections{M})", "postgres_exporter"),
+    "postgres": (
+        "sum(pg_stat_activity_count{M})",
+        "max(pg_settings_max_connections{M})",
+        "postgres_exporter",
+    ),
     "mysql": (
         "max(mysql_global_status_threads_connected{M})",
         "max(mysql_global_variables_max_connections{M})",
@@ -238,11 +243,14 @@ def _cpu(plan: AlertPlan, ctx: Context, t: Target, planned: int | None) -> None:
         basis, per = "request", sum(x for x in requests if x is not None)
     else:
         what = "CPU limit" if not t.kubernetes else "CPU request or limit"
-        plan.skip(c.name, "CPU alert", f"no {what} stated on every container: nothing to measure usage against")
+        plan.skip(
+            c.name, "CPU alert", f"no {what} stated on every container: nothing to measure usage against"
+        )
         return
     usage = f"rate(container_cpu_usage_seconds_total{{{_m(t.containers)}}}[5m])"
     if t.kubernetes:
-        share = f"sum({usage})\n/\nsum(kube_pod_container_resource_{basis}s{{{_m(t.state, Matcher('resource', '=', 'cpu'))}}})"
+        cores = _m(t.state, Matcher("resource", "=", "cpu"))
+        share = f"sum({usage})\n/\nsum(kube_pod_container_resource_{basis}s{{{cores}}})"
     else:
         share = f"sum by (name) ({usage}) / {per:g}"
     name = f"{camel(c.name)}CpuSaturated"
@@ -268,6 +276,9 @@ def _cpu(plan: AlertPlan, ctx: Context, t: Target, planned: int | None) -> None:
     )
 
 
+_MEMORY = Matcher("resource", "=", "memory")
+
+
 def _memory(plan: AlertPlan, ctx: Context, t: Target, planned: int | None) -> None:
     c = t.component
     limits = _app_resources(c, "memory_limit")
@@ -283,7 +294,7 @@ def _memory(plan: AlertPlan, ctx: Context, t: Target, planned: int | None) -> No
     if t.kubernetes:
         share = (
             f"sum by (pod) ({used})\n/\n"
-            f"sum by (pod) (kube_pod_container_resource_limits{{{_m(t.state, Matcher('resource', '=', 'memory'))}}})"
+            f"sum by (pod) (kube_pod_container_resource_limits{{{_m(t.state, _MEMORY)}}})"
         )
     else:
         share = f"sum by (name) ({used}) / {per:.0f}"
@@ -305,7 +316,12 @@ def _memory(plan: AlertPlan, ctx: Context, t: Target, planned: int | None) -> No
             ),
             runbook=f"runbooks/{slug(c.name, 'memory-near-limit')}.md",
             labels={"component": c.name},
-            queries=(("working set / limit, per pod" if t.kubernetes else "working set / limit", share.replace("\n", " ")),),
+            queries=(
+                (
+                    "working set / limit, per pod" if t.kubernetes else "working set / limit",
+                    share.replace("\n", " "),
+                ),
+            ),
         )
     )
 
@@ -316,7 +332,9 @@ def _queue(plan: AlertPlan, ctx: Context, t: Target, planned: int | None) -> Non
         return
     known = _QUEUE_DEPTH.get(c.engine or "")
     if known is None:
-        plan.skip(c.name, "queue-depth alert", f"no queue-depth metric known for engine {c.engine or 'unknown'}")
+        plan.skip(
+            c.name, "queue-depth alert", f"no queue-depth metric known for engine {c.engine or 'unknown'}"
+        )
         return
     metric, what = known
     depth = f"sum({metric}{{{_m(t.exporter)}}})"
@@ -399,7 +417,9 @@ def rule_files(plan: AlertPlan, service: str, runbook_base: str) -> dict[str, st
             "# The same SLOs as a sloth spec (prometheus/v1): `sloth generate -i sloth.yaml`.\n",
         )
         page, ticket, _ = slo_rules.promtool_tests(plan.slo_sets, "../slo-rules.yaml", runbook_base)
-        note = "# promtool test rules FILE: each SLO alert, a burn just above and just below each window pair.\n"
+        note = (
+            "# promtool test rules FILE: each SLO alert, a burn just above and just below each window pair.\n"
+        )
         if page["tests"]:
             files["prometheus/tests/slo-page.test.yaml"] = dump(page, note)
         if ticket["tests"]:
@@ -410,7 +430,11 @@ def rule_files(plan: AlertPlan, service: str, runbook_base: str) -> dict[str, st
             group = "entrypoints" if a.entrypoint else "components"
             by_group.setdefault(group, []).append(a.rule(runbook_base))
         files["prometheus/alerts.yaml"] = dump(
-            {"groups": [{"name": f"redline-{k}", "rules": v} for k, v in sorted(by_group.items(), reverse=True)]},
+            {
+                "groups": [
+                    {"name": f"redline-{k}", "rules": v} for k, v in sorted(by_group.items(), reverse=True)
+                ]
+            },
             HEADER,
         )
     return files

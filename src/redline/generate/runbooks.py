@@ -23,10 +23,11 @@ from redline.fix.build import single_writer
 from redline.forecast.result import Forecast
 from redline.generate.alert import Alert, AlertKind
 from redline.generate.naming import slug
-from redline.generate.scaling import consumers
+from redline.generate.scaling import consumers, planned_replicas
 from redline.generate.sli import Sli
 from redline.generate.targets import Target, target_of
 from redline.model import Component, Kind, System
+from redline.model.entrypoints import resolve
 from redline.review.context import Context
 from redline.review.rule import Finding
 
@@ -63,7 +64,9 @@ _MEANING = {
         "before the month ends. Not an emergency yet; it becomes one if left."
     ),
     AlertKind.ERROR_RATE: "More than 1% of requests to {ep} fail: users see errors.",
-    AlertKind.LATENCY: "One request in twenty to {ep} takes longer than 1 s: users see slow pages and time-outs.",
+    AlertKind.LATENCY: (
+        "One request in twenty to {ep} takes longer than 1 s: users see slow pages and time-outs."
+    ),
     AlertKind.CAPACITY: (
         "Traffic to {ep} is close to what it can carry: past the saturation load queues grow without bound "
         "and every request slows down and then times out."
@@ -127,14 +130,8 @@ def _duration(seconds: float) -> str:
 
 
 def _planned(inputs: RunbookInputs) -> dict[str, tuple[int, int, str]]:
-    """Component -> (current, planned replicas, why), from the forecast's growth plan."""
-    if inputs.forecast is None:
-        return {}
-    return {
-        ch.component: (ch.current, ch.planned, ch.reason)
-        for ch in inputs.forecast.growth.changes
-        if ch.pool is None
-    }
+    """Component -> (current, planned replicas, why), as the scaling policies size them."""
+    return planned_replicas(inputs.forecast)
 
 
 def _involved(inputs: RunbookInputs, alert: Alert) -> list[str]:
@@ -156,7 +153,13 @@ def _findings(inputs: RunbookInputs, names: list[str]) -> tuple[list[str], int]:
 
 
 def _eps(inputs: RunbookInputs, name: str) -> str:
-    eps = inputs.ctx.entrypoints_depending_on(name)
+    """The entry points whose requests need ``name``: ``web (enters at gateway)``."""
+    comps = set(inputs.ctx.entrypoints_depending_on(name))
+    eps = [
+        f"{e.name} (enters at {e.component})"
+        for e in resolve(inputs.system).entrypoints
+        if e.component in comps
+    ]
     return ", ".join(eps) if eps else "none known"
 
 
@@ -165,17 +168,20 @@ def failover(c: Component) -> tuple[bool, str]:
     replicas = c.replicas or 1
     if c.read_replicas:
         return True, (
-            f"{c.name} has {c.read_replicas} read replica(s): promote one to primary with the engine's tooling "
+            f"{c.name} has {c.read_replicas} read replica(s): promote one to primary with the engine's "
+            "tooling "
             "(or the operator that manages it), then point writers at it."
         )
     if replicas >= 2 and not single_writer(c):
         return True, (
-            f"{c.name} runs {replicas} replicas of a clustered engine ({c.engine}): the cluster keeps serving "
+            f"{c.name} runs {replicas} replicas of a clustered engine ({c.engine}): the cluster keeps "
+            "serving "
             "without the failed member; replace it and let it rejoin."
         )
     if replicas >= 2:
         return False, (
-            f"{c.name} runs {replicas} replicas, but {c.engine or 'this engine'} replicas are a cluster only if "
+            f"{c.name} runs {replicas} replicas, but {c.engine or 'this engine'} replicas are a cluster "
+            "only if "
             "replication is set up (an operator, Patroni, Sentinel): nothing in the files shows it. Treat it "
             "as a single point of failure until that is confirmed."
         )
@@ -187,43 +193,92 @@ def failover(c: Component) -> tuple[bool, str]:
     )
     return False, (
         f"{c.name} is a single point of failure (1 replica): there is no failover. Recovery is a restart "
-        f"on the same or another node; {data}. See dr-{slug(c.name)}.md for node and volume loss."
+        f"on the same or another node; {data}."
     )
 
 
-def _mitigations(inputs: RunbookInputs, alert: Alert, targets: dict[str, Target]) -> list[dict[str, str | None]]:
+def _mitigations(
+    inputs: RunbookInputs, alert: Alert, targets: dict[str, Target]
+) -> list[dict[str, str | None]]:
     out: list[dict[str, str | None]] = []
     planned = _planned(inputs)
     names = _involved(inputs, alert)
     t = targets.get(alert.component)
-    if alert.kind in (AlertKind.SLO_FAST_BURN, AlertKind.SLO_SLOW_BURN, AlertKind.ERROR_RATE, AlertKind.LATENCY):
-        if t is not None and t.rollback():
-            out.append({"text": f"If it started with a deploy, roll {alert.component} back.", "command": t.rollback()})
+    user_facing = (AlertKind.SLO_FAST_BURN, AlertKind.SLO_SLOW_BURN, AlertKind.ERROR_RATE, AlertKind.LATENCY)
+    if alert.kind in user_facing and t is not None and t.rollback():
+        out.append(
+            {"text": f"If it started with a deploy, roll {alert.component} back.", "command": t.rollback()}
+        )
     if alert.kind is AlertKind.CONNECTIONS:
         out.extend(_connection_steps(inputs, alert.component))
     elif alert.kind is AlertKind.MEMORY and t is not None:
-        out.append({"text": f"Restart {alert.component} replica by replica to release memory (buys time; find the leak or raise the limit).", "command": t.restart()})  # fmt: skip
+        out.append(
+            {
+                "text": f"Restart {alert.component} replica by replica to release memory (buys time; "
+                "find the leak or raise the limit).",
+                "command": t.restart(),
+            }
+        )
     elif alert.kind is AlertKind.QUEUE_DEPTH:
         for name in consumers(inputs.ctx, alert.component):
             ct = targets.get(name)
             current = (ct.component.replicas or 1) if ct else 1
             if ct is not None:
-                out.append({"text": f"Add consumers: scale {name} (now {current}).", "command": ct.scale(current * 2)})
-    for name in names:
-        if name in planned and name in targets:
-            current, want, why = planned[name]
-            hpa = inputs.hpa.get(name)
-            extra = f" (the generated HPA allows {hpa[0]}..{hpa[1]})" if hpa else ""
-            out.append({"text": f"Scale {name} from {current} to {want} replicas: the forecast's plan ({why}){extra}.", "command": targets[name].scale(want)})  # fmt: skip
+                out.append(
+                    {
+                        "text": f"Add consumers: scale {name} (now {current}).",
+                        "command": ct.scale(current * 2),
+                    }
+                )
+    target_rps = f"{inputs.forecast.growth.target_rps:,.0f} rps" if inputs.forecast else ""
+    for name in _bottleneck_first(inputs, alert, names):
+        if name not in planned or name not in targets:
+            continue
+        current, want, why = planned[name]
+        comp = targets[name].component
+        plan = (
+            f"the forecast plans {want} replicas of {name} (now {current}) for the target load of "
+            f"{target_rps} ({why})"
+        )
+        if comp.is_stateful:
+            out.append(
+                {
+                    "text": f"{plan[0].upper()}{plan[1:]}; {name} is a {comp.kind.value} that holds state: "
+                    "more replicas are copies, not capacity. Give it a larger instance or read replicas "
+                    "instead.",
+                    "command": None,
+                }
+            )
+            continue
+        hpa = inputs.hpa.get(name)
+        extra = f"; the generated HPA allows {hpa[0]}..{hpa[1]}" if hpa else ""
+        if comp.platform == "compose" and any(p.published for k in comp.containers for p in k.ports):
+            extra += "; it publishes a host port, which only one replica can hold: drop it or proxy first"
+        out.append({"text": f"Scale {name} out: {plan}{extra}.", "command": targets[name].scale(want)})
     if inputs.forecast is None and t is not None and alert.kind in (AlertKind.CPU, AlertKind.CAPACITY):
         now = t.component.replicas or 1
-        out.append({"text": f"Add replicas to {alert.component} (now {now}); no forecast sizes it ({inputs.forecast_error}).", "command": t.scale(now + 1)})  # fmt: skip
+        out.append(
+            {
+                "text": f"Add replicas to {alert.component} (now {now}); no forecast sizes it "
+                f"({inputs.forecast_error}).",
+                "command": t.scale(now + 1),
+            }
+        )
     for name in names:
-        comp = inputs.system.component(name)
-        if comp is not None and comp.kind is Kind.DATASTORE:
-            _, text = failover(comp)
+        store = inputs.system.component(name)
+        if store is not None and store.kind is Kind.DATASTORE:
+            _, text = failover(store)
             out.append({"text": text, "command": None})
     return out
+
+
+def _bottleneck_first(inputs: RunbookInputs, alert: Alert, names: list[str]) -> list[str]:
+    """``names`` with the forecast's bottleneck for the alert's entry point first."""
+    entry = None
+    if inputs.forecast is not None and alert.entrypoint is not None:
+        entry = next((e for e in inputs.forecast.entrypoints if e.name == alert.entrypoint), None)
+    neck = entry.bottleneck if entry else None
+    return sorted(names, key=lambda n: (n != neck, names.index(n)))
 
 
 def _connection_steps(inputs: RunbookInputs, name: str) -> list[dict[str, str | None]]:
@@ -237,9 +292,10 @@ def _connection_steps(inputs: RunbookInputs, name: str) -> list[dict[str, str | 
         retries = f", retries {e.retries}" if e.retries else ""
         out.append(
             {
-                "text": f"{caller.name} ({caller.replicas or 1} replicas, {size}{retries}) holds connections to {name}: "
-                "each replica opens its own pool, so scaling callers out adds connections; lower pool sizes or "
-                "put a pooler (PgBouncer, ProxySQL) in front before scaling them.",
+                "text": f"{caller.name} ({caller.replicas or 1} replica(s), {size}{retries}) holds "
+                f"connections to {name}: each replica opens its own pool, so scaling callers out adds "
+                "connections; lower pool sizes or put a pooler (PgBouncer, ProxySQL) in front before scaling "
+                "them.",
                 "command": None,
             }
         )
@@ -261,7 +317,9 @@ def _confirm(alert: Alert, targets: dict[str, Target], inputs: RunbookInputs) ->
         out.append({"title": f"{name}: CPU and memory now", "command": t.top()})
         out.append({"title": f"{name}: recent logs", "command": t.logs()})
         if t.events():
-            out.append({"title": f"{name}: events (OOMKilled, probes, scheduling)", "command": t.events() or ""})
+            out.append(
+                {"title": f"{name}: events (OOMKilled, probes, scheduling)", "command": t.events() or ""}
+            )
     return out
 
 
@@ -274,21 +332,34 @@ def runbooks(inputs: RunbookInputs) -> dict[str, str]:
     targets = {c.name: t for c in inputs.system.components if (t := target_of(c)) is not None}
     files: dict[str, str] = {}
     for alert in inputs.alerts:
-        files[alert.runbook] = env.get_template("alert.md.j2").render(**_alert_context(inputs, alert, targets))
+        files[alert.runbook] = env.get_template("alert.md.j2").render(
+            **_alert_context(inputs, alert, targets)
+        )
     stores = [
-        c for c in sorted(inputs.system.components, key=lambda x: x.name)
+        c
+        for c in sorted(inputs.system.components, key=lambda x: x.name)
         if c.kind in (Kind.DATASTORE, Kind.QUEUE) and c.platform in ("kubernetes", "compose")
-    ]  # fmt: skip
+    ]
     for c in stores:
-        files[f"runbooks/dr-{slug(c.name)}.md"] = env.get_template("dr.md.j2").render(**_dr_context(inputs, c, targets))
+        files[f"runbooks/dr-{slug(c.name)}.md"] = env.get_template("dr.md.j2").render(
+            **_dr_context(inputs, c, targets)
+        )
     files["runbooks/incident-response.md"] = env.get_template("incident.md.j2").render(
         **_incident_context(inputs, targets, stores)
     )
     files["runbooks/README.md"] = env.get_template("index.md.j2").render(
         system=inputs.system.name or "system",
-        alerts=[{"name": a.name, "severity": a.severity, "subject": a.subject, "file": a.runbook.removeprefix("runbooks/")} for a in inputs.alerts],
+        alerts=[
+            {
+                "name": a.name,
+                "severity": a.severity,
+                "subject": a.subject,
+                "file": a.runbook.removeprefix("runbooks/"),
+            }
+            for a in inputs.alerts
+        ],
         stores=[f"dr-{slug(c.name)}.md" for c in stores],
-    )  # fmt: skip
+    )
     return files
 
 
@@ -314,9 +385,19 @@ def _alert_context(inputs: RunbookInputs, alert: Alert, targets: dict[str, Targe
         "page": page,
         "findings": findings,
         "more_findings": more,
-        "dashboards": [f"../{d}" for d in inputs.dashboards if d.endswith(("overview.json", f"-{slug(alert.entrypoint or '')}.json"))],
-        "stores": [f"dr-{slug(n)}.md" for n in names if (c := inputs.system.component(n)) is not None and c.kind in (Kind.DATASTORE, Kind.QUEUE) and c.name in targets],
-    }  # fmt: skip
+        "dashboards": [
+            f"../{d}"
+            for d in inputs.dashboards
+            if d.endswith(("overview.json", f"-{slug(alert.entrypoint or '')}.json"))
+        ],
+        "stores": [
+            f"dr-{slug(n)}.md"
+            for n in names
+            if (c := inputs.system.component(n)) is not None
+            and c.kind in (Kind.DATASTORE, Kind.QUEUE)
+            and c.name in targets
+        ],
+    }
 
 
 def _backups(inputs: RunbookInputs, c: Component) -> list[str]:
@@ -325,7 +406,13 @@ def _backups(inputs: RunbookInputs, c: Component) -> list[str]:
     for other in inputs.system.components:
         if other is c or not (other.is_batch or "backup" in other.name.lower()):
             continue
-        text = " ".join([other.name, other.image or "", *(w for k in other.containers for w in [k.image or "", *k.command])]).lower()
+        text = " ".join(
+            [
+                other.name,
+                other.image or "",
+                *(w for k in other.containers for w in [k.image or "", *k.command]),
+            ]
+        ).lower()
         reaches = any(e.to == c.name for e in inputs.system.calls_from(other.name))
         if reaches and any(w in text for w in _BACKUP_WORDS):
             schedule = f", schedule {other.cron.schedule}" if other.cron and other.cron.schedule else ""
@@ -340,10 +427,12 @@ def _dr_context(inputs: RunbookInputs, c: Component, targets: dict[str, Target])
     t = targets.get(c.name)
     replicas = c.replicas or 1
     volumes = [
-        f"{v.name}: {v.type}" + (f" (claim {v.claim})" if v.claim else "") + (f", mounted at {v.mount_path}" if v.mount_path else "")
+        f"{v.name}: {v.type}"
+        + (f" (claim {v.claim})" if v.claim else "")
+        + (f", mounted at {v.mount_path}" if v.mount_path else "")
         + (f", {', '.join(v.access_modes)}" if v.access_modes else "")
         for v in c.volumes
-    ]  # fmt: skip
+    ]
     persistent = any(v.type in ("persistentVolumeClaim", "named") for v in c.volumes)
     if c.platform == "kubernetes" and c.workload == "StatefulSet" and not c.volumes:
         persistent = False
@@ -382,44 +471,105 @@ def _scenarios(
 ) -> list[dict[str, Any]]:
     """What each failure costs with the setup the files describe: (scenario, recovery, data lost)."""
     rows: list[dict[str, Any]] = []
-    lost = "nothing (the volume survives)" if persistent else "everything since it started (no persistent volume)"
+    lost = (
+        "nothing (the volume survives)"
+        if persistent
+        else "everything since it started (no persistent volume)"
+    )
     restart_s = 60.0
-    rows.append({"scenario": "the process crashes", "recovery": "the platform restarts it: about a minute",
-                 "data": lost, "rto_ok": restart_s <= rto, "rpo_ok": persistent})  # fmt: skip
+    rows.append(
+        {
+            "scenario": "the process crashes",
+            "recovery": "the platform restarts it: about a minute",
+            "data": lost,
+            "rto_ok": restart_s <= rto,
+            "rpo_ok": persistent,
+        }
+    )
     if clustered:
         node = "the other replicas keep serving; seconds to fail over"
-        rows.append({"scenario": "its node or host is lost", "recovery": node, "data": "nothing acknowledged by the cluster", "rto_ok": True, "rpo_ok": True})  # fmt: skip
+        rows.append(
+            {
+                "scenario": "its node or host is lost",
+                "recovery": node,
+                "data": "nothing acknowledged by the cluster",
+                "rto_ok": True,
+                "rpo_ok": True,
+            }
+        )
     elif kube:
         node = (
             f"at least {_duration(EVICTION_S)}: Kubernetes waits {EVICTION_S} s (the default unreachable "
             "toleration) before evicting the pod, then the volume must detach and attach elsewhere"
         )
-        rows.append({"scenario": "its node is lost", "recovery": node, "data": lost, "rto_ok": EVICTION_S < rto, "rpo_ok": persistent})  # fmt: skip
+        rows.append(
+            {
+                "scenario": "its node is lost",
+                "recovery": node,
+                "data": lost,
+                "rto_ok": rto > EVICTION_S,
+                "rpo_ok": persistent,
+            }
+        )
     else:
-        rows.append({"scenario": "its host is lost", "recovery": "until the host (or a new one, restored from backup) is back: unbounded", "data": lost, "rto_ok": False, "rpo_ok": persistent})  # fmt: skip
+        rows.append(
+            {
+                "scenario": "its host is lost",
+                "recovery": "until the host (or a new one, restored from backup) is back: unbounded",
+                "data": lost,
+                "rto_ok": False,
+                "rpo_ok": persistent,
+            }
+        )
     if backups:
         data = "everything since the last backup (its interval is the RPO)"
-        rows.append({"scenario": "its volume is lost or corrupted", "recovery": "restore from the backup: measure it, it is not in the files", "data": data, "rto_ok": False, "rpo_ok": False})  # fmt: skip
+        rows.append(
+            {
+                "scenario": "its volume is lost or corrupted",
+                "recovery": "restore from the backup: measure it, it is not in the files",
+                "data": data,
+                "rto_ok": False,
+                "rpo_ok": False,
+            }
+        )
     else:
-        rows.append({"scenario": "its volume is lost or corrupted", "recovery": "no backup found in the files: no recovery", "data": "everything", "rto_ok": False, "rpo_ok": False})  # fmt: skip
+        rows.append(
+            {
+                "scenario": "its volume is lost or corrupted",
+                "recovery": "no backup found in the files: no recovery",
+                "data": "everything",
+                "rto_ok": False,
+                "rpo_ok": False,
+            }
+        )
     return rows
 
 
-def _incident_context(inputs: RunbookInputs, targets: dict[str, Target], stores: list[Component]) -> dict[str, Any]:
+def _incident_context(
+    inputs: RunbookInputs, targets: dict[str, Target], stores: list[Component]
+) -> dict[str, Any]:
     eps = []
     for ep, sli in inputs.slis.items():
-        entry = next((e for e in inputs.forecast.entrypoints if e.name == ep), None) if inputs.forecast else None
-        budget = next((a.budget_minutes_month for a in inputs.forecast.availability if a.entrypoint == ep), None) if inputs.forecast else None  # fmt: skip
-        comp = sli.component.name if isinstance(sli, Sli) else None
-        eps.append({
-            "name": ep,
-            "component": comp,
-            "metrics": isinstance(sli, Sli),
-            "why": sli if isinstance(sli, str) else sli.origin,
-            "saturation": entry.saturation_rps if entry else None,
-            "bottleneck": entry.bottleneck if entry else None,
-            "budget_minutes": budget,
-        })  # fmt: skip
+        entry = (
+            next((e for e in inputs.forecast.entrypoints if e.name == ep), None) if inputs.forecast else None
+        )
+        budget = (
+            next((a.budget_minutes_month for a in inputs.forecast.availability if a.entrypoint == ep), None)
+            if inputs.forecast
+            else None
+        )
+        comp = next((e.component for e in resolve(inputs.system).entrypoints if e.name == ep), None)
+        eps.append(
+            {
+                "name": ep,
+                "component": comp,
+                "metrics": isinstance(sli, Sli),
+                "why": sli if isinstance(sli, str) else sli.origin,
+                "saturation": entry.saturation_rps if entry else None,
+                "bottleneck": entry.bottleneck if entry else None,
+                "budget_minutes": budget,
+            }
+        )
     spofs = [f for f in inputs.findings if f.rule == "AV002"]
     slo = inputs.system.slo
     return {
@@ -428,7 +578,9 @@ def _incident_context(inputs: RunbookInputs, targets: dict[str, Target], stores:
         "slo": slo,
         "alerts": inputs.alerts,
         "dashboards": [f"../{d}" for d in inputs.dashboards],
-        "status": [targets[n].pods() for n in sorted(targets) if targets[n].component.kind is not Kind.EXTERNAL][:12],
+        "status": [
+            targets[n].pods() for n in sorted(targets) if targets[n].component.kind is not Kind.EXTERNAL
+        ][:12],
         "changes": _planned(inputs),
         "targets": targets,
         "spofs": [f"**{f.rule}** {f.component} at {f.file}:{f.line}: {f.message}" for f in spofs],

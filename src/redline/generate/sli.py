@@ -34,7 +34,9 @@ class Preset:
 
 
 _NGINX = 'namespace="$namespace", ingress="$ingress"'
-_ISTIO = 'reporter="destination", destination_service_namespace="$namespace", destination_service_name="$service"'
+_ISTIO = (
+    'reporter="destination", destination_service_namespace="$namespace", destination_service_name="$service"'
+)
 
 #: The selectors each preset expands to (docs/generate.md shows them).
 PRESETS: dict[MetricsPreset, Preset] = {
@@ -197,7 +199,12 @@ def resolve_sli(system: System, ep: Entrypoint) -> Sli | str:
         )
     preset = PRESETS.get(stated.preset) if stated.preset else None
     where = f"{stated.source}" if stated.source else "redline.yaml"
-    origin = f"preset {stated.preset.value} ({where})" if stated.preset else f"slo.metrics ({where})"
+    borrowed = preset is not None and any(
+        getattr(stated, k) is None for k in ("requests", "errors", "latency")
+    )
+    origin = (
+        f"preset {stated.preset.value} ({where})" if stated.preset and borrowed else f"slo.metrics ({where})"
+    )
     values = placeholders(system, comp, ep)
     picked: dict[str, Selector | None] = {}
     for signal in ("requests", "errors", "latency"):
@@ -230,7 +237,9 @@ def resolve_sli(system: System, ep: Entrypoint) -> Sli | str:
 def placeholders(system: System, c: Component, ep: Entrypoint) -> dict[str, str | None]:
     """Values of the selector placeholders for entry point ``ep`` at component ``c``."""
     services = sorted(
-        o.name for o in system.objects if o.kind == "Service" and c.name in o.selects and o.namespace == c.namespace
+        o.name
+        for o in system.objects
+        if o.kind == "Service" and c.name in o.selects and o.namespace == c.namespace
     )
     names = {*services, c.object_name or c.name}
     ingresses = sorted(

@@ -144,15 +144,16 @@ class SloSet:
             total = self.sli.latency.render((Matcher("le", "=", "+Inf"),))
             return f"1 - (sum(rate({good}[{window}])) / sum(rate({total}[{window}])))"
         assert self.sli.errors is not None and self.sli.requests is not None
-        return f"sum(rate({self.sli.errors.render()}[{window}])) / sum(rate({self.sli.requests.render()}[{window}]))"
+        errors, requests = self.sli.errors.render(), self.sli.requests.render()
+        return f"sum(rate({errors}[{window}])) / sum(rate({requests}[{window}]))"
 
     def bad_events(self) -> str:
         """What fails the objective, in words."""
         if self.objective.latency:
             assert self.objective.limit_s is not None
             limit = self.objective.limit_s
-            return f"requests slower than {limit * 1000:g} ms" if limit < 1 else f"requests slower than {limit:g} s"
-        return "requests failed (5xx)"
+            return f"were slower than {limit * 1000:g} ms" if limit < 1 else f"were slower than {limit:g} s"
+        return "failed (5xx)"
 
 
 def build_slo(sli: Sli, objective: Objective, runbook_base: str) -> SloSet | str:
@@ -171,13 +172,16 @@ def build_slo(sli: Sli, objective: Objective, runbook_base: str) -> SloSet | str
         return f"{objective.key}: no {missing} selector ({sli.origin} states none)"
     out = SloSet(sli=sli, objective=objective, le=le, notes=notes)
     for minutes in WINDOWS:
-        out.rules.append({"record": record_name(minutes), "expr": out.ratio(window_text(minutes)), "labels": out.labels})
+        out.rules.append(
+            {"record": record_name(minutes), "expr": out.ratio(window_text(minutes)), "labels": out.labels}
+        )
     for pairs, kind in ((PAGE, AlertKind.SLO_FAST_BURN), (TICKET, AlertKind.SLO_SLOW_BURN)):
         possible = tuple(p for p in pairs if p.burn * Fraction(objective.budget) < 1)
         for p in pairs:
             if p not in possible:
                 out.notes.append(
-                    f"{objective.key}: a {p.burn_text()}× burn of a {_percent(objective.budget)} budget needs "
+                    f"{objective.key}: a {p.burn_text()}× burn of a {_percent(objective.budget)} budget "
+                    "needs "
                     f"more than every request to fail, so the {window_text(p.long)}/{window_text(p.short)} "
                     "pair can never fire and is left out"
                 )
@@ -198,14 +202,14 @@ def _burn_alert(s: SloSet, pairs: tuple[BurnPair, ...], kind: AlertKind, runbook
     name = f"{camel(ep)}{camel(s.objective.key)}{'FastBurn' if fast else 'SlowBurn'}"
     rates = " or ".join(f"{p.burn_text()}× ({window_text(p.long)})" for p in pairs)
     spends = "; or ".join(
-        f"over both {window_text(p.long)} and {window_text(p.short)} more than "
-        f"{_percent(p.burn * Fraction(budget))} of requests ({p.burn_text()}× the budget): "
-        f"the 30-day budget would last {_decimal_text(Fraction(30) / p.burn)} days"
+        f"more than {_percent(p.burn * Fraction(budget))} of requests {s.bad_events()} over both "
+        f"{window_text(p.long)} and {window_text(p.short)} ({p.burn_text()}× the budget: at that rate the "
+        f"30-day budget lasts {float(Fraction(30) / p.burn):.3g} days)"
         for p in pairs
     )
     description = (
         f"Entry point {ep} (enters at {s.sli.component.name}), objective {s.objective.describe()} "
-        f"(budget {_percent(budget)}): {s.bad_events()} {spends}. Measured from {s.sli.origin}."
+        f"(budget {_percent(budget)}): {spends}. Measured from {s.sli.origin}."
     )
     if s.notes:
         description += " Note: " + "; ".join(n for n in s.notes if "bound" in n)
@@ -224,7 +228,10 @@ def _burn_alert(s: SloSet, pairs: tuple[BurnPair, ...], kind: AlertKind, runbook
         objective=s.objective,
         queries=(
             (f"error ratio over {window_text(pairs[0].long)}", s.ratio(window_text(pairs[0].long))),
-            ("burn rate over 1h (1 = spending exactly the budget)", f"{s.series(60)} / {_decimal_text(budget)}"),
+            (
+                "burn rate over 1h (1 = spending exactly the budget)",
+                f"{s.series(60)} / {_decimal_text(budget)}",
+            ),
         ),
         notes=tuple(s.notes),
     )
@@ -259,7 +266,9 @@ def sloth_spec(service: str, sets: list[SloSet], runbook_base: str) -> dict[str,
                 "alerting": {
                     "name": f"{camel(s.sli.entrypoint.name)}{camel(s.objective.key)}",
                     "labels": {"entrypoint": s.sli.entrypoint.name},
-                    "annotations": {"runbook_url": runbook_base + (page.runbook if page else "runbooks/README.md")},
+                    "annotations": {
+                        "runbook_url": runbook_base + (page.runbook if page else "runbooks/README.md")
+                    },
                     "page_alert": {"labels": {"severity": "page"}},
                     "ticket_alert": {"labels": {"severity": "ticket"}},
                 },
@@ -329,6 +338,9 @@ def promtool_tests(
     alerts (their windows are days long, so their samples are further apart); and what could not be
     tested, with why."""
     groups: dict[AlertKind, list[dict[str, Any]]] = {k: [] for k in TEST_INTERVAL_S}
+    keys: dict[AlertKind, list[tuple[tuple[int, int, Fraction, int], set[str]]]] = {
+        k: [] for k in TEST_INTERVAL_S
+    }
     untested: list[str] = []
     for s in sets:
         series = _series_shapes(s)
@@ -336,7 +348,9 @@ def promtool_tests(
             untested.append(f"{s.sli.entrypoint.name} {s.objective.key}: {series}")
             continue
         for burn in s.alerts:
-            groups[burn.alert.kind].extend(_groups(s, burn, series, TEST_INTERVAL_S[burn.alert.kind], runbook_base))
+            kind = burn.alert.kind
+            for key, group in _groups(s, burn, series, TEST_INTERVAL_S[kind], runbook_base):
+                _pack(groups[kind], keys[kind], key, group)
     page, ticket = (
         {"rule_files": [rule_file], "evaluation_interval": f"{TEST_INTERVAL_S[k]}s", "tests": groups[k]}
         for k in (AlertKind.SLO_FAST_BURN, AlertKind.SLO_SLOW_BURN)
@@ -357,7 +371,11 @@ def _healthy(burn: BurnAlert, pair: BurnPair, budget: Fraction, ratio: Fraction,
             full = [pair_fires(p, budget, ratio, pair.long, healthy) for p in burn.pairs]
             own = full[burn.pairs.index(pair)] == above
             others = [f for p, f in zip(burn.pairs, full, strict=True) if p != pair]
-            if not any(half) and own and not (any(others) and (strict or not above or not _shares(pair, burn))):
+            if (
+                not any(half)
+                and own
+                and not (any(others) and (strict or not above or not _shares(pair, burn)))
+            ):
                 return healthy
     raise AssertionError(f"{burn.alert.name}: no lead-in makes a test at {float(ratio):.6g} prove its pair")
 
@@ -367,9 +385,28 @@ def _shares(pair: BurnPair, burn: BurnAlert) -> bool:
     return any(p.budget_share == pair.budget_share and p.long > pair.long for p in burn.pairs)
 
 
+def _pack(
+    groups: list[dict[str, Any]],
+    keys: list[tuple[tuple[int, int, Fraction, int], set[str]]],
+    key: tuple[int, int, Fraction, int],
+    group: dict[str, Any],
+) -> None:
+    """Add a test group, or merge it into one with the same timing whose series it does not share:
+    availability and latency tests read different series, so one evaluation run serves both."""
+    names = {x["series"] for x in group["input_series"]}
+    for i, (other, used) in enumerate(keys):
+        if other == key and not used & names:
+            groups[i]["input_series"].extend(group["input_series"])
+            groups[i]["alert_rule_test"].extend(group["alert_rule_test"])
+            used |= names
+            return
+    groups.append(group)
+    keys.append((key, names))
+
+
 def _groups(
     s: SloSet, burn: BurnAlert, series: list[tuple[dict[str, str], str]], interval: int, runbook_base: str
-) -> list[dict[str, Any]]:
+) -> list[tuple[tuple[int, int, Fraction, int], dict[str, Any]]]:
     budget = Fraction(s.objective.budget)
     alert = burn.alert
     expected = [{"exp_labels": alert.rule_labels(), "exp_annotations": alert.annotations(runbook_base)}]
@@ -382,22 +419,26 @@ def _groups(
             want = [False, factor > 1]
             healthy = _healthy(burn, p, budget, ratio, factor > 1)
             traffic = _Traffic(interval, healthy * 60 // interval, p.long * 60 // interval, ratio)
+            key = (p.long, p.short, factor, healthy)
             groups.append(
-                {
-                    "interval": f"{interval}s",
-                    "input_series": [
-                        {"series": _series_text(labels), "values": getattr(traffic, shape)()}
-                        for labels, shape in series
-                    ],
-                    "alert_rule_test": [
-                        {
-                            "eval_time": f"{healthy + t}m",
-                            "alertname": alert.name,
-                            "exp_alerts": expected if on else [],
-                        }
-                        for t, on in zip(checks, want, strict=True)
-                    ],
-                }
+                (
+                    key,
+                    {
+                        "interval": f"{interval}s",
+                        "input_series": [
+                            {"series": _series_text(labels), "values": getattr(traffic, shape)()}
+                            for labels, shape in series
+                        ],
+                        "alert_rule_test": [
+                            {
+                                "eval_time": f"{healthy + t}m",
+                                "alertname": alert.name,
+                                "exp_alerts": expected if on else [],
+                            }
+                            for t, on in zip(checks, want, strict=True)
+                        ],
+                    },
+                )
             )
     return groups
 
@@ -431,7 +472,9 @@ def _witness(selectors: list[Selector], avoid: list[Selector]) -> dict[str, str]
     for m in free:
         if m.label in labels:
             continue
-        options = [*(p for p in m.value.split("|") if p.isalnum()), *_CANDIDATES] if m.op == "=~" else _CANDIDATES
+        options = (
+            [*(p for p in m.value.split("|") if p.isalnum()), *_CANDIDATES] if m.op == "=~" else _CANDIDATES
+        )
         for value in options:
             trial = {**labels, m.label: value}
             if all(matches(sel, trial) for sel in selectors):
@@ -445,7 +488,9 @@ def _witness(selectors: list[Selector], avoid: list[Selector]) -> dict[str, str]
                 if m.label in labels and m.op != "=":
                     for value in _CANDIDATES:
                         trial = {**labels, m.label: value}
-                        if all(matches(x, trial) for x in selectors) and not any(matches(x, trial) for x in avoid):
+                        if all(matches(x, trial) for x in selectors) and not any(
+                            matches(x, trial) for x in avoid
+                        ):
                             return trial
         return None
     return labels

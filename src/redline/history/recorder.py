@@ -17,6 +17,7 @@ message; the exit code; and, when it failed, the error line, masked.
 from __future__ import annotations
 
 import hashlib
+import re
 import sys
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -50,6 +51,10 @@ NOT_RECORDED = frozenset({"history"})
 CONTENT_OPTIONS = frozenset({"data", "body"})
 #: Options holding ``Name: value`` headers: kept as the names only.
 HEADER_OPTIONS = frozenset({"header", "headers"})
+#: ``scheme:/user:pw@host``: a URL given where a path was expected, after pathlib folded its ``//``.
+_FOLDED_URL = re.compile(
+    r"(?<![A-Za-z0-9+.-])([A-Za-z][A-Za-z0-9+.-]{1,30}):/(?=[^/\s:@]{1,200}:[^/\s@]{1,200}@)"
+)
 #: Characters of stderr kept to find the error line of a failed run.
 STDERR_TAIL = 4000
 MAX_ERROR = 500
@@ -119,7 +124,7 @@ class Recorder:
             started_at=self.started_at,
             duration_s=time.perf_counter() - self._t0,
             exit_code=exit_code,
-            error=_clip(mask_text(error)) if error else None,
+            error=_clip(masked_text(error)) if error else None,
             version=__version__,
             target=self.target,
             options=self.options,
@@ -207,7 +212,7 @@ def _finish_cli(
 
 def _warn(message: str) -> None:
     sys.stderr.write(
-        mask_text(f"redline: warning: this run was not recorded in the history: {message} "
+        masked_text(f"redline: warning: this run was not recorded in the history: {message} "
                   "(--no-history or REDLINE_NO_HISTORY=1 turn the history off)") + "\n"
     )  # fmt: skip
 
@@ -251,6 +256,12 @@ class _StderrTail:
             return _clip("usage error: " + " ".join(lines[at + 1 :]))
         said = [ln for ln in lines if ln.startswith(("error:", "warning:"))]
         return _clip(said[0] if said else lines[-1])
+
+
+def masked_text(text: str) -> str:
+    """:func:`mask_text`, after giving back the ``//`` pathlib takes from a URL used as a path, so that
+    ``postgres:/app:pw@db`` (what a ``Path("postgres://app:pw@db")`` prints) is masked as the URL it was."""
+    return mask_text(_FOLDED_URL.sub(r"\1://", text))
 
 
 def _clip(text: str) -> str:
@@ -309,7 +320,7 @@ def _jsonable(value: Any) -> Any:
     if isinstance(value, Enum):
         return value.value
     if isinstance(value, Path):
-        return str(value)
+        return masked_text(str(value))
     if isinstance(value, list | tuple):
         return [_jsonable(v) for v in value]
     if value is None or isinstance(value, bool | int | float | str):
@@ -333,7 +344,7 @@ def mask_options(options: dict[str, Any]) -> dict[str, Any]:
 def _target(options: dict[str, Any]) -> str | None:
     path = options.get("path")
     if isinstance(path, str) and path:
-        return str(Path(path).resolve())
+        return masked_text(str(Path(path).resolve()))
     url = options.get("url")
     return mask_text(url) if isinstance(url, str) and url else None
 
@@ -457,14 +468,15 @@ _SUMMARIES: tuple[tuple[str, str, Callable[[Any], Summary]], ...] = (
 @contextmanager
 def recording(command: str, options: dict[str, Any], target: str | None) -> Iterator[Recorder]:
     """Record one operation that is not a command line (an MCP tool call): the block's notes, its duration,
-    and exit 0, or, when it raises, exit ``exc.exit_code`` (2 unless the exception carries one) and its
-    message. The exception passes through; a failure to record is one warning on stderr."""
+    and exit 0; when it raises, the exception's ``exit_code`` (a refused call: 2; 70 when it carries
+    none: a bug) and its message. The exception passes through; a failure to record is one warning on
+    stderr."""
     rec = Recorder(command, mask_options(options), target)
     code, error = 0, None
     try:
         yield rec
     except BaseException as exc:
-        code = int(getattr(exc, "exit_code", 2))
+        code = int(getattr(exc, "exit_code", EXIT_INTERNAL))
         error = " ".join(str(exc).split()) or type(exc).__name__
         raise
     finally:

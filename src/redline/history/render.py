@@ -35,7 +35,10 @@ def run_dict(run: Run) -> dict[str, Any]:
 
 
 def runs_json(runs: list[Run], total: int, database: str) -> str:
-    return json.dumps({"database": database, "total": total, "runs": [run_dict(r) for r in runs]}, indent=2) + "\n"
+    return (
+        json.dumps({"database": database, "total": total, "runs": [run_dict(r) for r in runs]}, indent=2)
+        + "\n"
+    )
 
 
 def diff_json(d: RunDiff) -> str:
@@ -59,7 +62,9 @@ def runs_text(runs: list[Run], total: int, database: str, console: Console) -> N
                          ("took", "right"), ("exit", "right"), ("counts", "left")):  # fmt: skip
         table.add_column(col, justify=justify)  # type: ignore[arg-type]
     for r in runs:
-        exit_text = Text(str(r.exit_code), style="" if r.exit_code == 0 else "yellow" if r.exit_code == 1 else "red")
+        exit_text = Text(
+            str(r.exit_code), style="" if r.exit_code == 0 else "yellow" if r.exit_code == 1 else "red"
+        )
         table.add_row(
             str(r.id),
             r.started_at.strftime("%Y-%m-%d %H:%M:%S"),
@@ -81,7 +86,8 @@ def diff_text(d: RunDiff, console: Console) -> None:
     console.print(f"base {_label(d.base)}", markup=False)
     console.print(f"head {_label(d.head)}", markup=False)
     console.print(
-        "input: the same files" if d.same_input else "input: the files differ (or one run read none)", markup=False
+        "input: the same files" if d.same_input else "input: the files differ (or one run read none)",
+        markup=False,
     )
     for title, keys in (("new", d.new), ("fixed", d.fixed)):
         console.print(Text(f"\n{title} ({len(keys)})", style="bold"))
@@ -91,7 +97,9 @@ def diff_text(d: RunDiff, console: Console) -> None:
 
 
 def _label(r: Run) -> str:
-    return f"#{r.id} {r.command} {r.target or '-'} at {r.started_at:%Y-%m-%d %H:%M:%S} UTC (exit {r.exit_code})"
+    return (
+        f"#{r.id} {r.command} {r.target or '-'} at {r.started_at:%Y-%m-%d %H:%M:%S} UTC (exit {r.exit_code})"
+    )
 
 
 def _finding(k: FindingKey) -> str:

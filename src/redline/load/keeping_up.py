@@ -9,8 +9,9 @@ asked. How much lateness matters depends on what is being measured: 5 ms of lag 
 
 with both taken over the same window (:data:`WINDOW_S` seconds; the last may be shorter). The floor keeps
 a sub-millisecond p50 from failing on timer noise: the event loop's timers have 1 ms resolution, and on
-the 2-core bench machine, shared with the server under test, lag p99 stayed under it at every rate the
-bench drove (docs/load.md, "keeping up"). A window in which nothing was dispatched keeps up trivially.
+the 2-core bench machine, with the server under test on the same cores and little else running, lag p99
+per window reached 3.3 ms (docs/load.md, "Keeping up"). A window in which nothing was dispatched is not
+judged.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from redline.load.histogram import Histogram
 __all__ = ["LAG_FLOOR_MS", "LAG_FRACTION", "WINDOW_S", "LagWindows", "lag_limit_ms"]
 
 LAG_FRACTION = 0.10
-LAG_FLOOR_MS = 2.5
+LAG_FLOOR_MS = 5.0
 WINDOW_S = 5
 
 

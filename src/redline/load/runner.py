@@ -165,9 +165,9 @@ def _behind_message(behind: list[dict[str, Any]], windows: int) -> str:
     worst = max(behind, key=lambda w: w["lag_p99_ms"] / w["limit_ms"])
     return (
         f"the load generator fell behind its schedule in {len(behind)} of {windows} windows (worst: "
-        f"{worst['from_s']}-{worst['to_s']} s, lag p99 {worst['lag_p99_ms']:g} ms > {worst['limit_ms']:g} ms, "
-        f"{LAG_FRACTION:.0%} of its p50 or at least {LAG_FLOOR_MS:g} ms): the server got less load than asked "
-        "and the latencies include the generator's delay"
+        f"{worst['from_s']}-{worst['to_s']} s, lag p99 {worst['lag_p99_ms']:g} ms > "
+        f"{worst['limit_ms']:g} ms, {LAG_FRACTION:.0%} of its p50 or at least {LAG_FLOOR_MS:g} ms): the "
+        "server got less load than asked and the latencies include the generator's delay"
     )
 
 

@@ -170,7 +170,9 @@ def _story(group: Group) -> list[str]:
     if count == 1 and f.evidence:
         out += [f"  - {_inline(e)}" for e in f.evidence] + [""]
     if count > 1:
-        out += [f"  - `{place(g)}` `{g.component or '-'}`" for g in group.findings[:PLACES_SHOWN]]
+        for g in group.findings[:PLACES_SHOWN]:
+            out.append(f"  - `{place(g)}` `{g.component or '-'}`")
+            out += [f"    - {_inline(e)}" for e in (g.evidence if g.fingerprint else [])]  # same secret
         if count > PLACES_SHOWN:
             out.append(f"  - … and {count - PLACES_SHOWN} more (`--format concise` lists every finding)")
         out.append("")

@@ -132,6 +132,8 @@ def _story(group: Group, console: Console) -> None:
         _say(console, Text("places:", style="bold"), 2)
         for g in group.findings[:PLACES_SHOWN]:
             _say(console, Text(f"{place(g)}  {g.component or '-'}"), 4)
+            for item in g.evidence if g.fingerprint else []:  # the other places of the same secret
+                _say(console, Text(item, style="dim"), 6)
         if count > PLACES_SHOWN:
             rest = count - PLACES_SHOWN
             _say(console, Text(f"… and {rest} more (--format concise lists every finding)", style="dim"), 4)

@@ -46,7 +46,17 @@ def _pct3(p: Pct, band: Pct | None = None) -> str:
 
 def _points(e: EntrypointVerify) -> Table:
     t = Table(title=f"{e.name} → {e.url}  (ms: p50 / p95 / p99)", title_justify="left")
-    for col in ("load rps", "of sat.", "predicted", "measured", "error %", "band ±%", "in band", "n", "generator"):
+    for col in (
+        "load rps",
+        "of sat.",
+        "predicted",
+        "measured",
+        "error %",
+        "band ±%",
+        "in band",
+        "n",
+        "generator",
+    ):
         t.add_column(col, justify="right")
     for p in e.points:
         within = "—" if p.within_band is None else ("[green]yes[/]" if p.within_band else "[red]no[/]")

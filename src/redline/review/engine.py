@@ -391,11 +391,18 @@ def selected_rules(config: ReviewConfig) -> list[type[Rule]]:
     return out
 
 
-def review(system: System, config: ReviewConfig | None = None, baseline: Baseline | None = None) -> Report:
+def review(
+    system: System,
+    config: ReviewConfig | None = None,
+    baseline: Baseline | None = None,
+    *,
+    one_secret_one_finding: bool = True,
+) -> Report:
     """Review ``system``: run the selected rules, drop suppressed findings, sort worst first, keep one
-    finding per secret value, and set aside what ``baseline`` already holds."""
+    finding per secret value (unless ``one_secret_one_finding`` is false: a fixer wants every place), and
+    set aside what ``baseline`` already holds."""
     with paused_gc():  # the scanned model is a large heap: full collector passes over it cost more than rules
-        return _review(system, config, baseline)
+        return _review(system, config, baseline, one_secret_one_finding)
 
 
 def one_per_secret(findings: list[Finding]) -> list[Finding]:
@@ -416,7 +423,9 @@ def one_per_secret(findings: list[Finding]) -> list[Finding]:
     return out
 
 
-def _review(system: System, config: ReviewConfig | None, baseline: Baseline | None) -> Report:
+def _review(
+    system: System, config: ReviewConfig | None, baseline: Baseline | None, one_per_secret_value: bool
+) -> Report:
     cfg = config or ReviewConfig()
     ctx = Context(system, thresholds={k: v for k, v in cfg.thresholds.items() if v is not None})
     sup = _Suppressions(system)
@@ -447,7 +456,8 @@ def _review(system: System, config: ReviewConfig | None, baseline: Baseline | No
             else:
                 kept.append(f)
     kept.sort(key=_sort_key)
-    kept = one_per_secret(kept)
+    if one_per_secret_value:
+        kept = one_per_secret(kept)
     known: list[Finding] = []
     if baseline is not None:
         kept, known = baseline.split(kept)

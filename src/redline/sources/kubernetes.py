@@ -354,9 +354,13 @@ def _workload(
         component.provenance["replicas"] = Provenance(
             source=source, origin="platform default (replicas not set)"
         )
-    if component.termination_grace_s is not None:
-        grace_at = r.src(pod, "terminationGracePeriodSeconds")
-        component.provenance["termination_grace_s"] = Provenance(source=grace_at, origin="kubernetes")
+    for field, key in (
+        ("termination_grace_s", "terminationGracePeriodSeconds"),
+        ("host_network", "hostNetwork"),
+        ("host_pid", "hostPID"),
+    ):
+        if getattr(component, field) is not None:
+            component.provenance[field] = Provenance(source=r.src(pod, key), origin="kubernetes")
     if kind == "Service":  # Knative: min/max scale annotations are its autoscaling
         tann = r.map(tmeta, "annotations")
         lo = _knative_scale(tann, "minScale", r)

@@ -19,7 +19,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
-__all__ = ["SpanKind", "Span", "TraceFormat", "TraceReadError", "read_spans"]
+__all__ = ["Span", "SpanKind", "TraceFormat", "TraceReadError", "read_spans"]
 
 MAX_BYTES = 512 * 1024 * 1024  # a trace file larger than this is refused, not read into memory
 MAX_SPANS = 5_000_000

@@ -11,7 +11,7 @@ See docs/verify.md for the method: the noise band, the trend test, the saturatio
 
 from __future__ import annotations
 
-from redline.verify.engine import DEFAULT_AT, VerifyError, replay, verify
+from redline.verify.engine import DEFAULT_AT, VerifyError, VerifyInterrupted, replay, verify
 from redline.verify.result import EntrypointVerify, LoadPoint, Saturation, Step, Verdict, VerifyResult
 
 __all__ = [
@@ -22,6 +22,7 @@ __all__ = [
     "Step",
     "Verdict",
     "VerifyError",
+    "VerifyInterrupted",
     "VerifyResult",
     "replay",
     "verify",

@@ -2,9 +2,10 @@
 
 Inputs, best first:
 
-1. **Stats endpoints** (verify's ``--stats``; :mod:`.stats`): each component's own work per request is
-   ``Σ own_s / Σ requests`` over every run that kept up; a call's overhead is the caller's mean call time
-   less its pool wait, less the callee's own mean response time (transport and HTTP on both sides).
+1. **Stats endpoints** (verify's ``--stats``; :mod:`.stats`): each component's service time is the worker
+   time per request spent on its own work, over every run (the utilization law, :func:`own_service_time`);
+   a call's overhead is the caller's mean call time less its pool wait, less the callee's own mean
+   response time (transport and HTTP on both sides).
 2. **Server-Timing** (verify's probe): the same two quantities from ``desc=own``, ``desc=response`` and
    ``desc="call X"`` entries, over the probe's requests.
 3. **Traces** (:mod:`redline.traces`): own time per visit, calls per request, and each call's overhead
@@ -61,7 +62,7 @@ class LoadRun:
 
 
 def overhead_supported() -> bool:
-    """Whether the model has a per-call overhead (``calls[].overhead`` in redline.yaml, ``Edge.overhead_s``)."""
+    """Whether the model has a per-call overhead (redline.yaml ``calls[].overhead``, ``Edge.overhead_s``)."""
     from redline.sources.native import CallSpec
 
     return "overhead_s" in Edge.model_fields and "overhead" in CallSpec.model_fields
@@ -118,9 +119,20 @@ def _stated_overhead(system: System, caller: str, callee: str) -> float | None:
     return float(value) if isinstance(value, int | float) else None
 
 
+def own_service_time(c: Counters) -> float:
+    """Seconds a worker is unavailable per request for the service's own work (the utilization law).
+
+    ``busy_s`` integrates the workers taken; taking away the time they are held waiting on calls
+    (``hold_s − own_s``) leaves the own work plus what the measured sleeps miss: the hand-over of a freed
+    worker to the next waiting request, which under load is part of what a worker costs.
+    """
+    own = c.busy_s - (c.hold_s - c.own_s) if c.busy_s > 0 else c.own_s
+    return max(own, c.own_s) / c.requests
+
+
 def _fits_from_stats(system: System, result: VerifyResult, label: str) -> list[Fit]:
     runs = [c for e in result.entrypoints for p in e.points for c in p.stats]
-    runs += [s.stats for e in result.entrypoints for s in e.steps if s.stable and s.stats]
+    runs += [s.stats for e in result.entrypoints for s in e.steps if s.stats]
     total = _sum_counters(runs)
     fits: list[Fit] = []
     for name, c in sorted(total.items()):
@@ -131,9 +143,9 @@ def _fits_from_stats(system: System, result: VerifyResult, label: str) -> list[F
                 component=name,
                 kind=FitKind.SERVICE_TIME,
                 before=_stated_service(system, name),
-                after=c.own_s / c.requests,
+                after=own_service_time(c),
                 samples=c.requests,
-                method=f"{label}: stats, own work over {c.requests:,} requests",
+                method=f"{label}: stats, worker time on own work over {c.requests:,} requests",
             )
         )
         for callee, call in sorted(c.calls.items()):
@@ -260,7 +272,8 @@ def _fit_bottleneck(system: System, entry: str, measured: float, label: str) -> 
         ),
         0.0,
     )
-    value, predicted = start, fc.saturation_rps
+    value: float = start
+    predicted: float | None = fc.saturation_rps
     for _ in range(MAX_FIT_ROUNDS):
         if predicted is None or abs(predicted / measured - 1) <= FIT_TOLERANCE:
             break
@@ -337,8 +350,8 @@ def _fold_overheads(system: System, fits: list[Fit], notes: list[str]) -> list[F
             continue
         if comp.async_:
             notes.append(
-                f"{f.component} -> {f.callee}: overhead {_ms(f.after)} per call not written: this model has no "
-                f"calls[].overhead, and {f.component} is async (its worker does not wait through it)"
+                f"{f.component} -> {f.callee}: overhead {_ms(f.after)} per call not written: this model has "
+                f"no calls[].overhead, and {f.component} is async (its worker does not wait through it)"
             )
             continue
         per_request = 1.0 if edge.parallel else float(edge.count or 1.0)
@@ -496,7 +509,7 @@ def write_yaml(text: str, calibration: Calibration) -> tuple[str, list[str]]:
 
 
 def native_file(system: System) -> Path:
-    """The redline.yaml a scan read (calibrate writes into it); :class:`CalibrateError` when not exactly one."""
+    """The redline.yaml a scan read (calibrate writes into it); :class:`CalibrateError` unless just one."""
     found = [f.file for f in system.files if f.as_ == "redline"]
     if not found:
         raise CalibrateError(

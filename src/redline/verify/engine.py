@@ -24,6 +24,7 @@ from typing import Any
 from redline.forecast import Forecast, ForecastInputError, forecast
 from redline.load import ConfigError, Histogram, LoadConfig, Progress, run
 from redline.model import System
+from redline.model.entrypoints import resolve
 from redline.verify.band import Z95, StationLoad, autocorrelation, band_pct
 from redline.verify.bottleneck import pool_resource, root_bottleneck
 from redline.verify.probe import ProbeError, probe
@@ -41,7 +42,7 @@ from redline.verify.result import (
 from redline.verify.stats import StatsError, difference, snapshot
 from redline.verify.trend import decide
 
-__all__ = ["DEFAULT_AT", "MAX_STEPS", "VerifyError", "replay", "verify"]
+__all__ = ["DEFAULT_AT", "MAX_STEPS", "VerifyError", "VerifyInterrupted", "replay", "verify"]
 
 DEFAULT_AT = (0.5, 0.7, 0.85)
 SEARCH_UP = (0.8, 0.9, 1.0, 1.1, 1.2, 1.35, 1.5, 2.0)
@@ -58,8 +59,16 @@ ASSUMPTIONS = [
 ]
 
 
+class VerifyInterrupted(Exception):
+    """Ctrl-C or SIGTERM during a run: verify stops at once; ``code`` is the exit code (130 or 143)."""
+
+    def __init__(self, code: int) -> None:
+        super().__init__(f"interrupted (exit {code})")
+        self.code = code
+
+
 class VerifyError(ValueError):
-    """Input verify cannot work with (bad options, a forecast that fails, an endpoint that does not answer)."""
+    """Input verify cannot work with: bad options, a forecast that fails, an endpoint that does not answer."""
 
 
 @dataclass(frozen=True)
@@ -100,6 +109,23 @@ def _check(at: tuple[float, ...], duration: float, warmup: float, repeat: int) -
         raise VerifyError("; ".join(problems))
 
 
+def _check_targets(system: System, targets: dict[str, str]) -> None:
+    """Every target an entry point or a component, each with a forecast saturation, before any load."""
+    if not targets:
+        raise VerifyError("give at least one --target ENTRY=URL")
+    known = sorted(e.name for e in resolve(system).entrypoints)
+    for name in targets:
+        if name not in known and system.component(name) is None:
+            raise VerifyError(
+                f"--target {name}: no entry point or component of that name (entry points: "
+                f"{', '.join(known) or 'none'})"
+            )
+        if _forecast(system, name, 1.0).entrypoints[0].saturation_rps is None:
+            raise VerifyError(
+                f"--target {name}: the forecast never saturates, so there is no load to verify it at"
+            )
+
+
 def verify(
     system: System,
     targets: dict[str, str],
@@ -123,8 +149,7 @@ def verify(
     Raises :class:`VerifyError` on unusable input.
     """
     _check(at, duration, warmup, repeat)
-    if not targets:
-        raise VerifyError("give at least one --target ENTRY=URL")
+    _check_targets(system, targets)
     opts = _Options(at, duration, warmup, repeat, search, send_probe, dict(stats or {}), seed,
                     progress or (lambda _: None))  # fmt: skip
     if opts.stats:
@@ -230,6 +255,8 @@ def _measure(url: str, rps: float, opts: _Options, notes: list[str]) -> _Run:
         result = run(cfg, on_progress=on_progress)
     except ConfigError as exc:
         raise VerifyError(f"load at {rps:,.1f} rps: {exc}") from None
+    if result.data["interrupted"]:  # the load runner took the signal; no further run may start
+        raise VerifyInterrupted(result.exit_code)
     counters: dict[str, Counters] = {}
     if opts.stats and before and not problems:
         try:
@@ -269,15 +296,18 @@ def _compare(
     """Errors and bands per percentile, and whether every error lies inside its band."""
     pred = (predicted.p50_ms, predicted.p95_ms, predicted.p99_ms)
     meas = (measured.p50_ms, measured.p95_ms, measured.p99_ms)
+    p50, p95, p99 = pred
+    known = (p50, p95, p99) if p50 and p95 and p99 else None
     errors: dict[str, float | None] = {}
     bands: dict[str, float | None] = {}
+    inside: list[bool] = []
     for (q, key), p, m in zip(QUANTILES, pred, meas, strict=True):
-        errors[key] = round((m - p) / p * 100, 2) if p and m is not None else None
-        ok = all(x is not None and x > 0 for x in pred)
-        band = band_pct(q, pred, n, inflation) if ok else None  # type: ignore[arg-type]
-        bands[key] = round(band, 2) if band is not None else None
-    pairs = [(errors[k], bands[k]) for _, k in QUANTILES]
-    within = None if any(e is None or b is None for e, b in pairs) else all(abs(e) <= b for e, b in pairs)  # type: ignore[operator]
+        error = round((m - p) / p * 100, 2) if p and m is not None else None
+        band = band_pct(q, known, n, inflation) if known is not None else None
+        errors[key], bands[key] = error, round(band, 2) if band is not None else None
+        if error is not None and band is not None:
+            inside.append(abs(error) <= round(band, 2))
+    within = all(inside) if len(inside) == len(QUANTILES) else None
     return Pct(**errors), Pct(**bands), within
 
 
@@ -405,14 +435,39 @@ def _search(
     return steps
 
 
-def _saturation(system: System, name: str, s_pred: float, base: Forecast, steps: list[Step]) -> Saturation:
-    ep = base.entrypoints[0]
+def _predicted_bottleneck(system: System, name: str, s_pred: float) -> str | None:
+    """The saturated resource nearest the leaves, from the forecast just below its saturation."""
     near = _forecast(system, name, NEAR_SATURATION * s_pred)
     util = {c.name: c.utilization for c in near.components if c.utilization is not None}
     util.update(
         {pool_resource(p.component, p.name): p.utilization for p in near.pools if p.utilization is not None}
     )
-    predicted_neck = root_bottleneck(system, util)
+    return root_bottleneck(system, util)
+
+
+def _measured(steps: list[Step]) -> tuple[float, float | None, list[float], Step] | None:
+    """(saturation rps, band %, bracket, first unstable step) from the search; ``None``: none fell behind.
+
+    The completion rate over the last two thirds of the unstable steps, clamped between the last stable
+    step's throughput and the first unstable step's load.
+    """
+    unstable = sorted((s for s in steps if not s.stable), key=lambda s: s.rps)
+    if not unstable:
+        return None
+    first = unstable[0]
+    below = [s for s in steps if s.stable and s.rps < first.rps]
+    floor = max((s.completions / max(s.arrivals, 1) * s.rps for s in below), default=0.0)
+    used = [s for s in unstable if s.throughput_rps]
+    value = statistics.fmean(s.throughput_rps or 0.0 for s in used) if used else first.rps
+    counted = sum(s.throughput_completions for s in used)
+    band = Z95 / math.sqrt(counted) * 100 if counted else None
+    bracket = [round(max((s.rps for s in below), default=0.0), 3), round(first.rps, 3)]
+    return min(max(value, floor), first.rps), band, bracket, first
+
+
+def _saturation(system: System, name: str, s_pred: float, base: Forecast, steps: list[Step]) -> Saturation:
+    ep = base.entrypoints[0]
+    predicted_neck = _predicted_bottleneck(system, name, s_pred)
     forecast_neck = (
         ep.bottleneck if not ep.bottleneck_pool else pool_resource(ep.bottleneck or "", ep.bottleneck_pool)
     )
@@ -425,24 +480,17 @@ def _saturation(system: System, name: str, s_pred: float, base: Forecast, steps:
         bottleneck=predicted_neck,
         forecast_bottleneck=forecast_neck,
         forecast_reason=ep.bottleneck_reason,
+        method="not searched",
     )
-    unstable = sorted((s for s in steps if not s.stable), key=lambda s: s.rps)
     if not steps:
-        return out.model_copy(update={"method": "not searched"})
-    if not unstable:
+        return out
+    found = _measured(steps)
+    if found is None:
         top = max(s.rps for s in steps)
         return out.model_copy(update={"method": f"never fell behind, up to {top:,.1f} rps: not found"})
-    first = unstable[0]
-    below = [s for s in steps if s.stable and s.rps < first.rps]
-    floor = max((s.completions / max(s.arrivals, 1) * s.rps for s in below), default=0.0)
-    used = [s for s in unstable if s.throughput_rps]
-    measured = statistics.fmean(s.throughput_rps or 0.0 for s in used) if used else first.rps
-    measured = min(max(measured, floor), first.rps)
-    counted = sum(s.throughput_completions for s in used)
-    band = Z95 / math.sqrt(counted) * 100 if counted else None
+    measured, band, bracket, first = found
     error = (measured - s_pred) / s_pred * 100
     neck = root_bottleneck(system, first.utilization) if first.utilization else None
-    bracket = [max((s.rps for s in below), default=0.0), first.rps]
     return out.model_copy(
         update={
             "measured_rps": round(measured, 3),
@@ -451,7 +499,7 @@ def _saturation(system: System, name: str, s_pred: float, base: Forecast, steps:
             "within_band": abs(error) <= band if band is not None else None,
             "measured_bottleneck": neck,
             "bottleneck_matches": None if neck is None else neck == predicted_neck,
-            "bracket_rps": [round(b, 3) for b in bracket],
+            "bracket_rps": bracket,
             "method": "completions per second over the last two thirds of the unstable steps, "
             "between the last stable step's throughput and the first unstable step's load",
         }
@@ -476,8 +524,8 @@ def _verdict(entries: list[EntrypointVerify]) -> tuple[Verdict, list[str]]:
             missing.append(f"{e.name}: saturation not found ({s.method})")
         if s.within_band is False:
             failed.append(
-                f"{e.name}: saturation predicted {s.predicted_rps:,.1f} rps, measured {s.measured_rps:,.1f} rps "
-                f"({s.error_pct:+.1f}%, band ±{s.band_pct:.1f}%)"
+                f"{e.name}: saturation predicted {s.predicted_rps:,.1f} rps, measured "
+                f"{s.measured_rps:,.1f} rps ({s.error_pct:+.1f}%, band ±{s.band_pct:.1f}%)"
             )
         if s.bottleneck_matches is False:
             failed.append(f"{e.name}: bottleneck predicted {s.bottleneck}, measured {s.measured_bottleneck}")

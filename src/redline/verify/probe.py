@@ -30,7 +30,9 @@ class ProbeError(Exception):
 
 def _split(header: str) -> list[str]:
     """Comma-separated entries, commas inside quoted strings kept."""
-    parts, cur, quoted = [], [], False
+    parts: list[str] = []
+    cur: list[str] = []
+    quoted = False
     for ch in header:
         if ch == '"':
             quoted = not quoted

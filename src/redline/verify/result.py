@@ -195,6 +195,15 @@ class VerifyResult(_Result):
     at: list[float]
     replayed: bool = Field(False, description="re-forecast against recorded measurements; no load sent")
     measured_at: str | None = Field(None, description="when the measurement started (UTC, ISO 8601)")
+
+    @classmethod
+    def from_document(cls, doc: object) -> VerifyResult:
+        """A result from ``redline verify --format json`` output (its ``skipped`` list is the scan's, not
+        the result's); raises ``ValueError`` when it is not one."""
+        if not isinstance(doc, dict) or doc.get("tool") != "redline verify":
+            raise ValueError('not a redline verify JSON (no "tool": "redline verify")')
+        return cls.model_validate({k: v for k, v in doc.items() if k != "skipped"})
+
     assumptions: list[str] = Field(default_factory=list)
 
 
