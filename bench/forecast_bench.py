@@ -2,6 +2,11 @@
 
     python bench/forecast_bench.py                 # 1,000 and 10,000 components, 5 runs each
     python bench/forecast_bench.py --sizes 1000 --runs 3
+    python bench/forecast_bench.py --baseline /tmp/base/src   # the same runs, side by side, on another tree
+
+``--baseline SRC`` times another checkout's ``src`` (say, ``git archive HEAD src | tar -x -C /tmp/base``)
+in a subprocess on the same generated systems, alternating with this tree size by size, and prints both
+medians and their ratio.
 
 The generated system is a layered DAG like a large microservice estate: ``sqrt(n)/3`` entry points
 (gateways) on top, then service layers, then datastores and caches. Each component calls 1–3 components of
@@ -14,8 +19,12 @@ searches per entry point, sizing, availability and cost.
 from __future__ import annotations
 
 import argparse
+import json
+import os
 import random
 import statistics
+import subprocess
+import sys
 import time
 from typing import Any
 
@@ -80,24 +89,62 @@ def generate(n: int, seed: int = 1) -> System:
     return system
 
 
+def _time(n: int, runs: int) -> dict[str, Any]:
+    system = generate(n)
+    times = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        result = forecast(system)
+        times.append(time.perf_counter() - start)
+    e = result.entrypoints[0]
+    return {
+        "n": n, "calls": len(system.edges), "entries": len(system.entrypoints), "times": times,
+        "p95_ms": e.p95_ms, "saturation_rps": e.saturation_rps,
+    }  # fmt: skip
+
+
+def _line(label: str, r: dict[str, Any]) -> str:
+    t = r["times"]
+    return (
+        f"{label}n={r['n']:>6} components, {r['calls']} calls, {r['entries']} entry points: median "
+        f"{statistics.median(t):.3f} s (min {min(t):.3f}, max {max(t):.3f}, runs {len(t)}); first entry p95 "
+        f"{r['p95_ms']} ms, saturates at {r['saturation_rps']} rps"
+    )
+
+
+def _baseline(src: str, n: int, runs: int) -> dict[str, Any]:
+    env = {**os.environ, "PYTHONPATH": src}
+    out = subprocess.run(
+        [sys.executable, __file__, "--sizes", str(n), "--runs", str(runs), "--json"],
+        env=env, capture_output=True, text=True, check=True, timeout=3600,
+    )  # fmt: skip
+    result: dict[str, Any] = json.loads(out.stdout.strip().splitlines()[-1])
+    return result
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 10000])
     parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--baseline", help="another tree's src/ to time side by side")
+    parser.add_argument("--json", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
-    for n in args.sizes:
-        system = generate(n)
-        times = []
-        for _ in range(args.runs):
-            start = time.perf_counter()
-            result = forecast(system)
-            times.append(time.perf_counter() - start)
-        e = result.entrypoints[0]
-        print(
-            f"n={n:>6} components, {len(system.edges)} calls, {len(system.entrypoints)} entry points: "
-            f"median {statistics.median(times):.3f} s (min {min(times):.3f}, max {max(times):.3f}, "
-            f"runs {args.runs}); first entry p95 {e.p95_ms} ms, saturates at {e.saturation_rps} rps"
-        )
+    for i, n in enumerate(args.sizes):
+        if args.json:
+            print(json.dumps(_time(n, args.runs)))
+            continue
+        if not args.baseline:
+            print(_line("", _time(n, args.runs)))
+            continue
+        # Alternate which tree goes first, so neither always runs on the warmer (or busier) machine.
+        if i % 2 == 0:
+            before, after = _baseline(args.baseline, n, args.runs), _time(n, args.runs)
+        else:
+            after, before = _time(n, args.runs), _baseline(args.baseline, n, args.runs)
+        print(_line("before: ", before))
+        print(_line("after:  ", after))
+        ratio = statistics.median(after["times"]) / statistics.median(before["times"])
+        print(f"        ratio after/before (medians): {ratio:.2f}x")
 
 
 if __name__ == "__main__":

@@ -486,3 +486,11 @@ def test_load_usage_errors_do_not_echo_credentials(url: str) -> None:
     assert proc.returncode == 2
     assert "u:****@" in proc.stderr
     assert "PLANTED-E" not in proc.stdout + proc.stderr
+
+
+def test_a_url_whose_slashes_a_path_library_collapsed_is_masked() -> None:
+    """pathlib turns ``postgres://app:pw@db/x`` into ``postgres:/app:pw@db/x``; error lines quote that."""
+    from redline.model.secrets import mask_text
+
+    assert mask_text("cannot read postgres:/app:Sup3r-Secret-Pw@db/x") == "cannot read postgres:/app:****@db/x"
+    assert mask_text("see C:/Users/x@y") == "see C:/Users/x@y"  # a drive letter, no password

@@ -7,12 +7,14 @@ run with ``ReviewConfig(select=["ZZ"])``: only the test's rules, so the catalog 
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from redline.fix import validate
 from redline.fix.build import doc_of, pod_spec_path
 from redline.fix.edits import DocRef, Edit, Fix
 from redline.model import Component
@@ -63,6 +65,22 @@ class Rules:
     def close(self) -> None:
         for code in self.added:
             REGISTRY.pop(code, None)
+
+
+@pytest.fixture
+def without_kubernetes_validate(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """kubernetes-validate cannot be uninstalled here: its import is made to fail instead."""
+    monkeypatch.setitem(sys.modules, "kubernetes_validate", None)
+    monkeypatch.setitem(sys.modules, "kubernetes_validate.utils", None)
+    _clear_schema_caches()
+    yield
+    _clear_schema_caches()
+
+
+def _clear_schema_caches() -> None:
+    validate.kubernetes_versions.cache_clear()
+    validate._k8s_validator.cache_clear()
+    validate._definitions.cache_clear()
 
 
 @pytest.fixture

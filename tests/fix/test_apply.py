@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+import yaml
 
 from redline.fix.apply import EditError, SourceText, YamlFile, apply_to_text
 from redline.fix.edits import DocRef, Edit, Match, Op
@@ -137,3 +138,53 @@ def test_source_text_keeps_crlf_and_bom() -> None:
     assert src.encode("a: 1\nb: 3\n") == b"\xef\xbb\xbfa: 1\r\nb: 3\r\n"
     with pytest.raises(UnicodeDecodeError):
         SourceText.decode(b"\xff\xfe")
+
+
+def test_an_object_inside_a_list_document_is_edited_in_place() -> None:
+    text = (
+        "apiVersion: v1\n"
+        "kind: List\n"
+        "items:\n"
+        "- apiVersion: v1\n"
+        "  kind: Namespace\n"
+        "  metadata: {name: api}\n"
+        "- apiVersion: apps/v1\n"
+        "  kind: Deployment\n"
+        "  metadata:\n"
+        "    name: api\n"
+        "  spec:\n"
+        "    replicas: 1\n"
+    )
+    assert apply_to_text(text, [_edit(Op.SET, "spec", "replicas", value=2)]) == (
+        text.replace("replicas: 1", "replicas: 2"),
+        True,
+    )
+
+
+def test_new_entries_go_above_the_comments_that_introduce_what_follows() -> None:
+    """Comment lines after a value belong to what comes next (as ruamel reads them, to the value
+    before): a new key or item is written above them, not below."""
+    text = "services:\n  web:\n    image: web  # pinned\n\n  # the database\n  db:\n    image: db\n"
+    edit = _edit(Op.SET, "services", "web", "healthcheck", value={"test": ["CMD", "true"]}, doc=COMPOSE)
+    assert apply_to_text(text, [edit])[0] == (
+        "services:\n  web:\n    image: web  # pinned\n    healthcheck:\n      test:\n      - CMD\n"
+        "      - 'true'\n\n  # the database\n  db:\n    image: db\n"
+    )
+    listed = "resources:\n - a.yaml\n - b.yaml  # the last\n# components:\n# - ../c\n"
+    add = _edit(Op.ADD, "resources", value="c.yaml", doc=DocRef(file="k.yaml", platform="kubernetes"))
+    assert apply_to_text(listed, [add])[0] == (
+        "resources:\n - a.yaml\n - b.yaml  # the last\n - c.yaml\n# components:\n# - ../c\n"
+    )
+
+
+def test_strings_are_written_so_that_every_yaml_reader_reads_strings() -> None:
+    """ruamel writes YAML 1.2; the scan (and kubectl, and PyYAML) read YAML 1.1, where plain 22:22 is the
+    integer 1342 and yes is true. Such strings are quoted, and every value reads back as written."""
+    values = ["22:22", "yes", "on", "10", "true", "plain", "8080:80"]
+    edit = _edit(Op.SET, "services", "web", "x-values", value=values, doc=COMPOSE)
+    text, _ = apply_to_text("services:\n  web:\n    image: web\n", [edit])
+    assert text == (
+        "services:\n  web:\n    image: web\n    x-values:\n    - '22:22'\n    - 'yes'\n    - 'on'\n"
+        "    - '10'\n    - 'true'\n    - plain\n    - 8080:80\n"
+    )
+    assert yaml.safe_load(text)["services"]["web"]["x-values"] == values

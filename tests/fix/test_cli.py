@@ -16,7 +16,6 @@ from redline.review.context import Context
 from redline.review.rule import Finding, Rule
 from tests.fix.conftest import Rules, finding_on, pod_edit, snapshot, write
 from tests.fix.test_engine import API, API_GRACE, grace
-from tests.fix.test_validate import without_kubernetes_validate  # noqa: F401  (a fixture)
 
 # Review only the test's own rules: the catalog's rules would add findings of their own.
 TOML = '[review]\nselect = ["ZZ"]\n'
@@ -119,7 +118,7 @@ def test_usage_errors_exit_2(tree: Path) -> None:
 
 def test_missing_schemas_refuse_kubernetes_edits(
     tree: Path,
-    without_kubernetes_validate: None,  # noqa: F811
+    without_kubernetes_validate: None,
 ) -> None:
     code, _, err = run(str(tree))
     assert code == 2

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from redline.fix.edits import DocRef, Edit, NewObject, Op, advice, safe, unsafe
+from redline.fix.edits import DocRef, Edit, Match, NewObject, Op, Safety, advice, safe, unsafe
 from redline.fix.engine import FixError, NewObjects, fix
 from redline.fix.result import Outcome, Reason
 from redline.review.context import Context
@@ -512,8 +512,6 @@ def test_secrets_are_masked_in_diffs(tmp_path: Path, rules: Rules) -> None:
 
 
 def _env(container: str, name: str) -> tuple[Any, ...]:
-    from redline.fix.edits import Match
-
     return (Match(key="name", value=container), "env", Match(key="name", value=name))
 
 
@@ -528,3 +526,99 @@ def test_unknown_kubernetes_version_is_an_error(tmp_path: Path, rules: Rules) ->
     write(tmp_path, {"api.yaml": API})
     with pytest.raises(FixError, match=r"--kubernetes-version 1.99: no schemas installed for it"):
         fix(tmp_path, config=rules.config(), kubernetes_version="1.99")
+
+
+def test_select_applies_only_the_fixes_of_those_rules(tmp_path: Path, rules: Rules) -> None:
+    rules.add("ZZ901", grace())
+    rules.add("ZZ902", restart)
+    write(tmp_path, {"api.yaml": API, "compose.yaml": COMPOSE})
+    result = fix(tmp_path, config=rules.config(), select=["ZZ902"])
+    assert [(r.finding.rule, r.outcome) for r in result.fixes] == [("ZZ902", Outcome.APPLIED)]
+    assert (tmp_path / "api.yaml").read_text() == API
+    assert "restart: unless-stopped" in (tmp_path / "compose.yaml").read_text()
+    assert (result.findings_before, result.findings_after, result.remaining) == (2, 1, 0)
+
+
+def test_a_single_file_can_be_fixed(tmp_path: Path, rules: Rules) -> None:
+    rules.add("ZZ902", restart)
+    write(tmp_path, {"compose.yaml": COMPOSE, "other/compose.yaml": COMPOSE})
+    result = fix(tmp_path / "compose.yaml", config=rules.config())
+    assert [(r.finding.file, r.outcome) for r in result.fixes] == [("compose.yaml", Outcome.APPLIED)]
+    assert (tmp_path / "other/compose.yaml").read_text() == COMPOSE
+
+
+def test_a_file_that_would_not_parse_rejects_the_fix(tmp_path: Path, rules: Rules) -> None:
+    """A new object whose YAML the scan's own reader refuses (1,500 aliases of a 1,500-item list expand
+    past its bound on alias expansion) is never written."""
+    items = list(range(1500))
+    doc = {
+        "apiVersion": "v1",
+        "kind": "ConfigMap",
+        "metadata": {"name": "big"},
+        "data": {"a": [items] * 1500},
+    }
+
+    def bomb(rule: Rule, ctx: Context) -> Iterator[Finding]:
+        c = ctx.system.components[0]
+        new = NewObject(beside=ref_of(c), file_name="big.yaml", document=doc)
+        yield finding_on(rule, c, safe("add a ConfigMap", creates=(new,)))
+
+    rules.add("ZZ917", bomb)
+    write(tmp_path, {"api.yaml": API})
+    [record] = fix(tmp_path, config=rules.config()).fixes
+    assert (record.outcome, record.reason, record.detail) == (
+        Outcome.REJECTED,
+        Reason.PARSE_ERROR,
+        "big.yaml:7: the edited file does not parse: document expands to more than 2,000,000 nodes "
+        "through aliases (a YAML alias bomb?); not expanded",
+    )
+    assert not (tmp_path / "big.yaml").exists()
+
+
+def _no_pre_stop(rule: Rule, ctx: Context) -> Iterator[Finding]:
+    """A grace period without a preStop hook: a safe fix adds the hook (a rule a grace period wakes)."""
+    for c in ctx.system.components:
+        if c.termination_grace_s is not None and not any(k.pre_stop for k in c.containers):
+            hook = {"preStop": {"exec": {"command": ["sleep", "5"]}}}
+            edit = pod_edit(c, Op.SET, "containers", Match(key="name", value="api"), "lifecycle", value=hook)
+            yield finding_on(rule, c, safe("add a preStop hook", edit), "grace without a preStop hook")
+
+
+def test_a_fix_that_wakes_another_rule_is_tried_with_that_rule_s_fix(tmp_path: Path, rules: Rules) -> None:
+    """The grace period makes ZZ918 fire; ZZ918's own fix is safe, so both are written together, and
+    the review after the run has neither finding."""
+    rules.add("ZZ901", grace())
+    rules.add("ZZ918", _no_pre_stop)
+    write(tmp_path, {"api.yaml": API})
+    result = fix(tmp_path, config=rules.config())
+    [record] = result.fixes
+    assert (record.finding.rule, record.outcome, record.detail) == (
+        "ZZ901",
+        Outcome.APPLIED,
+        "together with the fix of ZZ918 (add a preStop hook), for what this fix alone would make the "
+        "review report",
+    )
+    assert (tmp_path / "api.yaml").read_text() == API_GRACE.replace(
+        "              value: 'fast'\n",
+        "              value: 'fast'\n          lifecycle:\n            preStop:\n              exec:\n"
+        "                command:\n                  - sleep\n                  - '5'\n",
+    )
+    assert (result.findings_before, result.findings_after, result.remaining) == (1, 0, 0)
+
+
+def test_a_woken_rule_with_an_unsafe_fix_needs_the_flag(tmp_path: Path, rules: Rules) -> None:
+    def unsafe_hook(rule: Rule, ctx: Context) -> Iterator[Finding]:
+        for f in _no_pre_stop(rule, ctx):
+            yield f.model_copy(update={"fix": f.fix.model_copy(update={"safety": Safety.UNSAFE})})
+
+    rules.add("ZZ901", grace())
+    rules.add("ZZ918", unsafe_hook)
+    write(tmp_path, {"api.yaml": API})
+    [record] = fix(tmp_path, config=rules.config()).fixes
+    assert (record.outcome, record.reason, record.detail) == (
+        Outcome.REJECTED,
+        Reason.NEW_FINDING,
+        "new finding ZZ918 at api.yaml:2: grace without a preStop hook",
+    )
+    assert (tmp_path / "api.yaml").read_text() == API
+    assert [r.outcome for r in fix(tmp_path, config=rules.config(), unsafe=True).fixes] == [Outcome.APPLIED]

@@ -5,19 +5,17 @@ from __future__ import annotations
 
 import hashlib
 import json
-import sys
-from collections.abc import Iterator
 from importlib import resources
 from pathlib import Path
 
 import pytest
 
-from redline.fix import validate
 from redline.fix.validate import (
     DEFAULT_KUBERNETES_VERSION,
     SchemaProblem,
     UnsupportedVersion,
     ValidatorMissing,
+    introduced,
     kubernetes_version,
     kubernetes_versions,
     validate_compose,
@@ -58,6 +56,25 @@ def test_problems_name_the_document_and_the_path() -> None:
             message="Additional properties are not allowed ('readinesProbe' was unexpected)",
         ),
     ]
+
+
+def test_the_items_of_a_list_are_validated_as_objects() -> None:
+    bad = json.loads(json.dumps(DEPLOYMENT))
+    bad["spec"]["replicas"] = "two"
+    listed = {"apiVersion": "v1", "kind": "List", "items": [{"apiVersion": "v1", "kind": "Namespace"}, bad]}
+    assert [str(p) for p in validate_kubernetes([listed])] == [
+        "Deployment/api: spec.replicas: 'two' is not of type 'integer', 'null'"
+    ]
+
+
+def test_introduced_counts_only_what_an_edit_added() -> None:
+    bad = json.loads(json.dumps(DEPLOYMENT))
+    bad["spec"]["replicas"] = "two"
+    worse = json.loads(json.dumps(bad))
+    worse["spec"]["paused"] = "yes"
+    assert introduced([bad], [bad], compose=False) == []
+    assert [p.path for p in introduced([bad], [worse], compose=False)] == ["spec.paused"]
+    assert [p.path for p in introduced([], [bad], compose=False)] == ["spec.replicas"]
 
 
 def test_a_kind_the_release_does_not_serve_is_a_problem() -> None:
@@ -104,22 +121,6 @@ def test_the_vendored_schema_is_the_one_recorded() -> None:
     assert f"SHA-256:  {hashlib.sha256(data).hexdigest()}" in header
     assert "SPDX-License-Identifier: Apache-2.0" in header
     assert json.loads(data)["$schema"] == "https://json-schema.org/draft-07/schema"
-
-
-@pytest.fixture
-def without_kubernetes_validate(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    """kubernetes-validate cannot be uninstalled here: its import is made to fail instead."""
-    monkeypatch.setitem(sys.modules, "kubernetes_validate", None)
-    monkeypatch.setitem(sys.modules, "kubernetes_validate.utils", None)
-    _clear()
-    yield
-    _clear()
-
-
-def _clear() -> None:
-    kubernetes_versions.cache_clear()
-    validate._k8s_validator.cache_clear()
-    validate._definitions.cache_clear()
 
 
 def test_missing_validator_says_how_to_install_it(without_kubernetes_validate: None) -> None:

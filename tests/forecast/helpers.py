@@ -10,7 +10,7 @@ from redline.model import System
 def make_system(spec: dict[str, Any]) -> System:
     """``{"components": {name: {kind, replicas, workers, service_time, calls: [{to, count, ...}]}}, ...}``.
 
-    Times are seconds. Each component and call gets a fake source (``test.yaml:<n>``) so error messages
+    Times (``service_time``, a call's ``timeout`` and ``overhead``) are seconds. Each component and call gets a fake source (``test.yaml:<n>``) so error messages
     that cite file:line can be checked.
     """
     comps = []
@@ -31,6 +31,8 @@ def make_system(spec: dict[str, Any]) -> System:
             edge: dict[str, Any] = {"from": name, "to": call.pop("to")}
             if "timeout" in call:
                 edge["timeout_s"] = call.pop("timeout")
+            if "overhead" in call:
+                edge["overhead_s"] = call.pop("overhead")
             edge.update(call)
             edge["source"] = {"file": "test.yaml", "line": line}
             line += 1

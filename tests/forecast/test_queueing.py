@@ -88,18 +88,26 @@ def test_littles_law_and_utilization_law_on_every_station() -> None:
     net = compile_system(system)
     state = evaluate(net, 1.0)
     assert not state.infinite.any()
+    # frontend's 24 tokens can fill catalog's 8 workers: its wait is the layered one. catalog's 8 tokens
+    # never queue at db's 16 workers, and db calls nothing: their waits are M/G/c.
+    assert [bool(state.bind_call[i] >= 0) for i in range(net.n)] == [True, False, False]
     for i in range(net.n):
         lam, hold, servers = state.lam[i], state.hold[i], state.servers[i]
         # Utilization law: U = X·S / c (S = time a server is held per visit).
         assert state.rho[i] == pytest.approx(lam * hold / servers)
-        # Little's law on the queue: Lq = λ·Wq; on the station: N = λ·(Wq + H). Compute the M/M/c queue
-        # length independently (Gross & Harris: Lq = C·ρ/(1−ρ)), with the Allen–Cunneen factor applied.
+        busy = lam * hold  # mean busy servers = λ·H (Little on the servers)
+        assert busy == pytest.approx(state.rho[i] * servers)
+        # A request's response is its wait for a server (token) plus the time it holds one.
+        assert state.r_mean[i] == pytest.approx(state.wq[i] + hold, rel=1e-12)
+        if state.bind_call[i] >= 0:
+            continue
+        # Little's law on the queue: Lq = λ·Wq. Compute the M/M/c queue length independently (Gross &
+        # Harris: Lq = C·ρ/(1−ρ)), with the Allen–Cunneen factor applied.
         rho = state.rho[i]
         lq = state.p_wait[i] * rho / (1 - rho) * (1 + state.hold_scv[i]) / 2
         assert lam * state.wq[i] == pytest.approx(lq, rel=1e-9, abs=1e-12)
-        busy = lam * hold  # mean busy servers = λ·H (Little on the servers)
-        assert busy == pytest.approx(rho * servers)
-    # The response time of the root is its own time plus the visit-weighted response of its callees.
+    # The response time of the root is the visit-weighted waits and service times of every station, each
+    # wait as its visits see it (frontend's wait for catalog's workers counted at catalog).
     v = net.visits[0]
-    total_busy_time = float(np.sum(v * (state.wq + net.service)))
+    total_busy_time = float(np.sum(v * (state.wait_seen + net.service)))
     assert state.r_mean[net.entry_root[0]] == pytest.approx(total_busy_time, rel=1e-9)

@@ -27,10 +27,11 @@ def test_online_boutique_forecast() -> None:
     assert front.component == "frontend" and not front.saturated
     assert front.p50_ms is not None and front.p95_ms is not None and front.p99_ms is not None
     assert front.p50_ms < front.p95_ms < front.p99_ms < 1000
-    # Six sequential calls per page to a single-threaded currencyservice: the frontend's held workers
-    # fill before anything else does, and the reason names currencyservice.
+    # Six sequential calls per page to a single-threaded currencyservice: it binds, and the frontend's
+    # held workers are what fill up waiting for it.
     assert front.saturation_rps is not None and 100 < front.saturation_rps < 500
-    assert front.bottleneck == "frontend" and "currencyservice" in (front.bottleneck_reason or "")
+    assert front.bottleneck == "currencyservice" and front.bottleneck_through == ["frontend"]
+    assert "binds through the held pool of frontend" in (front.bottleneck_reason or "")
     by_name = {c.name: c for c in result.components}
     assert by_name["currencyservice"].arrival_rps == pytest.approx(600 + 5 * 4)
     assert by_name["productcatalogservice"].arrival_rps == pytest.approx(100 * (1.2 + 0.4 + 0.05 * 3))

@@ -13,8 +13,8 @@ from pathlib import Path
 from typing import Any
 
 import anyio
-
 from mcp import Client, StdioServerParameters
+
 from tests.conftest import REPO
 
 #: Seconds one session may take before the test fails instead of hanging.

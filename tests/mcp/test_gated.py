@@ -10,8 +10,8 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-
 from mcp import Client
+
 from tests.conftest import EXAMPLES
 from tests.mcp.conftest import run_session
 

@@ -10,9 +10,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from mcp import Client
 
 import redline
-from mcp import Client
 from redline.history import HistoryStore
 from tests.conftest import EXAMPLES, REPO
 from tests.mcp.conftest import run_session
@@ -42,6 +42,7 @@ CALLS: dict[str, tuple[str, dict[str, Any]]] = {
     "load": ("load", {"url": "http://127.0.0.1:9/", "rate": 10}),
     "outside": ("scan", {"path": "../"}),
     "unknown": ("blast_radius", {"path": SHOP, "component": "postgre"}),
+    "review_unknown": ("review", {"path": SHOP, "component": "cartt"}),
     "bad_limit": ("scan", {"path": SHOP, "limit": 500}),
 }
 
@@ -246,6 +247,7 @@ def test_gates_refuse_with_a_message_that_says_what_to_do(session: dict[str, Any
     assert "verify and load run only" in _error(session["load"])
     assert f"../: outside the server's root {REPO}" in _error(session["outside"])
     assert "no component 'postgre' in shop; did you mean postgres?" in _error(session["unknown"])
+    assert "no component 'cartt' in shop; did you mean cart?" in _error(session["review_unknown"])
     assert "limit" in _error(session["bad_limit"])
 
 
@@ -275,8 +277,8 @@ def test_every_call_is_in_the_history(session: dict[str, Any]) -> None:
     assert [r.command for r in runs] == [*calls, "mcp:review-resource", "mcp:model", "mcp"]
     codes = {key: r.exit_code for key, r in zip(recorded, runs[: len(recorded)], strict=True)}
     assert [k for k, code in codes.items() if code == 2] == [
-        "fix_write", "generate", "verify", "load", "outside", "unknown",
-    ]  # fmt: skip
+        "fix_write", "generate", "verify", "load", "outside", "unknown", "review_unknown",
+]  # fmt: skip
     assert runs[0].target == str(REPO / SHOP) and runs[0].counts["components"] == 14
     assert runs[2].findings == 67 and runs[2].options["min_severity"] == "high"
     assert runs[-1].exit_code == 0 and runs[-1].duration_s > runs[0].duration_s

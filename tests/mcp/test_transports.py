@@ -12,8 +12,8 @@ from typing import Any
 
 import anyio
 import pytest
-
 from mcp import Client
+
 from tests.conftest import REPO
 from tests.mcp.conftest import SESSION_TIMEOUT_S, server_env
 

@@ -34,8 +34,10 @@ import yaml
 
 from redline.fix.apply import YamlFile
 from redline.fix.edits import Fix, Safety, dump
+from redline.fix.validate import introduced
 from redline.review.engine import ReviewConfig, review
 from redline.sources.scan import scan
+from redline.sources.yamlio import load_documents
 
 FIXTURES = Path(__file__).parent / "fixtures"
 UPDATE = os.environ.get("REDLINE_SNAPSHOT_UPDATE") == "1"
@@ -97,6 +99,7 @@ def actual(code: str, case: Path, tmp: Path) -> dict[str, Any]:
         for f in found
     ]
     fixed = apply_all(work, [f.fix for f in found])
+    assert_valid(work, fixed)
     for name, text in fixed.items():
         (work / name).write_text(text)
     after = review(scan(target), ReviewConfig(select=[code])).findings if fixed else found
@@ -123,6 +126,18 @@ def apply_all(root: Path, fixes: list[Fix]) -> dict[str, str]:
     out = {name: f.render() for name, f in files.items() if f.changed}
     out.update(created)
     return dict(sorted(out.items()))
+
+
+def assert_valid(root: Path, fixed: dict[str, str]) -> None:
+    """Every fixed file parses, and its changed documents pass the Kubernetes or Compose schema (no
+    problem the original document did not have): what `redline fix` checks before it writes."""
+    for name, text in fixed.items():
+        docs = list(load_documents(text))
+        original = root / name
+        before = list(load_documents(original.read_text())) if original.is_file() else []
+        compose = any(isinstance(d, dict) and "services" in d and "apiVersion" not in d for d in docs)
+        problems = introduced(before, docs, compose=compose)
+        assert not problems, f"{name}: the fix writes what the schema refuses: {[str(p) for p in problems]}"
 
 
 def compare(code: str, case: Path, tmp: Path) -> None:

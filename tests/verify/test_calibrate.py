@@ -87,8 +87,12 @@ def test_an_async_caller_does_not_take_the_overhead_into_its_service_time() -> N
     system = scan(SYSTEMS[Config.BACK_BOUND].folder)
     cal = calibrate(system, _result(FEW_FRONT), "verify run v.json")
     front = next(f for f in cal.fits if f.component == "front" and f.kind is FitKind.SERVICE_TIME)
-    if not overhead_supported():
-        assert front.after == pytest.approx(0.0012)
+    assert front.after == pytest.approx(0.0012)
+    if overhead_supported():
+        [over] = [f for f in cal.fits if f.kind is FitKind.OVERHEAD]
+        assert (over.component, over.callee, over.after) == ("front", "back", pytest.approx(0.0008))
+        assert cal.notes == []
+    else:
         assert cal.notes[0].startswith(
             "front -> back: overhead 0.8 ms per call not written: this model has no"
         )
@@ -109,5 +113,11 @@ def test_the_yaml_keeps_every_comment_and_says_where_each_value_came_from() -> N
         in lines
     )
     assert "    workers: 2                # held while the calls to back run (thread-per-request)" in lines
+    if overhead_supported():  # the call's own comment stays, the provenance follows it
+        assert (
+            "      - {to: back, count: 2, parallel: true, pool: back, overhead: 0.8ms} # a fan-out: two calls at "
+            "once; overhead calibrated from verify run v.json: stats, 2,000 calls less back's own response time "
+            "(was not stated)"
+        ) in lines
     again, _ = write_yaml(written, cal)
     assert again == written  # writing the same calibration twice changes nothing

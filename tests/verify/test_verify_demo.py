@@ -135,7 +135,8 @@ def test_calibrate_writes_the_measured_service_time_with_its_provenance_and_keep
     text = yaml_path.read_text()
     line = (
         f"    service_time: {duration_text(own)}"
-        f"     # calibrated from verify run verify.json: stats, worker time on own work over {n:,} requests (was 8ms)"
+        "     # own work: asyncio.sleep drawn from an exponential law, mean 8 ms; calibrated from verify run "
+        f"verify.json: stats, worker time on own work over {n:,} requests (was 8ms)"
     )
     assert line in text.splitlines()
     assert text.splitlines()[:2] == original.splitlines()[:2]  # the header comments

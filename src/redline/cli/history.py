@@ -23,7 +23,8 @@ class HistoryFormat(StrEnum):
 
 
 history_app = typer.Typer(
-    help="The run history: what ran, when, on what, and how it ended (docs/history.md).",
+    help="The run history, newest first: when each command ran, on what, for how long, its exit code and "
+    "counts. `redline history diff` shows the findings new and fixed between two reviews (docs/history.md).",
     no_args_is_help=False,
     add_completion=False,
 )

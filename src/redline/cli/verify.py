@@ -84,7 +84,9 @@ def verify_command(
         "--measured",
         help="Re-forecast against this verify JSON instead of sending load (after calibrate).",
     ),
-    seed: int | None = typer.Option(None, "--seed", help="Random seed for the Poisson arrivals."),
+    seed: int | None = typer.Option(
+        None, "--seed", help="Random seed for the Poisson arrivals (run i uses seed + i)."
+    ),
     format: str = typer.Option("text", "--format", "-f", help="text or json."),
     output: Path | None = typer.Option(None, "--output", "-o", help="Write to this file instead of stdout."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress on stderr."),

@@ -18,9 +18,13 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+import yaml
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import YAMLError
+from ruamel.yaml.nodes import ScalarNode
+from ruamel.yaml.resolver import VersionedResolver
+from ruamel.yaml.scalarstring import SingleQuotedScalarString
 
 from redline.fix.edits import DocRef, Edit, Match, NewObject, Op, dump, path_text
 
@@ -91,24 +95,23 @@ class YamlFile:
 
     def find(self, ref: DocRef) -> int:
         """Index of the document ``ref`` names: the Kubernetes object by kind, name (and namespace)."""
-        hits = []
+        return self.locate(ref)[0]
+
+    def locate(self, ref: DocRef) -> tuple[int, Any]:
+        """The document ``ref`` names and the object in it: the document itself, or the item of a
+        ``kind: List`` document (``kubectl`` writes several objects as one List) that is the object."""
+        hits: list[tuple[int, Any]] = []
         for i, d in enumerate(self.docs):
             if not d.text.strip() or not _may_be(d.text, ref):
                 continue
             tree = self.tree(i)
             if ref.kind is None:
                 if isinstance(tree, dict):
-                    hits.append(i)
+                    hits.append((i, tree))
                 continue
-            if not isinstance(tree, dict) or tree.get("kind") != ref.kind:
-                continue
-            meta = tree.get("metadata") or {}
-            if not isinstance(meta, dict) or str(meta.get("name")) != ref.name:
-                continue
-            ns = meta.get("namespace")
-            if ref.namespace and ns is not None and str(ns) != ref.namespace:
-                continue
-            hits.append(i)
+            for obj in _objects(tree):
+                if _is(obj, ref):
+                    hits.append((i, obj))
         if len(hits) != 1:
             what = f"{ref.kind}/{ref.name}" if ref.kind else "a mapping"
             raise EditError(
@@ -120,8 +123,8 @@ class YamlFile:
 
     def apply(self, edit: Edit) -> bool:
         """Make one edit; True when the document changed."""
-        i = self.find(edit.doc)
-        changed = _apply(self.tree(i), edit)
+        i, obj = self.locate(edit.doc)
+        changed = _apply(obj, edit)
         self.docs[i].changed |= changed
         return changed
 
@@ -160,6 +163,24 @@ class YamlFile:
     @property
     def changed(self) -> bool:
         return any(d.changed for d in self.docs) or bool(self.appended)
+
+
+def _objects(tree: Any) -> list[Any]:
+    """The objects a document holds: itself, or the items of a ``kind: List``."""
+    if isinstance(tree, dict) and tree.get("kind") == "List" and isinstance(tree.get("items"), list):
+        return [item for item in tree["items"] if isinstance(item, dict)]
+    return [tree]
+
+
+def _is(obj: Any, ref: DocRef) -> bool:
+    """Whether ``obj`` is the Kubernetes object ``ref`` names (a namespace stated on both must agree)."""
+    if not isinstance(obj, dict) or obj.get("kind") != ref.kind:
+        return False
+    meta = obj.get("metadata") or {}
+    if not isinstance(meta, dict) or str(meta.get("name")) != ref.name:
+        return False
+    ns = meta.get("namespace")
+    return not (ref.namespace and ns is not None and str(ns) != ref.namespace)
 
 
 def _may_be(text: str, ref: DocRef) -> bool:
@@ -214,10 +235,79 @@ def _to_rt(value: Any) -> Any:
         return m
     if isinstance(value, list):
         return CommentedSeq([_to_rt(v) for v in value])
+    if isinstance(value, str) and _only_a_string_in_yaml_12(value):
+        return SingleQuotedScalarString(value)  # "22:22", "yes", "on": strings to every reader
     return value
 
 
-def _step(node: Any, part: Any, create: bool, where: str) -> Any:
+# YAML 1.1 readers (PyYAML, the scan's own) resolve plain 22:22 to an integer and yes/on to true; ruamel
+# writes YAML 1.2, where they are strings, so it would write them plain. Such a string is quoted here;
+# ruamel quotes by itself what YAML 1.2 would not read as a string ("10", "true").
+_YAML_11 = yaml.resolver.Resolver()
+_YAML_12 = VersionedResolver(version=(1, 2))
+_STR = "tag:yaml.org,2002:str"
+
+
+def _only_a_string_in_yaml_12(value: str) -> bool:
+    implicit = (True, False)
+    in_11 = _YAML_11.resolve(yaml.ScalarNode, value, implicit)
+    return in_11 != _STR and _YAML_12.resolve(ScalarNode, value, implicit) == _STR
+
+
+_Move = tuple[Any, Any, Any]  # (mapping or list, the old last key or index, the new one)
+
+
+def _put(node: Any, key: Any, value: Any, moves: list[_Move]) -> None:
+    """``node[key] = value``, noting in ``moves`` when a new key goes after the old last one."""
+    if key not in node and len(node) and isinstance(node, CommentedMap):
+        moves.append((node, next(reversed(node)), key))
+    node[key] = value
+
+
+def _push(seq: Any, value: Any, moves: list[_Move]) -> None:
+    """``seq.append(value)``, noting in ``moves`` that the new item goes after the old last one."""
+    if len(seq) and isinstance(seq, CommentedSeq):
+        moves.append((seq, len(seq) - 1, len(seq)))
+    seq.append(value)
+
+
+def _pass_on(container: Any, old: Any, new: Any) -> None:
+    """The full comment lines (and blank lines) after the old last entry of ``container`` belong to what
+    came after it, as the file was read: they go after the new last entry instead, so the new lines do
+    not land below them. Either entry's comment sits under its last value (:func:`_leaf`)."""
+    owner, key, slot = _leaf(container, old)
+    entry = owner.ca.items.get(key)
+    token = entry[slot] if entry and len(entry) > slot else None
+    if token is None:
+        return
+    head, sep, tail = token.value.partition("\n")
+    if not tail:
+        return
+    moved = copy.copy(token)
+    moved.value = "\n" + tail
+    if head.strip():
+        token.value = head + sep
+    else:
+        entry[slot] = None
+    owner, key, slot = _leaf(container, new)
+    fresh: list[Any] = [None, None, None, None]
+    fresh[slot] = moved
+    owner.ca.items[key] = fresh
+
+
+def _leaf(container: Any, key: Any) -> tuple[Any, Any, int]:
+    """Where the comment after ``container[key]`` is kept: on its last scalar, in its last collection."""
+    while True:
+        value = container[key]
+        if isinstance(value, CommentedMap) and value:
+            container, key = value, next(reversed(value))
+        elif isinstance(value, CommentedSeq) and value:
+            container, key = value, len(value) - 1
+        else:
+            return container, key, 2 if isinstance(container, CommentedMap) else 0
+
+
+def _step(node: Any, part: Any, create: bool, where: str, moves: list[_Move]) -> Any:
     if isinstance(part, Match):
         if not isinstance(node, list):
             raise EditError(f"{where} is not a list")
@@ -234,15 +324,24 @@ def _step(node: Any, part: Any, create: bool, where: str) -> Any:
     if part not in node or node[part] is None:
         if not create:
             raise EditError(f"{where} has no key {part}")
-        node[part] = CommentedMap()
+        _put(node, part, CommentedMap(), moves)
     return node[part]
 
 
 def _apply(tree: Any, edit: Edit) -> bool:
+    moves: list[_Move] = []
+    changed = _edit(tree, edit, moves)
+    if changed and moves:
+        _pass_on(*moves[0])  # the outermost new entry: everything under it is new
+    return changed
+
+
+def _edit(tree: Any, edit: Edit, moves: list[_Move]) -> bool:
     *parents, last = edit.path
     node = tree
     for depth, part in enumerate(parents):
-        node = _step(node, part, edit.op is not Op.REMOVE, path_text(edit.path[:depth]) or "the document")
+        where = path_text(edit.path[:depth]) or "the document"
+        node = _step(node, part, edit.op is not Op.REMOVE, where, moves)
     where = path_text(tuple(parents)) or "the document"
     if edit.op is Op.SET:
         if isinstance(last, Match | int):
@@ -251,21 +350,21 @@ def _apply(tree: Any, edit: Edit) -> bool:
             raise EditError(f"{where} is not a mapping")
         if last in node and _plain(node[last]) == _plain(edit.value):
             return False
-        node[last] = _to_rt(edit.value)
+        _put(node, last, _to_rt(edit.value), moves)
         return True
     if edit.op is Op.ADD:
-        seq = _step(node, last, False, where) if isinstance(last, Match | int) else None
+        seq = _step(node, last, False, where, moves) if isinstance(last, Match | int) else None
         if seq is None:
             if not isinstance(node, dict):
                 raise EditError(f"{where} is not a mapping")
             if last not in node or node[last] is None:
-                node[last] = CommentedSeq()
+                _put(node, last, CommentedSeq(), moves)
             seq = node[last]
         if not isinstance(seq, list):
             raise EditError(f"{path_text(edit.path)} is not a list")
         if any(_plain(item) == _plain(edit.value) for item in seq):
             return False
-        seq.append(_to_rt(edit.value))
+        _push(seq, _to_rt(edit.value), moves)
         return True
     return _remove(node, last)
 

@@ -13,11 +13,16 @@ The run, in order:
    alone (the file is rebuilt without it, fix by fix when several share the file);
 4. re-scan and re-review the copy: the components must be the same and no file newly unread, each fixed
    finding must be gone and no new finding may appear. When the batch fails, the fixes the failure
-   points at (the finding that stayed, the only fix touching the new finding's file or component) are
-   rejected and the rest re-tried; when nothing points at one fix, the batch is split in two and each
-   half settled on its own (bisection), so one bad fix costs only itself. At most :data:`MAX_REVIEWS`
-   re-reviews run; fixes not verified by then are rejected (``review-cap``);
-5. write the accepted changes into the real files (each written to a temporary file beside it, then
+   points at (the finding that stayed, the only suspect of a new finding: the fixes of its component
+   and of its rule in its file) are rejected and the rest re-tried; when nothing points at one fix, the
+   suspects of every failure are split at once (by a rule already seen causing the same finding, else by
+   halving the rules, else the suspects) and each part settled on its own, so one bad fix costs only
+   itself and failures on different components are bisected side by side (:meth:`_Run._settle`). At
+   most :data:`MAX_REVIEWS` re-reviews run; fixes not verified by then are rejected (``review-cap``);
+5. try once more each fix rejected only for the findings it made appear, together with the fixes of
+   those findings when they may be applied (:meth:`_Run._together`): a cascade (runAsNonRoot wakes the
+   allowPrivilegeEscalation rule) is then fixed whole, and the review after the run has neither finding;
+6. write the accepted changes into the real files (each written to a temporary file beside it, then
    renamed over it, after every temporary file was written), or, with ``diff``, only return the diffs.
 
 New objects (a PodDisruptionBudget, a NetworkPolicy) go into a new file beside the workload's file (and
@@ -129,7 +134,7 @@ def fix(
     cfg = config or ReviewConfig()
     if progress is not None:
         progress("review", 0, 1)
-    before = review(system, cfg)
+    before = review(system, cfg, one_secret_one_finding=False)  # every place of a secret gets its fix
     run = _Run(
         system=system,
         before=before,
@@ -213,6 +218,12 @@ class _Candidate:
     finding: Finding
     edits: dict[str, list[Edit]] = field(default_factory=dict)
     appends: list[tuple[str, dict[str, Any]]] = field(default_factory=list)  # (file, document)
+    joint: bool = False  # tried again with the fixes of the findings it caused (see _Run._together)
+
+    @property
+    def key(self) -> tuple[int, bool]:
+        """Its identity in caches: a joint fix differs from the fix alone, under the same slot."""
+        return (self.id, self.joint)
 
     @property
     def files(self) -> list[str]:
@@ -411,7 +422,7 @@ class _Workspace:
                 helm_values=values,
                 helm_set=self.settings.helm_set,
             )
-        return system, review(system, config)
+        return system, review(system, config, one_secret_one_finding=False)
 
 
 # ------------------------------------------------------------------------------------------ building
@@ -434,8 +445,10 @@ class _Builder:
         self.platforms = platforms  # file -> "kubernetes" or "compose"
         self.version = version
         self._before: dict[str, list[Any]] = {}
-        self._problems_before: dict[tuple[str, int], set[schema.SchemaProblem]] = {}
-        self._memo: dict[tuple[str, tuple[int, ...]], tuple[str | None, dict[int, tuple[Reason, str]]]] = {}
+        self._problems_before: dict[str, dict[int, set[schema.SchemaProblem]]] = {}
+        self._memo: dict[
+            tuple[str, tuple[tuple[int, bool], ...]], tuple[str | None, dict[int, tuple[Reason, str]]]
+        ] = {}
         self._trees: dict[str, dict[int, Any]] = {}  # parsed original documents, copied for each build
 
     def build(self, cands: list[_Candidate]) -> _Built:
@@ -452,14 +465,14 @@ class _Builder:
             built = _Built(failed=failed)
             bad: dict[int, tuple[Reason, str]] = {}
             for rel, holders in per_file.items():
-                key = (rel, tuple(c.id for c in holders))
+                key = (rel, tuple(c.key for c in holders))
                 if key not in self._memo:
                     self._memo[key] = self._file(rel, holders)
                 text, errors = self._memo[key]
                 bad.update(errors)
                 if text is not None:
                     built.texts[rel] = text
-                    built.holders[rel] = list(key[1])
+                    built.holders[rel] = [c.id for c in holders]
             if not bad:
                 return built
             failed.update(bad)
@@ -467,7 +480,10 @@ class _Builder:
     def _file(self, rel: str, holders: list[_Candidate]) -> tuple[str | None, dict[int, tuple[Reason, str]]]:
         """The text of ``rel`` with the fixes of ``holders`` applied (None when it does not change), or
         the fixes that fail on it: the first edit that cannot be made, or those the checks blame."""
-        yf = self._parse(rel)
+        try:
+            yf = self._parse(rel)
+        except EditError as exc:  # the file cannot be read as text: no fix on it can be made
+            return None, {c.id: (Reason.EDIT_ERROR, str(exc)) for c in holders}
         for c in holders:
             try:
                 self._apply(c, {rel: yf}, only=rel)
@@ -477,8 +493,8 @@ class _Builder:
         if text == self.originals.text(rel) and self.originals.get(rel) is not None:
             return None, {}
         found = self.problems(rel, text)
-        if found:  # blamed fix by fix; a failure no single fix explains costs every fix on the file
-            return None, self._blame(rel, holders) or {c.id: found[0] for c in holders}
+        if found:  # blamed fix by fix; a failure no single fix explains costs the last fix on the file
+            return None, self._blame(rel, holders) or {holders[-1].id: found[0]}
         return text, {}
 
     def _parse(self, rel: str) -> YamlFile:
@@ -524,11 +540,6 @@ class _Builder:
                 self._before[rel] = []
         return self._before[rel]
 
-    def _schema(self, rel: str, doc: Any) -> list[schema.SchemaProblem]:
-        if self.platforms.get(rel) == "compose":
-            return schema.validate_compose(doc) if isinstance(doc, dict) else []
-        return schema.validate_kubernetes([doc], self.version)
-
     def problems(self, rel: str, text: str) -> list[tuple[Reason, str]]:
         """What is wrong with ``text`` as the new content of ``rel`` that was not wrong before."""
         try:
@@ -536,23 +547,13 @@ class _Builder:
         except YamlError as exc:
             at = f"{rel}:{exc.line}" if exc.line else rel
             return [(Reason.PARSE_ERROR, f"{at}: the edited file does not parse: {exc.message}")]
-        before = self._docs_before(rel)
-        out: list[tuple[Reason, str]] = []
-        for i, doc in enumerate(after):
-            prev = before[i] if i < len(before) else None
-            if prev == doc:
-                continue
-            if (rel, i) not in self._problems_before:
-                self._problems_before[(rel, i)] = set(self._schema(rel, prev)) if prev is not None else set()
-            for p in self._schema(rel, doc):
-                if p not in self._problems_before[(rel, i)]:
-                    what = (
-                        "Compose Specification"
-                        if self.platforms.get(rel) == "compose"
-                        else (f"Kubernetes {self.version}")
-                    )
-                    out.append((Reason.SCHEMA_ERROR, f"{rel}: {p} ({what} schema)"))
-        return out
+        compose = self.platforms.get(rel) == "compose"
+        known = self._problems_before.setdefault(rel, {})
+        found = schema.introduced(
+            self._docs_before(rel), after, compose=compose, version=self.version, known=known
+        )
+        what = "Compose Specification" if compose else f"Kubernetes {self.version}"
+        return [(Reason.SCHEMA_ERROR, f"{rel}: {p} ({what} schema)") for p in found]
 
 
 # ------------------------------------------------------------------------------------------ judging
@@ -566,6 +567,7 @@ class _Failure:
     detail: str
     suspects: frozenset[int]
     rule: str | None = None  # the rule of a new finding
+    finding: Finding | None = None  # the new finding
 
 
 @dataclass
@@ -647,7 +649,7 @@ def _new_findings(
         # back changed, or split in several); none of these: the fixes of its file, else every fix
         same = {c.id for c in cands if c.finding.rule == f.rule and c.finding.file == f.file}
         suspects = same | by_component.get(f.component, set()) or by_file.get(f.file or "", set())
-        out.append(_Failure(Reason.NEW_FINDING, detail, frozenset(suspects), f.rule))
+        out.append(_Failure(Reason.NEW_FINDING, detail, frozenset(suspects), f.rule, f))
     return out
 
 
@@ -667,7 +669,9 @@ class _Run:
     slots: list[_Slot] = field(default_factory=list)
     reviews: int = 0
     learned: set[tuple[str, str]] = field(default_factory=set)  # (fix rule, rule of the new finding)
-    _passed: dict[frozenset[int], tuple[Report, _Built]] = field(default_factory=dict)
+    caused: dict[int, list[Finding]] = field(default_factory=dict)  # fix -> the new findings it caused
+    companions: dict[int, list[Finding]] = field(default_factory=dict)  # fix -> findings fixed with it
+    _passed: dict[frozenset[tuple[int, bool]], tuple[Report, _Built]] = field(default_factory=dict)
 
     def go(self) -> FixResult:
         base = Path(self.system.root).resolve()
@@ -684,6 +688,8 @@ class _Run:
             ws = _Workspace(base, self.scanned, self.settings, originals)
             try:
                 accepted = self._settle(ws, builder, [], cands)
+                again = self._together(base, accepted)
+                accepted += self._settle(ws, builder, accepted, again)
                 final_report, built = self._final(ws, builder, accepted)
             finally:
                 ws.close()
@@ -727,8 +733,10 @@ class _Run:
             out.append(cand)
         return out
 
-    def _plan(self, i: int, slot: _Slot, base: Path, originals: _Originals) -> _Candidate | None:
-        fx = slot.finding.fix
+    def _plan(
+        self, i: int, slot: _Slot, base: Path, originals: _Originals, fx: Fix | None = None
+    ) -> _Candidate | None:
+        fx = fx or slot.finding.fix
         cand = _Candidate(id=i, finding=slot.finding)
         for e in fx.edits:
             cand.edits.setdefault(e.doc.file, []).append(e)
@@ -743,7 +751,7 @@ class _Run:
             target = (PurePosixPath(n.beside.file).parent / n.file_name).as_posix()
             cand.appends.append((target, n.document))
             listing = _listing_kustomization(base, n.beside.file)
-            if listing is not None and originals.get(target) is None:
+            if listing is not None and not (base / target).exists():
                 kust, entry = listing(target)
                 ref = DocRef(file=kust, platform="kubernetes")
                 add = Edit(doc=ref, op=Op.ADD, path=("resources",), value=entry)
@@ -797,10 +805,13 @@ class _Run:
         for cid, (reason, detail) in built.failed.items():
             self.slots[cid].settle(Outcome.REJECTED, reason, detail)
         live = [c for c in cands if c.id not in built.failed]
-        key = frozenset(c.id for c in live)
+        key = frozenset(c.key for c in live)
         if key in self._passed:
             return _Verdict(ok=True, report=self._passed[key][0]), built
-        ws.show(built.texts)
+        try:
+            ws.show(built.texts)
+        except OSError as exc:
+            raise FixError(f"cannot write the temporary copy: {exc.strerror or exc}") from exc
         self.reviews += 1
         if self.progress is not None:
             self.progress("verify", self.reviews, self.options.max_reviews)
@@ -830,7 +841,8 @@ class _Run:
         if verdict.ok:
             return cands
         ids = [c.id for c in cands]
-        blamed = _blame(verdict, ids, self.learned, {c.id: c.finding.rule for c in cands})
+        rules = {c.id: c.finding.rule for c in cands}
+        blamed = _blame(verdict, ids, rules, self.learned, self.caused)
         for cid, (reason, detail) in blamed.items():
             self.slots[cid].settle(Outcome.REJECTED, reason, detail)
         cands = [c for c in cands if c.id not in blamed]
@@ -842,14 +854,64 @@ class _Run:
         a = self._settle(ws, builder, base, first)
         return a + self._settle(ws, builder, base + a, [c for c in cands if c.id in held])
 
+    def _together(self, base: Path, accepted: list[_Candidate]) -> list[_Candidate]:
+        """A fix rejected only because it makes other findings appear (SE007's runAsNonRoot makes SE008
+        fire; an extra replica makes a PodDisruptionBudget due), tried once more together with the fixes
+        of those findings, when each of them is allowed (not advice; unsafe only with --unsafe-fixes).
+        What then passes leaves the system with its own finding gone and no new one."""
+        out: list[_Candidate] = []
+        taken = [(c, e) for c in accepted for es in c.edits.values() for e in es]
+        for cid, found in sorted(self.caused.items()):
+            slot = self.slots[cid]
+            fixes = [slot.finding.fix, *(f.fix for f in found)]
+            if slot.reason is not Reason.NEW_FINDING or not all(self._allowed(fx) for fx in fixes[1:]):
+                continue
+            safety = Safety.UNSAFE if any(fx.safety is Safety.UNSAFE for fx in fixes) else Safety.SAFE
+            joint = Fix(
+                safety=safety,
+                title=slot.finding.fix.title,
+                edits=[e for fx in fixes for e in fx.edits],
+                creates=[n for fx in fixes for n in fx.creates],
+            )
+            probe = _Slot(slot.finding)  # planned aside: a refusal keeps the first rejection
+            cand = self._plan(cid, probe, base, _Originals(base), joint)
+            if cand is None or _conflict(cand, taken, accepted + out, self.slots) is not None:
+                continue
+            cand.joint = True
+            slot.outcome, slot.files, self.companions[cid] = None, probe.files, found
+            out.append(cand)
+        return out
+
+    def _allowed(self, fx: Fix) -> bool:
+        return fx.applicable and (fx.safety is Safety.SAFE or self.options.unsafe)
+
     def _final(self, ws: _Workspace, builder: _Builder, accepted: list[_Candidate]) -> tuple[Report, _Built]:
-        key = frozenset(c.id for c in accepted)
-        if not accepted:
-            return self.before, _Built()
-        report, built = self._passed[key]
+        """The review and the files of the accepted fixes, from the re-review that passed with exactly
+        them (settled again, should a fix have been rejected since); every other candidate without an
+        outcome is rejected as not verified."""
+        for _ in range(3):
+            accepted = [c for c in accepted if self.slots[c.id].outcome is None]
+            key = frozenset(c.key for c in accepted)
+            if not accepted or key in self._passed:
+                break
+            accepted = self._settle(ws, builder, [], accepted)
+        key = frozenset(c.key for c in accepted)
+        report, built = (
+            self._passed.get(key, (self.before, _Built())) if accepted else (self.before, _Built())
+        )
         done = Outcome.WOULD_APPLY if self.options.diff else Outcome.APPLIED
-        for c in accepted:
-            self.slots[c.id].settle(done)
+        for c in accepted if key in self._passed else []:
+            with_ = self.companions.get(c.id)
+            detail = (
+                "together with the fix of " + ", ".join(f"{f.rule} ({f.fix.title})" for f in with_) + ", "
+                "for what this fix alone would make the review report"
+                if with_
+                else None
+            )
+            self.slots[c.id].settle(done, None, detail)
+        for slot in self.slots:
+            if slot.outcome is None:
+                slot.settle(Outcome.REJECTED, Reason.REVIEW_CAP, "not verified: no re-review passed with it")
         return report, built
 
     # ---------------------------------------------------------------------------------- results
@@ -912,18 +974,24 @@ _DONE = (Outcome.APPLIED, Outcome.WOULD_APPLY)
 
 
 def _blame(
-    verdict: _Verdict, ids: list[int], learned: set[tuple[str, str]], rule: dict[int, str]
+    verdict: _Verdict,
+    ids: list[int],
+    rule: dict[int, str],
+    learned: set[tuple[str, str]],
+    caused: dict[int, list[Finding]],
 ) -> dict[int, tuple[Reason, str]]:
     """The fixes among ``ids`` a failed re-review points at: a finding that stayed, or the one suspect of
-    a failure (a lone fix is the suspect of every failure). What is learnt on the way, (rule of the fix,
-    rule of the new finding it caused), goes into ``learned``."""
+    a failure (a lone fix is the suspect of every failure). What is learnt on the way goes into
+    ``learned`` (rule of the fix, rule of the new finding it caused) and ``caused`` (fix -> the new
+    findings it caused)."""
     out = {cid: why for cid, why in verdict.blamed.items() if cid in ids}
     for f in verdict.failures:
         mine = [cid for cid in ids if cid in f.suspects] or ids
         if len(mine) == 1:
             out.setdefault(mine[0], (f.reason, f.detail))
-            if f.rule is not None:
+            if f.rule is not None and f.finding is not None:
                 learned.add((rule[mine[0]], f.rule))
+                caused.setdefault(mine[0], []).append(f.finding)
     return out
 
 
@@ -1073,20 +1141,27 @@ def _write(base: Path, originals: _Originals, texts: dict[str, str]) -> None:
     """Write every changed file: all to temporary files beside them first, then each renamed over its
     file, so a failure while writing leaves every file as it was."""
     staged: list[tuple[Path, Path]] = []
-    try:
-        for rel, text in texts.items():
-            target = (base / rel).resolve()
-            src = originals.get(rel)
+    for rel, text in texts.items():
+        target = (base / rel).resolve()
+        src = originals.get(rel)
+        try:
             target.parent.mkdir(parents=True, exist_ok=True)
             mode = target.stat().st_mode if src is not None else None
-            data = (src or SourceText(text="")).encode(text)
-            staged.append((_write_atomic(target, data, mode), target))
-    except OSError as exc:
-        for tmp, _ in staged:
-            tmp.unlink(missing_ok=True)
-        raise FixError(f"cannot write {exc.filename}: {exc.strerror or exc}; no file was changed") from exc
-    for tmp, target in staged:
-        os.replace(tmp, target)
+            staged.append((_write_atomic(target, (src or SourceText(text="")).encode(text), mode), target))
+        except OSError as exc:
+            for tmp, _ in staged:
+                tmp.unlink(missing_ok=True)
+            raise FixError(f"cannot write {rel}: {exc.strerror or exc}; no file was changed") from exc
+    for i, (tmp, target) in enumerate(staged):
+        try:
+            os.replace(tmp, target)
+        except OSError as exc:  # a rename in the same folder: only a vanished folder or a race gets here
+            for rest, _ in staged[i:]:
+                rest.unlink(missing_ok=True)
+            written = ", ".join(str(t.relative_to(base)) for _, t in staged[:i]) or "none"
+            raise FixError(
+                f"cannot replace {target}: {exc.strerror or exc}; written before it: {written}"
+            ) from exc
 
 
 _HUNK = re.compile(r"^@@ -(\d+)(?:,\d+)? \+(\d+)(?:,\d+)? @@")

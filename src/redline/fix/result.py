@@ -69,12 +69,6 @@ class FindingRef(BaseModel):
             message=f.message,
         )
 
-    @property
-    def where(self) -> str:
-        if not self.file:
-            return "-"
-        return f"{self.file}:{self.line}" if self.line else self.file
-
 
 class FixRecord(BaseModel):
     """One finding's fix and what became of it."""
@@ -139,14 +133,6 @@ class FixResult(BaseModel):
     reviews: int = 0  # re-reviews run to verify the fixes
     max_reviews: int = 0
     skipped: list[Skipped] = Field(default_factory=list)  # what the scan did not read
-
-    def by_file(self) -> dict[str, list[int]]:
-        """Indexes of the fixes each touched file holds, in file order (for renderers)."""
-        out: dict[str, list[int]] = {}
-        for i, r in enumerate(self.fixes):
-            for f in r.files or [r.finding.file or "-"]:
-                out.setdefault(f, []).append(i)
-        return dict(sorted(out.items()))
 
 
 __all__ = [

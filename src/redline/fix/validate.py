@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from functools import lru_cache
 from importlib import resources
 from typing import Any
@@ -150,14 +150,25 @@ def label(doc: Any) -> str:
     return f"{kind}/{name}" if kind else "document"
 
 
+def _expanded(docs: Iterable[Any]) -> Iterable[Any]:
+    """Each document, and in place of a ``kind: List`` each of its items (each an object of its own)."""
+    for doc in docs:
+        items = doc.get("items") if isinstance(doc, dict) and doc.get("kind") == "List" else None
+        if isinstance(items, list):
+            yield from items
+        else:
+            yield doc
+
+
 def validate_kubernetes(
     docs: Iterable[Any], version: str = DEFAULT_KUBERNETES_VERSION
 ) -> list[SchemaProblem]:
-    """Every problem the Kubernetes ``version`` API schema finds in ``docs`` (documents that are not
-    Kubernetes objects are passed over; an object whose kind the release has no schema for is one
-    problem, since it cannot be checked). Raises :class:`ValidatorMissing` without kubernetes-validate."""
+    """Every problem the Kubernetes ``version`` API schema finds in ``docs``: the items of a
+    ``kind: List`` each as an object; documents that are not Kubernetes objects are passed over; an
+    object whose kind the release has no schema for is one problem, since it cannot be checked.
+    Raises :class:`ValidatorMissing` without kubernetes-validate."""
     out: list[SchemaProblem] = []
-    for doc in docs:
+    for doc in _expanded(docs):
         if not is_kubernetes_object(doc):
             continue
         validator = _k8s_validator(version, doc["kind"], doc["apiVersion"])
@@ -183,17 +194,52 @@ def validate_compose(doc: Any) -> list[SchemaProblem]:
     return _problems(_compose_validator(), doc, "compose file")
 
 
+# ---------------------------------------------------------------------------------------------- edits
+
+
+def problems_of(doc: Any, *, compose: bool, version: str = DEFAULT_KUBERNETES_VERSION) -> list[SchemaProblem]:
+    """A document's problems: as a Compose file's, or as a Kubernetes object's (else none)."""
+    if compose:
+        return validate_compose(doc) if isinstance(doc, dict) else []
+    return validate_kubernetes([doc], version)
+
+
+def introduced(
+    before: Sequence[Any],
+    after: Sequence[Any],
+    *,
+    compose: bool,
+    version: str = DEFAULT_KUBERNETES_VERSION,
+    known: dict[int, set[SchemaProblem]] | None = None,
+) -> list[SchemaProblem]:
+    """The problems an edit introduced: of each document of ``after`` that differs from the document at
+    the same position in ``before`` (documents past its end are new), those the document before did not
+    have. ``known`` caches the problems of ``before``'s documents by position, across calls."""
+    known = {} if known is None else known
+    out: list[SchemaProblem] = []
+    for i, doc in enumerate(after):
+        prev = before[i] if i < len(before) else None
+        if prev == doc:
+            continue
+        if i not in known:
+            known[i] = set(problems_of(prev, compose=compose, version=version)) if prev is not None else set()
+        out += [p for p in problems_of(doc, compose=compose, version=version) if p not in known[i]]
+    return out
+
+
 __all__ = [
     "DEFAULT_KUBERNETES_VERSION",
     "INSTALL_HINT",
     "SchemaProblem",
     "UnsupportedVersion",
     "ValidatorMissing",
+    "introduced",
     "is_kubernetes_object",
     "kubernetes_version",
     "kubernetes_versions",
     "label",
     "path_of",
+    "problems_of",
     "validate_compose",
     "validate_kubernetes",
 ]

@@ -42,6 +42,8 @@ MODEL_ASSUMPTIONS = [
     "arrivals are Poisson; all entry points scale together in their current mix",
     "each replica set is one multi-server station (replicas × workers) behind an even load balancer",
     "per-visit response times are independent (product-form approximation)",
+    "held workers: a held pool's tokens pile up at one callee at a time, the one that binds it; its other "
+    "traffic there takes a share of the callee's servers (layered model)",
     "retried attempts take as long as successful ones; timeouts do not cut latency",
 ]
 
@@ -457,6 +459,7 @@ def _entry(
         bottleneck=neck.component if neck else None,
         bottleneck_pool=neck.pool if neck else None,
         bottleneck_reason=neck.reason if neck else None,
+        bottleneck_through=neck.through if neck else [],
         summary="; ".join(parts),
     )
 
@@ -482,7 +485,7 @@ def _component(
         arrival_rps=round(float(cur.lam[i]), 6),
         utilization=_num(float(cur.rho[i])),
         hold_ms=_ms(float(cur.hold[i])),
-        wait_ms=_ms(float(cur.wq[i])),
+        wait_ms=_ms(float(cur.wait_seen[i])),
         response_ms=_ms(float(cur.r_mean[i])),
         saturated=bool(cur.unstable[i]),
         target_arrival_rps=round(float(tgt.lam[i]), 6),
@@ -491,6 +494,7 @@ def _component(
         replicas_needed=int(sized.replicas[i]),
         replicas_for_slo=None if for_slo is None else int(for_slo[i]),
         max_replicas=net.max_replicas[i],
+        capacity_rps=_num(float(cur.capacity[i])) if cur.capacity[i] > 0 else None,
         availability=availability,
         assumed=assumed,
     )

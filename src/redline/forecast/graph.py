@@ -395,14 +395,18 @@ def _default_overheads(
         except (UnitError, ValueError, TypeError) as exc:
             problems.append(f"redline.yaml defaults.call_overhead: {exc}")
         else:
-            bad = check_positive(parsed, MAX_SERVICE_TIME_S, "redline.yaml defaults.call_overhead", allow_zero=True)
+            bad = check_positive(
+                parsed, MAX_SERVICE_TIME_S, "redline.yaml defaults.call_overhead", allow_zero=True
+            )
             if bad is None:
                 value, how = parsed, "defaults.call_overhead"
             else:
                 problems.append(bad)
     if missing:
         assumptions.append(
-            Assumption(None, "call overhead", f"{value * 1000:g} ms for {missing} of {len(stated)} calls", how)
+            Assumption(
+                None, "call overhead", f"{value * 1000:g} ms for {missing} of {len(stated)} calls", how
+            )
         )
     return np.asarray([value if x is None else x for x in stated], dtype=np.float64)
 

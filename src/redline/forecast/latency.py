@@ -9,10 +9,14 @@ composed *distribution* — not from "mean × constant" — in one pass over the
 Per station and visit (state from :mod:`.network`):
 
 * wait ``W``: mass ``1 − C`` at 0, else exponential with the Allen–Cunneen conditional mean — exactly the
-  M/M/c waiting-time law when ``cs² = 1``: ``L_W(s) = (1 − C) + C/(1 + s·w)``;
+  M/M/c waiting-time law when ``cs² = 1``: ``L_W(s) = (1 − C) + C/(1 + s·w)``. The entry point's own
+  station waits its own wait; every call waits the wait :mod:`.network` gives *that call* at its callee
+  (for a caller that holds its workers: the callee's other traffic's wait, plus, at the callee that binds
+  it, the part of the caller's layered wait spent holding a token there);
 * own service ``S``: gamma with the stated mean and SCV (exponential by default, deterministic at SCV 0):
   ``L_S(s) = (1 + sθ)^(−k)``, ``k = 1/cs²``, ``θ = S·cs²``;
-* a call through a pool adds the pool's wait (same mixture form);
+* a call through a pool adds the pool's wait (same mixture form), and its overhead ``o`` (a constant:
+  ``e^(−s·o)``);
 * ``n = ⌊n⌋ + Bernoulli(frac)`` sequential calls: ``L_T^⌊n⌋ · (1 − frac + frac·L_T)``;
 * a parallel block: ``F_block = Π F_T^⌊n⌋ (1 − frac + frac·F_T)`` over the parallel calls (CDF domain),
   0 below t = 0 — the "no call" mass ``1 − frac`` sits at t = 0, so one call with ``n ≤ 1`` is the same
@@ -172,7 +176,7 @@ def entry_distribution(
         """A wait that is 0 w.p. ``1 − p`` and exponential otherwise: ``(1 − p) + p/(1 + s·w)``."""
         if p <= 0:
             return 1.0
-        return (1.0 - p) + p / (1.0 + s_grid * mean_given_wait)
+        return np.asarray((1.0 - p) + p / (1.0 + s_grid * mean_given_wait), dtype=np.complex128)
 
     # Transforms are multiplied directly (no logs: complex log/exp cost more than the rest together).
     trans: dict[int, ComplexArray] = {}

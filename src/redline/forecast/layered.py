@@ -77,7 +77,9 @@ def _log_weights(k: FloatArray, c: FloatArray, y: FloatArray) -> tuple[FloatArra
     r = c / y
     with np.errstate(divide="ignore"):
         log_tail = y - m * np.log(y) + special.gammaln(m + 1.0) + np.log(special.gammaincc(m + 1.0, y))
-        log_qc = special.gammaln(k + 1.0) - special.gammaln(c + 1.0) - special.gammaln(m + 1.0) + c * np.log(r)
+        log_qc = (
+            special.gammaln(k + 1.0) - special.gammaln(c + 1.0) - special.gammaln(m + 1.0) + c * np.log(r)
+        )
         log_head = k * np.log1p(r) + np.log(special.betainc(m + 1.0, c, y / (c + y))) - log_qc
     return log_tail, log_head, log_qc
 
@@ -99,7 +101,9 @@ def closed_station(
     h = np.asarray(hold, dtype=np.float64)
     z = np.asarray(think, dtype=np.float64)
     k, c, h, z = (np.atleast_1d(x).astype(np.float64) for x in np.broadcast_arrays(k, c, h, z))
-    util = np.asarray(np.minimum(k * h / (c * (h + z)), 1.0), dtype=np.float64)  # K ≤ c: every token busy H of every H + Z, no queue
+    util = np.asarray(
+        np.minimum(k * h / (c * (h + z)), 1.0), dtype=np.float64
+    )  # K ≤ c: every token busy H of every H + Z, no queue
     wq = np.zeros(k.shape)
     p_wait = np.zeros(k.shape)
     huge = k > MAX_TOKENS
@@ -128,5 +132,7 @@ def closed_station(
         util[queue] = busy / cq
         wq[queue] = np.where(busy > 0, lq / np.where(busy > 0, busy, 1.0), 0.0) * hq
         arrive_tail, arrive_head, _ = _log_weights(kq - 1.0, cq, y)
-        p_wait[queue] = np.where(kq - 1.0 >= cq, np.exp(arrive_tail - np.logaddexp(arrive_tail, arrive_head)), 0.0)
+        p_wait[queue] = np.where(
+            kq - 1.0 >= cq, np.exp(arrive_tail - np.logaddexp(arrive_tail, arrive_head)), 0.0
+        )
     return util, wq, p_wait

@@ -102,7 +102,9 @@ class State:
     call_wq: FloatArray  # per call: that wait's mean
     call_pool_p_wait: FloatArray  # per call: probability of a wait for a pool connection, as composed
     call_pool_wq: FloatArray  # per call: that wait's mean
-    call_full: FloatArray  # per call: mean time at the callee when every token of the caller is busy
+    call_full: FloatArray  # per call: mean wait at the callee when every token of the caller is busy
+    bind_call: IntArray  # per station: the call its tokens fill most (binds its held pool), -1 if none
+    bind_pool: IntArray  # per station: the pool that binds instead, -1 if none
 
     def cond_wait(self) -> FloatArray:
         """Mean wait given that a request waits (the exponential tail's mean)."""
@@ -250,6 +252,9 @@ class _Layout:
 
     lpos: IntArray
     pools_by_level: dict[int, IntArray]
+    pool_calls: dict[
+        int, tuple[IntArray, IntArray]
+    ]  # per level: calls through its pools, their pool's position
     pool_owner: IntArray
     think: FloatArray | None = None
     pool_think: FloatArray | None = None
@@ -267,9 +272,15 @@ def _layout(net: Network) -> _Layout:
     by_level: dict[int, list[int]] = {}
     for k, p in enumerate(net.pools):
         by_level.setdefault(int(level_of[p.owner]), []).append(k)
+    pools_by_level = {li: np.asarray(ks, dtype=np.int64) for li, ks in by_level.items()}
+    pool_calls = {}
+    for li, ks in pools_by_level.items():
+        calls = np.flatnonzero(np.isin(net.call_pool, ks))
+        pool_calls[li] = (calls, np.searchsorted(ks, net.call_pool[calls]))  # ks ascending: index order
     layout = _Layout(
         lpos=lpos,
-        pools_by_level={li: np.asarray(ks, dtype=np.int64) for li, ks in by_level.items()},
+        pools_by_level=pools_by_level,
+        pool_calls=pool_calls,
         pool_owner=np.asarray([p.owner for p in net.pools], dtype=np.int64),
     )
     net.__dict__["_network_layout"] = layout
@@ -343,9 +354,12 @@ class _Sweep:
         self.flow = self.lam[net.call_src] * (1.0 - net.hit[net.call_src]) * net.call_mean
         self.per_req = (1.0 - net.hit[net.call_src]) * net.call_mean  # calls per request of the caller
         (self.hold, self.h0, self.hfull, self.cap, self.eff, self.qs, self.k, self.rho, self.p_wait, self.wq,
-         self.down, self.core_m, self.core_v, self.r_mean, self.r_var) = (np.zeros(n) for _ in range(15))  # fmt: skip
+         self.down, self.core_m, self.core_v, self.r_mean, self.r_var) = (
+            np.zeros(n) for _ in range(15)
+        )  # fmt: skip
         self.hold_scv = np.ones(n)
         self.back = np.zeros(n)  # per request: a held station's wait spent holding a token downstream
+        self.p_back = np.zeros(n)  # the probability of that wait
         self.unstable = np.zeros(n, dtype=bool)
         self.infinite = np.zeros(n, dtype=bool)
         (self.pool_lam, self.pool_hold, self.pool_rho, self.pool_p, self.pool_wq, self.pool_full,
@@ -353,6 +367,7 @@ class _Sweep:
         self.pool_room = np.full(npools, np.inf)
         self.pool_scv = np.ones(npools)
         self.bind_scv = np.ones(n)  # per station: the SCV of the binding callee's (or pool's) holding time
+        self.bind_visits = np.ones(n)  # per station: visits per request to the binding callee (or pool)
         self.pool_bind = np.zeros(npools, dtype=bool)
         (self.call_p, self.call_w, self.call_bg_p, self.call_bg_w, self.call_cap_p, self.call_cap_w,
          self.call_full, self.call_extra, self.call_pool_p, self.call_pool_w, self.call_pool_full) = (
@@ -381,8 +396,8 @@ class _Sweep:
         if calls.size:
             self._call_waits(calls)
             if ks is not None:
-                self._pools(ks)
-            self._binding(calls, ks)
+                self._pools(li, ks)
+            self._binding(li, calls, ks)
             ct_m, ct_v, ct_full, ct_inf = self._call_times(calls)
             cnt = net.call_mean[calls]
             frac = cnt - np.floor(cnt)
@@ -397,7 +412,13 @@ class _Sweep:
                 mu, var = _parallel_block(pos[par], ct_m[par], ct_v[par], cnt[par], m)
                 d_mean += mu
                 d_var += var
-                d_full += _parallel_block(pos[par], ct_full[par], ct_v[par], cnt[par], m)[0]
+                # At full congestion only the blocks with a binding call differ: fold just those again.
+                differ = np.zeros(m, dtype=bool)
+                differ[pos[par][ct_full[par] != ct_m[par]]] = True
+                d_full += np.where(differ, 0.0, mu)
+                if differ.any():
+                    again = par[differ[pos[par]]]
+                    d_full += _parallel_block(pos[again], ct_full[again], ct_v[again], cnt[again], m)[0]
         h = net.hit[stations]
         second = (1.0 - h) * (d_var + d_mean**2)
         d_mean = (1.0 - h) * d_mean
@@ -406,22 +427,22 @@ class _Sweep:
         d_inf &= h < 1.0
         self._stations(stations, d_mean, d_var, d_full, d_inf)
         if calls.size:
-            self._bound_waits(calls, ks)
+            self._bound_waits(li, calls, ks)
 
     def _call_waits(self, calls: IntArray) -> None:
-        """Each call's waits at its callee: what it waits for the callee's other traffic, and its time
-        there when every token of its caller is busy.
+        """Each call's wait at its callee, and its wait there when every token of its caller is busy.
 
-        A call from a caller that holds its workers waits for the callee's other traffic as the callee
-        would at ``λ_d − λ_call``; at full congestion the caller's tokens are the finite source of
-        :func:`closed_station`, the other traffic taking its share of the servers. The call *fills* the
-        callee when that full-congestion wait is the longer: the caller's own tokens then queue there.
-        Other calls wait the callee's own wait.
+        A call waits the callee's own wait — unless its caller holds its workers. Then its requests never
+        wait behind each other there unless they fill the callee: they wait for the callee's other traffic
+        (:meth:`_background`). With more tokens than the callee has servers, at full congestion the
+        caller's tokens are the finite source of :func:`closed_station`, the other traffic taking its share
+        of the servers (a stretched holding time); when they queue behind each other there, the call
+        *fills* the callee and waits the capped wait (the callee's own, no more than at full congestion)
+        until :meth:`_binding` decides which filled call binds its caller.
         """
         net = self.net
         dst = net.call_dst[calls]
-        p, w = self.p_wait[dst].copy(), self.wq[dst].copy()
-        self.call_bg_p[calls], self.call_bg_w[calls] = p, w
+        p, w = self.p_wait[dst], self.wq[dst]
         self.call_cap_p[calls], self.call_cap_w[calls] = p, w
         self.call_full[calls] = np.where(self.infinite[dst], 0.0, w)
         self.call_extra[calls] = 0.0
@@ -430,30 +451,53 @@ class _Sweep:
         if not sel.any():
             return
         j, d = calls[sel], dst[sel]
-        other = np.maximum(self.lam[d] - self.flow[j], 0.0)
+        self._background(j)
+        self.call_cap_p[j], self.call_cap_w[j] = self.call_bg_p[j], self.call_bg_w[j]
         servers = (self.reps[d] * net.workers[d]).astype(np.float64)
-        bg_p, bg_w = _station_wait_at(other, self.qs[d], self.cap[d], self.k[d])
-        token = _token_share(other, self.cap[d], servers, self.eff[d])  # the rest is in the callee's time
-        bg_p, bg_w = bg_p * token, bg_w * token
+        tokens = self._tokens(j)
+        queue = tokens > servers  # fewer tokens than servers never queue behind each other
+        if not queue.any():
+            return
+        j, d, servers, tokens = j[queue], d[queue], servers[queue], tokens[queue]
+        other = np.maximum(self.lam[d] - self.flow[j], 0.0)
         busy_other = np.minimum(other * self.hold[d] / servers, 1.0 - 1e-12)
         stretched = self.hold[d] / (1.0 - busy_other)
-        _, wf, pf = closed_station(self._tokens(j), servers, stretched, self.think[j])
-        full = np.maximum(wf * (1.0 + self.hold_scv[d]) / 2.0 + (stretched - self.hold[d]), bg_w)
-        fills = full > bg_w * (1.0 + 1e-9) + 1e-15
-        pf = np.where(fills, np.maximum(pf, 1e-12), bg_p)
-        self.call_bg_p[j], self.call_bg_w[j] = bg_p, bg_w
+        _, wf, pf = closed_station(tokens, servers, stretched, self.think[j])
+        fills = wf > 1e-12 * self.hold[d]  # the caller's own tokens queue there, behind each other
+        if not fills.any():
+            return
+        j, d, wf, pf = j[fills], d[fills], wf[fills], np.maximum(pf[fills], 1e-12)
+        # At full congestion the queue is long and its wait set by its length, not by how variable each
+        # service is: no Allen–Cunneen factor here (the open waits carry it).
+        full = np.maximum(wf + (stretched[fills] - self.hold[d]), self.call_bg_w[j])
         self.call_full[j] = full
-        self.call_extra[j] = np.where(fills, self.per_req[j] * (full - bg_w), 0.0)
-        self.call_room[j] = np.where(fills, servers * (1.0 - busy_other), np.inf)
-        # Capped: the callee's own (open) wait, its probability and its mean given a wait each no more
-        # than at full congestion — what a filled callee waits when it is not the one that binds.
+        self.call_extra[j] = self.per_req[j] * (full - self.call_bg_w[j])
+        self.call_room[j] = servers[fills] * (1.0 - busy_other[fills])
         cap_p = np.minimum(self.p_wait[d], pf)
         cap_cw = np.minimum(mean_given_wait(self.p_wait[d], self.wq[d]), mean_given_wait(pf, full))
-        self.call_cap_p[j] = np.where(fills, cap_p, bg_p)
-        self.call_cap_w[j] = np.where(fills, np.maximum(cap_p * cap_cw, bg_w), bg_w)
+        self.call_cap_p[j] = cap_p
+        self.call_cap_w[j] = np.maximum(cap_p * cap_cw, self.call_bg_w[j])
+
+    def _background(self, calls: IntArray) -> None:
+        """The wait the callee's other traffic causes a call: the callee's wait at ``λ_d − λ_call`` (of a
+        held callee only the wait for a token: the rest is in its own time). Most callees have one caller:
+        nothing to wait for."""
+        net = self.net
+        d = net.call_dst[calls]
+        other = np.maximum(self.lam[d] - self.flow[calls], 0.0)
+        p, w = np.zeros(len(calls)), np.zeros(len(calls))
+        shared = other > 0
+        if shared.any():
+            ds, o = d[shared], other[shared]
+            servers = (self.reps[ds] * net.workers[ds]).astype(np.float64)
+            bp, bw = _station_wait_at(o, self.qs[ds], self.cap[ds], self.k[ds])
+            token = _token_share(o, self.cap[ds], servers, self.eff[ds])
+            p[shared], w[shared] = bp * token, bw * token
+        self.call_bg_p[calls], self.call_bg_w[calls] = p, w
+        self.call_full[calls] = w
 
     def _tokens(self, calls: IntArray) -> FloatArray:
-        """The most requests a call's caller can have at its callee at once (its pool's connections cap it)."""
+        """The most requests a call's caller can have at its callee at once (capped by its pool's size)."""
         net = self.net
         src = net.call_src[calls]
         tokens = (self.reps[src] * net.workers[src]).astype(np.float64) * copies(
@@ -466,7 +510,7 @@ class _Sweep:
             tokens[pooled] = np.minimum(tokens[pooled], conn)
         return tokens
 
-    def _pools(self, ks: IntArray) -> None:
+    def _pools(self, li: int, ks: IntArray) -> None:
         """Pools are stations whose ``size × replicas`` servers are held for the calls they carry.
 
         Vectorized over the pools ``ks`` of one level: the holding time is the count-weighted mix of the
@@ -475,8 +519,7 @@ class _Sweep:
         finite-source wait of those tokens, and what it waits otherwise is decided with the station's.
         """
         net = self.net
-        calls = np.flatnonzero(np.isin(net.call_pool, ks))
-        local = np.searchsorted(ks, net.call_pool[calls])  # ks ascending: pools are grouped in index order
+        calls, local = self.layout.pool_calls[li]
         m = len(ks)
         cnt = net.call_mean[calls]
         dst = net.call_dst[calls]
@@ -487,8 +530,10 @@ class _Sweep:
         np.logical_or.at(bad, local, self.infinite[dst])
         o = net.call_overhead[calls]
         live = ~self.infinite[dst]
-        past = np.where(live, self.core_m[dst] + self.call_bg_w[calls] + o, 0.0)
-        past_v = np.where(live, self.core_v[dst] + _wait_var(self.call_bg_p[calls], self.call_bg_w[calls]), 0.0)
+        past = np.where(live, self.core_m[dst] + self.call_cap_w[calls] + o, 0.0)
+        past_v = np.where(
+            live, self.core_v[dst] + _wait_var(self.call_cap_p[calls], self.call_cap_w[calls]), 0.0
+        )
         past_full = np.where(live, self.core_m[dst] + self.call_full[calls] + o, 0.0)
         with np.errstate(divide="ignore", invalid="ignore"):
             mean = np.bincount(local, cnt * past, minlength=m) / total
@@ -510,7 +555,7 @@ class _Sweep:
             np.maximum.at(most, local, copies(cnt, net.call_par[calls]))
             tokens = (self.reps[owners] * net.workers[owners]).astype(np.float64) * most
             _, wf, pf = closed_station(tokens[sel], servers[sel], mean_full[sel], self.pool_think[ks[sel]])
-            full[sel], full_p[sel] = wf * (1.0 + scv[sel]) / 2.0, pf
+            full[sel], full_p[sel] = wf, pf
         fills = sel & (full > 1e-15)
         self.pool_lam[ks] = rate
         self.pool_hold[ks] = np.where(bad, np.inf, mean)
@@ -520,7 +565,9 @@ class _Sweep:
         self.pool_full[ks] = full
         self.pool_scv[ks] = scv
         self.pool_full_p[ks] = np.where(fills, np.maximum(full_p, 1e-12), 0.0)
-        self.pool_extra[ks] = np.where(fills, rate / np.where(self.lam[owners] > 0, self.lam[owners], 1.0) * full, 0.0)
+        self.pool_extra[ks] = np.where(
+            fills, rate / np.where(self.lam[owners] > 0, self.lam[owners], 1.0) * full, 0.0
+        )
         self.pool_room[ks] = np.where(fills, servers.astype(np.float64), np.inf)
         # What a call waits for a connection, until _binding decides: a held station's pool that its
         # tokens fill waits the capped wait (no more than at full congestion); otherwise nothing. Other
@@ -534,7 +581,7 @@ class _Sweep:
         self.call_pool_w[calls] = comp_w[local]
         self.call_pool_full[calls] = full[local]
 
-    def _binding(self, calls: IntArray, ks: IntArray | None) -> None:
+    def _binding(self, li: int, calls: IntArray, ks: IntArray | None) -> None:
         """Per caller, the call (or pool) its tokens fill the most: the one that binds its held pool.
 
         The binding call's wait is decided with the station's (:meth:`_bound_waits`); until then it waits
@@ -555,6 +602,7 @@ class _Sweep:
         self.call_bind[calls] = bind
         # How variable the binding resource's service is: a full callee releases tokens at its own pace.
         self.bind_scv[src[bind]] = self.hold_scv[net.call_dst[calls[bind]]]
+        self.bind_visits[src[bind]] = self.per_req[calls[bind]]
         self.call_p[calls] = np.where(bind, self.call_bg_p[calls], self.call_cap_p[calls])
         self.call_w[calls] = np.where(bind, self.call_bg_w[calls], self.call_cap_w[calls])
         if ks is not None:
@@ -564,12 +612,16 @@ class _Sweep:
             pbind = (self.pool_extra[ks] > 0) & (self.pool_extra[ks] >= best[owners]) & ~taken[owners]
             self.pool_bind[ks] = pbind
             self.bind_scv[owners[pbind]] = self.pool_scv[ks[pbind]]
-            through = np.flatnonzero(np.isin(net.call_pool, ks[pbind]))
-            self.call_pool_p[through] = 0.0
-            self.call_pool_w[through] = 0.0
+            if pbind.any():
+                pooled, local = self.layout.pool_calls[li]
+                visits = np.bincount(local, self.per_req[pooled], minlength=len(ks))
+                self.bind_visits[owners[pbind]] = visits[pbind]
+                through = pooled[pbind[local]]
+                self.call_pool_p[through] = 0.0
+                self.call_pool_w[through] = 0.0
 
     def _call_times(self, calls: IntArray) -> tuple[FloatArray, FloatArray, FloatArray, BoolArray]:
-        """Per call: mean and variance of its time, its mean time at full congestion, and whether unbounded."""
+        """Per call: mean and variance of its time, its mean at full congestion, and whether unbounded."""
         net = self.net
         dst = net.call_dst[calls]
         o = net.call_overhead[calls]
@@ -579,8 +631,15 @@ class _Sweep:
         wvar = _wait_var(self.call_p[calls], self.call_w[calls])
         wvar += _wait_var(self.call_pool_p[calls], self.call_pool_w[calls])
         ct_v = np.where(inf, 0.0, self.core_v[dst] + wvar)
-        pool_full = np.where(net.call_pool[calls] >= 0, self.call_pool_full[calls], 0.0)
-        ct_full = np.where(inf, 0.0, core_m + self.call_full[calls] + o + pool_full)
+        # At full congestion the tokens pile up at the binding callee (or pool) only: the other calls
+        # wait what they wait anyway. Counting every callee at full congestion would put every token in
+        # every queue at once.
+        k = net.call_pool[calls]
+        pool_bind = np.zeros(len(calls), dtype=bool)
+        pool_bind[k >= 0] = self.pool_bind[k[k >= 0]]
+        wait = np.where(self.call_bind[calls], self.call_full[calls], self.call_w[calls])
+        pool_wait = np.where(pool_bind, self.call_pool_full[calls], self.call_pool_w[calls])
+        ct_full = np.where(inf, 0.0, core_m + wait + o + pool_wait)
         return ct_m, ct_v, np.maximum(ct_full, ct_m), inf
 
     def _room(self, stations: IntArray) -> FloatArray:
@@ -614,10 +673,14 @@ class _Sweep:
         c = (self.reps[stations] * w).astype(np.float64)
         scv_h = hv / h0**2
         pw, wql, rl = station_wait(c, lam_l, h0, scv_h)  # the open M/G/c wait, kept bit for bit
-        fills = held & (hf > h0 * (1.0 + 1e-12))  # something downstream queues this station's own tokens
+        room = self._room(stations)
+        fills = held & np.isfinite(room) & (hf > h0)  # its own tokens queue downstream, behind each other
+        hf = np.where(fills, hf, h0)
         cap = c / hf
         eff = np.where(fills, c * h0 / hf, c)
-        queue = np.where(fills, np.minimum(eff, self._room(stations)), c)
+        # The queue that fills is at the binding callee, visit by visit: its servers, or the tokens'
+        # effective servers counted in visits, whichever are fewer.
+        queue = np.where(fills, np.minimum(eff * self.bind_visits[stations], room), c)
         # Allen–Cunneen's (1 + cs²)/2 for whatever releases the tokens: the station's own holding time when
         # nothing fills, the binding callee's (or pool's) once its queue holds at least one token.
         blend = np.clip(1.0 - (c - eff), 0.0, 1.0)
@@ -633,6 +696,7 @@ class _Sweep:
             total[fills] = np.where(own_unstable[fills], 0.0, wf)
             front[fills] = total[fills] * share
             p_front[fills] = pf * share
+            self.p_back[stations[fills]] = pf * (1.0 - share)
         with np.errstate(invalid="ignore"):
             back = np.where(own_unstable, 0.0, np.nan_to_num(total - front))  # queued behind its own tokens
         inf_l = own_unstable | d_inf_any
@@ -646,7 +710,9 @@ class _Sweep:
         self.qs[stations] = queue
         self.k[stations] = k
         self.hold_scv[stations] = scv_h
-        self.rho[stations] = np.where(blocked, np.inf, np.where(full_load >= 1.0, full_load, lam_l * busy / c))
+        self.rho[stations] = np.where(
+            blocked, np.inf, np.where(full_load >= 1.0, full_load, lam_l * busy / c)
+        )
         self.p_wait[stations] = p_front
         self.wq[stations] = np.where(own_unstable, np.inf, front)
         self.down[stations] = np.where(d_inf_any, np.inf, d_mean + back)
@@ -658,55 +724,47 @@ class _Sweep:
         self.infinite[stations] = inf_l
         self.back[stations] = back
 
-    def _bound_waits(self, calls: IntArray, ks: IntArray | None) -> None:
+    def _bound_waits(self, li: int, calls: IntArray, ks: IntArray | None) -> None:
         """The binding call (or pool) waits what its caller's tokens queue for, per visit.
 
         The station's wait beyond the wait for a token (``back``, per request) is spent at the binding
-        callee or pool: spread over its calls per request, on top of the callee's other traffic's wait;
-        the probability of a wait is the capped one. Then the caller's variance gains that wait's.
+        callee or pool: spread over its visits per request, on top of the callee's other traffic's wait,
+        with the probability of that part of the station's wait. Then the caller's variance gains it.
         """
         net = self.net
-        src = net.call_src[calls]
-        bind = self.call_bind[calls]
-        back = self.back[src]
-        with np.errstate(divide="ignore", invalid="ignore"):
-            per_visit = np.where(bind & (self.per_req[calls] > 0), back / self.per_req[calls], 0.0)
-        p = np.where(bind, np.maximum(self.call_cap_p[calls], self.call_bg_p[calls]), self.call_p[calls])
-        w = np.where(bind, self.call_bg_w[calls] + per_visit, self.call_w[calls])
-        self.call_p[calls], self.call_w[calls] = p, w
-        if ks is not None and self.pool_bind[ks].any():
-            owners = self.layout.pool_owner[ks]
-            through = np.flatnonzero(np.isin(net.call_pool, ks[self.pool_bind[ks]]))
-            k = net.call_pool[through]
-            local = np.searchsorted(ks, k)
-            per_req = np.zeros(len(ks))
-            np.add.at(per_req, local, self.per_req[through])
-            with np.errstate(divide="ignore", invalid="ignore"):
-                pw_visit = np.where(per_req > 0, self.back[owners] / per_req, 0.0)[local]
-            pp = np.minimum(self.pool_p[k], self.pool_full_p[k])
-            self.call_pool_p[through] = np.where(pw_visit > 0, np.maximum(pp, 1e-12), 0.0)
-            self.call_pool_w[through] = pw_visit
-        # The caller's response variance gains the binding wait's variance (its mean is in ``back``).
-        stations = np.unique(src[bind]) if bind.any() else np.zeros(0, dtype=np.int64)
-        if ks is not None:
-            stations = np.union1d(stations, self.layout.pool_owner[ks[self.pool_bind[ks]]])
-        if stations.size:
-            extra_var = np.zeros(net.n)
-            sel = calls[bind]
+        bind = calls[self.call_bind[calls]]
+        pool_bound = ks is not None and bool(self.pool_bind[ks].any())
+        if bind.size == 0 and not pool_bound:
+            return
+        extra_var = np.zeros(net.n)
+        if bind.size:
+            src = net.call_src[bind]
+            bg_var = _wait_var(self.call_bg_p[bind], self.call_bg_w[bind])
+            self.call_p[bind] = np.maximum(self.p_back[src], self.call_bg_p[bind])
+            self.call_w[bind] = self.call_bg_w[bind] + self.back[src] / self.per_req[bind]
             np.add.at(
-                extra_var, net.call_src[sel],
-                self.per_req[sel] * (_wait_var(self.call_p[sel], self.call_w[sel])
-                                     - _wait_var(self.call_bg_p[sel], self.call_bg_w[sel])),
-            )  # fmt: skip
-            if ks is not None:
-                through = np.flatnonzero(np.isin(net.call_pool, ks[self.pool_bind[ks]]))
-                np.add.at(
-                    extra_var, net.call_src[through],
-                    self.per_req[through] * _wait_var(self.call_pool_p[through], self.call_pool_w[through]),
-                )  # fmt: skip
-            ok = stations[np.isfinite(self.r_var[stations])]
-            self.r_var[ok] += np.maximum(extra_var[ok], 0.0)
-            self.core_v[ok] = np.where(np.isfinite(self.core_v[ok]), self.core_v[ok] + np.maximum(extra_var[ok], 0.0), self.core_v[ok])
+                extra_var,
+                src,
+                self.per_req[bind] * (_wait_var(self.call_p[bind], self.call_w[bind]) - bg_var),
+            )
+        if pool_bound and ks is not None:
+            pooled, local = self.layout.pool_calls[li]
+            through = self.pool_bind[ks][local]
+            owners = self.layout.pool_owner[ks]
+            visits = np.bincount(local, self.per_req[pooled], minlength=len(ks))
+            with np.errstate(divide="ignore", invalid="ignore"):
+                per_visit = np.where(visits > 0, self.back[owners] / visits, 0.0)[local]
+            j = pooled[through]
+            self.call_pool_w[j] = per_visit[through]
+            self.call_pool_p[j] = np.where(per_visit[through] > 0, self.p_back[owners][local][through], 0.0)
+            np.add.at(
+                extra_var,
+                net.call_src[j],
+                self.per_req[j] * _wait_var(self.call_pool_p[j], self.call_pool_w[j]),
+            )
+        ok = np.isfinite(self.r_var) & (extra_var > 0)
+        self.r_var[ok] += extra_var[ok]
+        self.core_v[ok] += extra_var[ok]
 
     # ---- result -----------------------------------------------------------------------------------------
 
@@ -725,6 +783,13 @@ class _Sweep:
         return np.asarray(np.where(np.isfinite(self.wq), seen, np.inf), dtype=np.float64)
 
     def state(self) -> State:
+        net = self.net
+        bind_call = np.full(net.n, -1, dtype=np.int64)
+        bound = np.flatnonzero(self.call_bind)
+        bind_call[net.call_src[bound]] = bound
+        bind_pool = np.full(net.n, -1, dtype=np.int64)
+        pools = np.flatnonzero(self.pool_bind)
+        bind_pool[self.layout.pool_owner[pools]] = pools
         return State(
             factor=self.factor, replicas=self.reps, servers=self.reps * self.net.workers, lam=self.lam,
             hold=self.hold, hold_scv=self.hold_scv, rho=self.rho, p_wait=self.p_wait, wq=self.wq,
@@ -733,5 +798,5 @@ class _Sweep:
             pool_rho=self.pool_rho, pool_p_wait=self.pool_p, pool_wq=self.pool_wq, hold_free=self.h0,
             hold_full=self.hfull, capacity=self.cap, eff_servers=self.eff, wait_seen=self._wait_seen(),
             call_p_wait=self.call_p, call_wq=self.call_w, call_pool_p_wait=self.call_pool_p,
-            call_pool_wq=self.call_pool_w, call_full=self.call_full,
+            call_pool_wq=self.call_pool_w, call_full=self.call_full, bind_call=bind_call, bind_pool=bind_pool,
         )  # fmt: skip

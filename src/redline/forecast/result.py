@@ -50,6 +50,10 @@ class EntrypointForecast(_Result):
     bottleneck: str | None
     bottleneck_pool: str | None = None
     bottleneck_reason: str | None = None
+    bottleneck_through: list[str] = Field(
+        default_factory=list,
+        description="held pools (outermost first) whose workers fill up because the bottleneck binds",
+    )
     summary: str
 
 
@@ -75,6 +79,11 @@ class ComponentForecast(_Result):
     replicas_needed: int = Field(description="replicas keeping utilization <= 70% at the target load")
     replicas_for_slo: int | None = Field(description="replicas (greedy) to meet the latency SLO at target")
     max_replicas: int | None = None
+    capacity_rps: float | None = Field(
+        default=None,
+        description="requests/s its servers carry when all are busy (held workers: with the queue they fill "
+        "downstream full of their requests); None when unbounded",
+    )
     availability: float
     assumed: list[str] = Field(default_factory=list)
 

@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
+import numpy.typing as npt
 
 from redline.forecast.graph import Network
 from redline.forecast.latency import entry_distribution
@@ -104,23 +105,42 @@ def slo_crossings(
 
 @dataclass
 class Bottleneck:
-    """What saturates first, and why, in words."""
+    """What saturates first, and why, in words.
+
+    ``component`` (and ``pool``) is the resource whose capacity binds; ``through`` the held pools whose
+    workers fill up because of it, outermost first (empty when the saturating station's own workers bind).
+    """
 
     component: str
     pool: str | None
     reason: str
+    through: list[str] = field(default_factory=list)
 
 
 def _ms(x: float) -> str:
     return f"{x * 1000:.3g} ms" if x < 1 else f"{x:.3g} s"
 
 
-def bottleneck(net: Network, entry: int, f_sat: float, *, replicas: IntArray | None = None) -> Bottleneck:
-    """The station that saturates first as load crosses ``f_sat`` (a pool counts as a station)."""
-    over = evaluate(net, f_sat * (1.0 + 1e-4), replicas=replicas)
-    under = evaluate(net, f_sat * (1.0 - 1e-4), replicas=replicas)
+def _label(net: Network, state: State, s: int) -> str:
+    reps, workers = int(state.replicas[s]), int(net.workers[s])
+    return f"{workers} workers" if reps == 1 else f"{reps} replicas × {workers} workers"
+
+
+def _saturating(net: Network, entry: int, over: State, under: State) -> tuple[int, int]:
+    """The station (and pool, or -1) that saturates as load crosses ``f_sat``: the most overloaded.
+
+    A held station whose tokens fill something downstream comes first: when its callee saturates at the
+    same load, the callee is reached from it, and the reason can say through which held pool it binds.
+    """
     reach = net.reach[entry]
+    filled = (under.bind_call >= 0) | (under.bind_pool >= 0)
     best: tuple[float, int, int] | None = None  # (rho, station, pool)
+    for st in np.flatnonzero(reach & over.unstable & filled).tolist():
+        rho = float(over.rho[st])  # inf: its tokens wait on a pool or callee that saturated
+        if best is None or rho > best[0]:
+            best = (rho, st, -1)
+    if best is not None:
+        return best[1], best[2]
     for st in np.flatnonzero(reach & over.unstable).tolist():
         rho = float(over.rho[st])
         if math.isfinite(rho) and (best is None or rho > best[0]):
@@ -133,18 +153,106 @@ def bottleneck(net: Network, entry: int, f_sat: float, *, replicas: IntArray | N
         cands = np.flatnonzero(reach)
         top = int(cands[np.argmax(np.where(np.isfinite(under.rho[cands]), under.rho[cands], -1.0))])
         best = (float(under.rho[top]), top, -1)
-    _, s, k = best
-    name = net.names[s]
+    return best[1], best[2]
+
+
+def _binds_below(net: Network, state: State, s: int) -> tuple[int, int, float] | None:
+    """The callee (station, -1) or pool (owner, pool) that binds held station ``s``, with its utilization.
+
+    It binds when it is busier than ``s``'s tokens would be with nothing to queue for downstream
+    (``λ·H₀/c``): of the two bounds on ``s``'s throughput — its tokens' work, the callee's servers — the
+    tighter one. ``None`` when ``s``'s own workers bind.
+    """
+    own = float(state.lam[s] * state.hold_free[s] / state.servers[s])
+    j, k = int(state.bind_call[s]), int(state.bind_pool[s])
+    if j >= 0:
+        d = int(net.call_dst[j])
+        busy = float(state.lam[d] * state.hold[d] / state.servers[d])
+        return (d, -1, busy) if busy > own else None
+    if k >= 0:
+        busy = float(state.pool_rho[k])
+        return (s, k, busy) if math.isfinite(busy) and busy > own else None
+    return None
+
+
+def bottleneck(net: Network, entry: int, f_sat: float, *, replicas: IntArray | None = None) -> Bottleneck:
+    """The resource whose capacity binds as load crosses ``f_sat`` (a pool counts as a station).
+
+    The station that saturates first is a held pool when something its workers wait on fills up: then the
+    binding resource is found by following, from it, the callee (or pool) its tokens fill most while that
+    is busier than the tokens' own work — and the reason says through which held pools it binds.
+    """
+    over = evaluate(net, f_sat * (1.0 + 1e-4), replicas=replicas)
+    under = evaluate(net, f_sat * (1.0 - 1e-4), replicas=replicas)
+    s, k = _saturating(net, entry, over, under)
     if k >= 0:
         pool = net.pools[k]
         servers = int(under.pool_size[k]) * int(under.replicas[s])
         return Bottleneck(
-            name,
+            net.names[s],
             pool.name,
-            f"{name}'s pool {pool.name} saturates ({servers} connections × {_ms(float(under.pool_hold[k]))})",
+            f"{net.names[s]}'s pool {pool.name} saturates "
+            f"({servers} connections × {_ms(float(under.pool_hold[k]))})",
         )
-    reps, workers = int(under.replicas[s]), int(net.workers[s])
-    label = f"{workers} workers" if reps == 1 else f"{reps} replicas × {workers} workers"
+    chain: list[int] = []
+    found = _binds_below(net, under, s) if net.held[s] else None
+    while found is not None and len(chain) < net.n:
+        chain.append(s)
+        d, k, busy = found
+        if k >= 0:
+            return _pool_binds(net, under, chain, k, busy)
+        s = d
+        found = _binds_below(net, under, s) if net.held[s] else None
+    if chain:
+        return _station_binds(net, under, chain, s)
+    return _own_workers(net, under, s)
+
+
+def _through(net: Network, chain: list[int]) -> str:
+    names = [net.names[i] for i in chain]
+    return f"the held pool of {names[0]}" if len(names) == 1 else f"the held pools of {' → '.join(names)}"
+
+
+def _held(net: Network, state: State, outer: int) -> str:
+    return (
+        f"{net.names[outer]}'s {_label(net, state, outer)} all held, "
+        f"{_ms(float(state.hold_full[outer]))} each ({_ms(float(net.service[outer]))} own work)"
+    )
+
+
+def _station_binds(net: Network, state: State, chain: list[int], d: int) -> Bottleneck:
+    busy = float(state.lam[d] * state.hold[d] / state.servers[d])
+    what = (
+        f"{net.names[d]} ({_label(net, state, d)} × {_ms(float(state.hold[d]))}, {min(busy, 1.0):.0%} busy)"
+    )
+    return Bottleneck(
+        net.names[d],
+        None,
+        f"{what} binds through {_through(net, chain)}: {_held(net, state, chain[0])}",
+        [net.names[i] for i in chain],
+    )
+
+
+def _pool_binds(net: Network, state: State, chain: list[int], k: int, busy: float) -> Bottleneck:
+    pool = net.pools[k]
+    owner = net.names[pool.owner]
+    servers = int(state.pool_size[k]) * int(state.replicas[pool.owner])
+    what = (
+        f"{owner}'s pool {pool.name} ({servers} connections × {_ms(float(state.pool_hold[k]))}, "
+        f"{min(busy, 1.0):.0%} busy)"
+    )
+    return Bottleneck(
+        owner,
+        pool.name,
+        f"{what} binds through {_through(net, chain)}: {_held(net, state, chain[0])}",
+        [net.names[i] for i in chain],
+    )
+
+
+def _own_workers(net: Network, under: State, s: int) -> Bottleneck:
+    """The saturating station's own workers bind: its work, and what it waits on, per request."""
+    name = net.names[s]
+    label = _label(net, under, s)
     hold, own = float(under.hold[s]), float(net.service[s])
     if net.held[s] and math.isfinite(hold) and hold > own * 1.05:
         detail = f"{label} × {_ms(hold)} held: {_ms(own)} own work + {_ms(hold - own)} waiting on calls"
@@ -167,6 +275,21 @@ def _breached(net: Network, state: State, slos: dict[int, dict[float, float]]) -
         if dist is None or any(dist.quantile(q) > lim for q, lim in limits.items()):
             out.append(e)
     return out
+
+
+def _wait_cost(net: Network, state: State, weight: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
+    """Mean wait per request each station's capacity causes: its visits' waits, and a held station's wait
+    for a token counted at the callee that binds it (more tokens there would only queue at that callee)."""
+    seen = np.where(np.isfinite(state.wait_seen), state.wait_seen, np.inf)
+    cost = weight * seen
+    own = weight * np.where(np.isfinite(state.wq), state.wq, 0.0)
+    bound = np.flatnonzero(state.bind_call >= 0)
+    if bound.size:
+        to = net.call_dst[state.bind_call[bound]]
+        cost[bound] -= own[bound]
+        np.add.at(cost, to, own[bound])
+    cost = np.where(state.unstable, np.inf, cost)
+    return np.asarray(np.where(weight > 0, cost, -1.0), dtype=np.float64)
 
 
 def size_for_slo(
@@ -193,8 +316,7 @@ def size_for_slo(
         if not bad:
             return reps, True
         weight = net.visits[bad].sum(axis=0)
-        cost = np.where(state.unstable, np.inf, weight * np.where(np.isfinite(state.wq), state.wq, np.inf))
-        cost = np.where(weight > 0, cost, -1.0)
+        cost = _wait_cost(net, state, weight)
         s = int(np.argmax(cost))
         if cost[s] <= 0:
             return reps, False

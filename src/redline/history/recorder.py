@@ -67,7 +67,7 @@ class Recorder:
 
     def __init__(
         self, command: str | None = None, options: dict[str, Any] | None = None, target: str | None = None
-    ):
+    ) -> None:
         self.started_at = datetime.now(UTC)
         self._t0 = time.perf_counter()
         self.command = command

@@ -72,7 +72,7 @@ def runs_text(runs: list[Run], total: int, database: str, console: Console) -> N
             Text(r.target or "-"),
             f"{r.duration_s:.2f}s",
             exit_text,
-            Text(_counts(r) + (f"; {r.error}" if r.error else "")),
+            Text("; ".join(part for part in (_counts(r), r.error or "") if part)),
         )
     console.print(table)
 

@@ -7,7 +7,10 @@ Gates, fixed when the server starts (:class:`ServerOptions`):
 * read-only by default: ``fix`` returns diffs and writes only with ``write: true`` on a server started
   with ``--allow-write``; ``generate`` writes (into the folder the client names) only on such a server;
 * ``verify`` and ``load`` send requests only on a server started with ``--allow-load``, only to loopback
-  addresses (127.0.0.1, ::1, localhost), and each run is bounded (:data:`MAX_LOAD_S`, :data:`MAX_RATE`).
+  addresses (127.0.0.1, ::1, localhost), and each run is bounded: a ``load`` run, and each of ``verify``'s
+  runs (at most :data:`MAX_AT` loads, plus 8 search steps when asked, for at most :data:`MAX_TARGETS`
+  entry points), lasts at most :data:`MAX_LOAD_S` seconds; ``load`` sends at most :data:`MAX_RATE` per
+  second.
 
 A refused or impossible call raises :class:`ToolInputError` (exit code 2 in the history) with a message
 that says what to do; results are masked (:func:`redline.model.secrets.masked`) before they leave.
@@ -63,6 +66,9 @@ MAX_LIMIT = 200
 MAX_LOAD_S = 60.0
 #: Highest arrival rate ``load`` may be asked for, per second.
 MAX_RATE = 20_000.0
+#: Entry points one ``verify`` call may load, and loads (fractions of saturation) per entry point.
+MAX_TARGETS = 3
+MAX_AT = 5
 #: Fixes listed as rejected in a ``fix`` result.
 MAX_REJECTED = 50
 LOOPBACK_NAMES = frozenset({"localhost", "localhost.localdomain"})
@@ -180,7 +186,7 @@ class Toolbox:
         _, system = self.system(path, rec)
         report = review(system, cfg)
         rec.note(report)
-        only = graph.find(system, component).name if component else None
+        only = _answer(lambda: graph.find(system, component).name) if component else None
         kept = [
             f
             for f in report.findings
@@ -340,6 +346,8 @@ class Toolbox:
         from redline.verify import VerifyError, verify
 
         self._may_load(targets.values())
+        if not 1 <= len(targets) <= MAX_TARGETS or not 1 <= len(at) <= MAX_AT:
+            raise ToolInputError(f"give 1 to {MAX_TARGETS} targets and 1 to {MAX_AT} loads (at) per call")
         if duration_s + warmup_s > MAX_LOAD_S:
             raise ToolInputError(f"duration_s + warmup_s must be at most {MAX_LOAD_S:g} s per run")
         _, system = self.system(path, rec)

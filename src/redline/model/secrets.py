@@ -187,9 +187,10 @@ def _sub_private_key(m: re.Match[str]) -> str:
     return f"-----BEGIN {m.group('label')}PRIVATE KEY-----{STARS}"
 
 
-#: ``scheme://user:password@``, ``scheme://:password@`` and ``scheme://token@``.
+#: ``scheme://user:password@``, ``scheme://:password@`` and ``scheme://token@``; also with one slash
+#: (``postgres:/app:pw@db``), as a URL reads after a path library collapsed its ``//``.
 _URL_USERINFO = re.compile(
-    r"(?=[A-Za-z])(?<![A-Za-z0-9+.\-])(?P<scheme>[A-Za-z][A-Za-z0-9+.\-]{0,30}+)://"
+    r"(?=[A-Za-z])(?<![A-Za-z0-9+.\-])(?P<scheme>[A-Za-z][A-Za-z0-9+.\-]{0,30}+):(?P<slashes>//?)"
     r"(?P<user>[^:/@\s?#\"'<>\[\]`|]{0,256}+)(?::(?P<pw>[^@\s/?#\"'<>`|]{1,1024}+))?@"
 )
 #: A user name that is only a name (``git@``, ``postgres@``), not a token used as one.
@@ -197,7 +198,7 @@ _PLAIN_USER = re.compile(r"[a-z_][a-z0-9._\-]{0,19}")
 
 
 def _sub_userinfo(m: re.Match[str]) -> str:
-    head, user, pw = f"{m.group('scheme')}://", m.group("user"), m.group("pw")
+    head, user, pw = f"{m.group('scheme')}:{m.group('slashes')}", m.group("user"), m.group("pw")
     if pw is not None:
         return m.group(0) if is_reference(pw) else f"{head}{user}:{STARS}@"
     if not user or _PLAIN_USER.fullmatch(user) or is_reference(user) or user.endswith(STARS):
@@ -302,7 +303,7 @@ def _hint_private_key(text: str) -> bool:
 
 
 def _hint_userinfo(text: str) -> bool:
-    return "@" in text and "://" in text
+    return "@" in text and ":/" in text
 
 
 def _hint_curl_user(text: str) -> bool:

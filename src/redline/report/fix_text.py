@@ -46,6 +46,8 @@ def _line(r: FixRecord) -> Text:
     if r.outcome is Outcome.REJECTED and r.reason is not None:
         t.append(f"\n      {r.reason.value}: ", style="red")
         t.append(r.detail or "")
+    elif r.outcome in (Outcome.APPLIED, Outcome.WOULD_APPLY) and r.detail:
+        t.append(f"\n      {r.detail}", style="dim")
     return t
 
 

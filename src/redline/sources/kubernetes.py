@@ -354,13 +354,13 @@ def _workload(
         component.provenance["replicas"] = Provenance(
             source=source, origin="platform default (replicas not set)"
         )
-    for field, key in (
+    for fact, key in (
         ("termination_grace_s", "terminationGracePeriodSeconds"),
         ("host_network", "hostNetwork"),
         ("host_pid", "hostPID"),
     ):
-        if getattr(component, field) is not None:
-            component.provenance[field] = Provenance(source=r.src(pod, key), origin="kubernetes")
+        if getattr(component, fact) is not None:
+            component.provenance[fact] = Provenance(source=r.src(pod, key), origin="kubernetes")
     if kind == "Service":  # Knative: min/max scale annotations are its autoscaling
         tann = r.map(tmeta, "annotations")
         lo = _knative_scale(tann, "minScale", r)

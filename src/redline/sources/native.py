@@ -181,6 +181,20 @@ Target = Annotated[
     ),
     WithJsonSchema(_share_schema("exclusiveMinimum", "maximum")),
 ]
+
+
+def _overhead(value: Any) -> float:
+    return parse_duration(value, default_unit=None, allow_zero=True)
+
+
+#: A duration that may be 0 (``0ms``, ``0.4ms``): what a call costs outside the callee.
+Overhead = Annotated[
+    float,
+    _checked(
+        _overhead, 0, MAX_DURATION_S, low_open=False, high_open=False, expected="a duration from 0 to 24h"
+    ),
+    WithJsonSchema(_DURATION_SCHEMA),
+]
 Rate = Annotated[
     float,
     _checked(
@@ -268,6 +282,10 @@ class CallSpec(_Spec):
     pool: str | None = Field(default=None, description="the connection pool (see `pools`) the call uses")
     failure_rate: FailureRate | None = Field(
         default=None, description="share of attempts that fail and are retried"
+    )
+    overhead: Overhead | None = Field(
+        default=None,
+        description="time per call outside the callee (network, protocol), both ways; the caller holds it",
     )
     protocol: str | None = None
 
@@ -442,7 +460,7 @@ class DefaultsSpec(_Spec):
     """Defaults engines apply to components that do not state a value: one value for every kind, or a
     mapping from kind (or ``default``) to a value."""
 
-    what: ClassVar[str] = "defaults (availability, workers, service_time, cost)"
+    what: ClassVar[str] = "defaults (availability, workers, service_time, call_overhead, cost)"
 
     availability: (
         Annotated[
@@ -464,6 +482,9 @@ class DefaultsSpec(_Spec):
         Annotated[dict[KindKey, Duration], BeforeValidator(_per_kind), _per_kind_schema(_DURATION_SCHEMA)]
         | None
     ) = None
+    call_overhead: Overhead | None = Field(
+        default=None, description="overhead of every call that states none (default 0: not modeled)"
+    )
     cost: CostSpec | None = None
 
 
@@ -1019,7 +1040,8 @@ def _apply_call(system: System, comp: Component, target: Component, call: CallSp
         "parallel",
         "pool",
         "failure_rate",
+        "overhead",
     ):
         value = getattr(call, field)
         if value is not None:
-            setattr(edge, "timeout_s" if field == "timeout" else field, value)
+            setattr(edge, {"timeout": "timeout_s", "overhead": "overhead_s"}.get(field, field), value)

@@ -20,15 +20,21 @@ with ``f`` the latency density at the percentile. Both come from the model:
   the run's effective sample size is ``n / (1 + Σ (factor − 1) × share)``.
 
 The band is ``1.96 × sd / predicted`` (95%), plus the histogram's own resolution (0.5%). A measured
-percentile outside it is an error the run length cannot explain. docs/verify.md discusses the limits.
+percentile outside it is an error the run length cannot explain. With three or more repeats of a load,
+the scatter between them is measured too (:func:`between_runs_pct`: Student's t on the repeats'
+percentiles), and the band is the wider of the two: that covers what the model cannot know, such as a
+machine whose load changes from one run to the next. docs/verify.md discusses the limits.
 """
 
 from __future__ import annotations
 
 import math
+import statistics
 from dataclasses import dataclass
 
-__all__ = ["Z95", "StationLoad", "autocorrelation", "band_pct", "quantile_density"]
+from scipy import stats
+
+__all__ = ["Z95", "StationLoad", "autocorrelation", "band_pct", "between_runs_pct", "quantile_density"]
 
 Z95 = 1.959964
 RESOLUTION_PCT = 0.5  # the load histograms' bucket error (docs/load.md)
@@ -86,3 +92,12 @@ def band_pct(p: float, predicted: tuple[float, float, float], n: int, inflation:
     n_eff = n / max(inflation, 1.0)
     sd = math.sqrt(p * (1 - p) / n_eff) / f
     return Z95 * sd / value * 100.0 + RESOLUTION_PCT
+
+
+def between_runs_pct(values: list[float], predicted: float) -> float | None:
+    """Half-width (percent of ``predicted``) of the 95% interval of the mean of ``values``, one percentile
+    measured in each of several runs; ``None`` with fewer than three runs."""
+    if len(values) < 3 or predicted <= 0:
+        return None
+    sem = statistics.stdev(values) / math.sqrt(len(values))
+    return float(stats.t.ppf(0.975, len(values) - 1)) * sem / predicted * 100.0 + RESOLUTION_PCT

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import io
 import math
+import re
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -34,6 +35,7 @@ from typing import Any
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import YAMLError
+from ruamel.yaml.tokens import CommentToken
 
 from redline.fix.apply import detect_indent
 from redline.forecast import ForecastInputError, forecast
@@ -447,9 +449,22 @@ def _yaml(text: str) -> YAML:
     return y
 
 
+_EARLIER = re.compile(r"(?:^|;\s*)(?:[a-z_]+ )?calibrated from .*$")
+
+
 def _comment(node: CommentedMap | CommentedSeq, key: Any, text: str) -> None:
-    node.ca.items.pop(key, None)
-    node.yaml_add_eol_comment(f"# {text}", key)
+    """Say where a value came from in its end-of-line comment, after whatever the comment said before (an
+    earlier calibration's words replaced); full-line comments that follow stay where they are."""
+    entry = node.ca.items.get(key)
+    slot = 0 if isinstance(node, CommentedSeq) else 2
+    token = entry[slot] if entry and len(entry) > slot else None
+    if not isinstance(token, CommentToken):
+        node.yaml_add_eol_comment(f"# {text}", key)
+        return
+    first, newline, rest = token.value.partition("\n")
+    before = _EARLIER.sub("", first.strip().removeprefix("#").strip()).strip()
+    token.value = f"# {before}; {text}" if before else f"# {text}"
+    token.value += newline + rest
 
 
 def _component_node(doc: CommentedMap, name: str) -> CommentedMap:

@@ -14,10 +14,11 @@ URLs given are loaded. :func:`replay` re-forecasts against recorded measurements
 
 from __future__ import annotations
 
+import itertools
 import math
 import statistics
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
@@ -25,7 +26,7 @@ from redline.forecast import Forecast, ForecastInputError, forecast
 from redline.load import ConfigError, Histogram, LoadConfig, Progress, run
 from redline.model import System
 from redline.model.entrypoints import resolve
-from redline.verify.band import Z95, StationLoad, autocorrelation, band_pct
+from redline.verify.band import Z95, StationLoad, autocorrelation, band_pct, between_runs_pct
 from redline.verify.bottleneck import pool_resource, root_bottleneck
 from redline.verify.probe import ProbeError, probe
 from redline.verify.result import (
@@ -42,7 +43,7 @@ from redline.verify.result import (
 from redline.verify.stats import StatsError, difference, snapshot
 from redline.verify.trend import decide
 
-__all__ = ["DEFAULT_AT", "MAX_STEPS", "VerifyError", "VerifyInterrupted", "replay", "verify"]
+__all__ = ["DEFAULT_AT", "MAX_STEPS", "VerifyError", "VerifyInterrupted", "predict_point", "replay", "verify"]
 
 DEFAULT_AT = (0.5, 0.7, 0.85)
 SEARCH_UP = (0.8, 0.9, 1.0, 1.1, 1.2, 1.35, 1.5, 2.0)
@@ -82,6 +83,7 @@ class _Options:
     stats: dict[str, str]
     seed: int | None
     progress: Callable[[str], None]
+    runs: Iterator[int] = field(default_factory=itertools.count)  # numbers the runs: each its own seed
 
 
 @dataclass
@@ -248,7 +250,7 @@ def _measure(url: str, rps: float, opts: _Options, notes: list[str]) -> _Run:
         rate=rps,
         duration=opts.duration + opts.warmup,
         warmup=opts.warmup,
-        seed=opts.seed,
+        seed=None if opts.seed is None else opts.seed + next(opts.runs),
         workers=1 if rps <= ONE_WORKER_RATE else None,
     )
     try:
@@ -291,9 +293,12 @@ def _stations(fc: Forecast, rps: float) -> list[StationLoad]:
 
 
 def _compare(
-    predicted: Percentiles, measured: Percentiles, n: int, inflation: float
+    predicted: Percentiles, measured: Percentiles, n: int, inflation: float, repeats: list[Percentiles]
 ) -> tuple[Pct, Pct, bool | None]:
-    """Errors and bands per percentile, and whether every error lies inside its band."""
+    """Errors and bands per percentile, and whether every error lies inside its band.
+
+    The band is the model's for ``n`` samples, or the scatter between ``repeats`` when that is wider.
+    """
     pred = (predicted.p50_ms, predicted.p95_ms, predicted.p99_ms)
     meas = (measured.p50_ms, measured.p95_ms, measured.p99_ms)
     p50, p95, p99 = pred
@@ -304,6 +309,9 @@ def _compare(
     for (q, key), p, m in zip(QUANTILES, pred, meas, strict=True):
         error = round((m - p) / p * 100, 2) if p and m is not None else None
         band = band_pct(q, known, n, inflation) if known is not None else None
+        values = [v for r in repeats if (v := getattr(r, f"{key}_ms")) is not None]
+        spread = between_runs_pct(values, p) if p and len(values) == len(repeats) else None
+        band = max(band, spread) if band is not None and spread is not None else band
         errors[key], bands[key] = error, round(band, 2) if band is not None else None
         if error is not None and band is not None:
             inside.append(abs(error) <= round(band, 2))
@@ -311,7 +319,7 @@ def _compare(
     return Pct(**errors), Pct(**bands), within
 
 
-def _predicted_point(system: System, entry: str, rps: float) -> tuple[Percentiles, float, float | None]:
+def predict_point(system: System, entry: str, rps: float) -> tuple[Percentiles, float, float | None]:
     """The forecast at ``rps``: percentiles, the band's autocorrelation factor, and the mean latency."""
     fc = _forecast(system, entry, rps)
     e = fc.entrypoints[0]
@@ -324,13 +332,14 @@ def _point(
     system: System, entry: str, url: str, f: float, s_pred: float, opts: _Options, notes: list[str]
 ) -> LoadPoint:
     rps = f * s_pred
-    predicted, inflation, _ = _predicted_point(system, entry, rps)
+    predicted, inflation, _ = predict_point(system, entry, rps)
     runs = [_measure(url, rps, opts, notes) for _ in range(opts.repeat)]
     pooled = Histogram()
     for r in runs:
         pooled.merge(r.measured)
     measured = _percentiles(pooled)
-    error, band, within = _compare(predicted, measured, pooled.total, inflation)
+    repeats = [_percentiles(r.measured) for r in runs]
+    error, band, within = _compare(predicted, measured, pooled.total, inflation, repeats)
     achieved = [r.doc["measured"]["rps"] for r in runs if r.doc["measured"]["rps"] is not None]
     return LoadPoint(
         fraction=f,
@@ -342,7 +351,7 @@ def _point(
         error_pct=error,
         band_pct=band,
         within_band=within,
-        repeats=[_percentiles(r.measured) for r in runs],
+        repeats=repeats,
         errors=sum(int(r.doc["measured"]["errors"]) for r in runs),
         keeping_up=all(bool(r.doc["generator"]["keeping_up"]) for r in runs),
         autocorrelation=round(inflation, 3),
@@ -351,8 +360,8 @@ def _point(
 
 
 def _repredict(system: System, entry: str, old: LoadPoint, s_pred: float) -> LoadPoint:
-    predicted, inflation, _ = _predicted_point(system, entry, old.rps)
-    error, band, within = _compare(predicted, old.measured, old.completions, inflation)
+    predicted, inflation, _ = predict_point(system, entry, old.rps)
+    error, band, within = _compare(predicted, old.measured, old.completions, inflation, old.repeats)
     return old.model_copy(
         update={
             "fraction": round(old.rps / s_pred, 4),
