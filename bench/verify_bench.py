@@ -85,17 +85,21 @@ def saturation_table(rows: list[dict[str, Any]]) -> list[str]:
         neck = f"{s.bottleneck} / {s.measured_bottleneck or '—'}" + (" ✓" if s.bottleneck_matches else " ✗")
         bracket = ", ".join(f"{b:,.1f}" for b in s.bracket_rps) or "—"
         measured = "—" if s.measured_rps is None else f"{s.measured_rps:,.1f}"
+        before, after = (
+            _sat_error(s.predicted_rps, s.measured_rps),
+            _sat_error(sa.predicted_rps, sa.measured_rps),
+        )
         out.append(
-            f"| {r['config']} | {s.predicted_rps:,.1f} | {measured} | {_sat_error(s.predicted_rps, s.measured_rps)} "
-            f"| {neck} | {bracket} | {sa.predicted_rps:,.1f} | {_sat_error(sa.predicted_rps, sa.measured_rps)} "
-            f"| {r['load']} |"
+            f"| {r['config']} | {s.predicted_rps:,.1f} | {measured} | {before} | {neck} | {bracket} "
+            f"| {sa.predicted_rps:,.1f} | {after} | {r['load']} |"
         )
     return out
 
 
 def _triple(values: Any) -> str:
-    return " / ".join("—" if getattr(values, k if hasattr(values, k) else f"{k}_ms") is None else
-                      f"{getattr(values, k if hasattr(values, k) else f'{k}_ms'):,.1f}" for k in KEYS)  # fmt: skip
+    """p50 / p95 / p99 of a Percentiles (``p50_ms`` ...) in ms."""
+    shown = [getattr(values, f"{k}_ms") for k in KEYS]
+    return " / ".join("—" if v is None else f"{v:,.1f}" for v in shown)
 
 
 def _errors(p: Any) -> str:
@@ -138,8 +142,9 @@ def steps_table(rows: list[dict[str, Any]]) -> list[str]:
                 "—" if s.first_third_ms is None else f"{s.first_third_ms:,.1f} → {s.last_third_ms:,.1f} ms"
             )
             thr = "—" if s.throughput_rps is None else f"{s.throughput_rps:,.1f}"
+            backlog = f"{s.backlog:,} ({s.backlog_limit:,.0f})"
             out.append(
-                f"| {r['config']} | {s.fraction:g}× | {s.rps:,.1f} | {thr} | {s.backlog:,} ({s.backlog_limit:,.0f}) "
+                f"| {r['config']} | {s.fraction:g}× | {s.rps:,.1f} | {thr} | {backlog} "
                 f"| {thirds} | {'kept up' if s.stable else 'fell behind'} |"
             )
     return out
@@ -152,16 +157,15 @@ def fits_table(rows: list[dict[str, Any]]) -> list[str]:
         for f in cal.fits:
             what = f.kind.value + (f" → {f.callee}" if f.callee else "")
             before = "—" if f.before is None else f"{f.before * 1000:.3f} ms"
-            out.append(
-                f"| {r['config']} | {f.component} | {what} | {before} | {f.after * 1000:.3f} ms | {f.samples:,} |"
-            )
+            after = f"{f.after * 1000:.3f} ms"
+            out.append(f"| {r['config']} | {f.component} | {what} | {before} | {after} | {f.samples:,} |")
         for note in cal.notes:
             out.append(f"| {r['config']} | | note: {note} | | | |")
     return out
 
 
 def band_check(config: Config, runs: int, duration: float, warmup: float) -> list[str]:
-    """``runs`` independent one-run verifies at 50% and 70%: the scatter of each percentile against the band."""
+    """``runs`` independent verifies at 50% and 70%: the scatter of each percentile against the band."""
     spec = SYSTEMS[config]
     system = scan(spec.folder)
     results: list[VerifyResult] = []
@@ -177,12 +181,12 @@ def band_check(config: Config, runs: int, duration: float, warmup: float) -> lis
                     warmup=warmup,
                     search=False,
                     send_probe=False,
-                )  # fmt: skip
+                )
             )
     out = [
         f"Band check, {config.value}: {runs} independent runs of {warmup:g} s + {duration:g} s per load.",
         "",
-        "| load | percentile | mean measured ms | observed sd | predicted sd (band / 1.96) | observed / predicted |",
+        "| load | percentile | mean measured ms | observed sd | band sd (band / 1.96) | observed / band |",
         "|---:|---|---:|---:|---:|---:|",
     ]
     for idx in range(2):

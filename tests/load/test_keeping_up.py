@@ -60,3 +60,14 @@ def test_a_warm_up_as_long_as_the_run_is_refused() -> None:
     proc = run_cli("http://127.0.0.1:9/", "--duration", "2s", "--warmup", "2s")
     assert proc.returncode == 2
     assert "--warmup 2s must be shorter than the run (2s)" in proc.stderr
+
+
+def test_the_text_output_says_how_the_generator_kept_up_window_by_window(nginx: str) -> None:
+    proc = run_cli(f"{nginx}/small.txt", "--rate", "50", "--duration", "2s", "--warmup", "1s", "--quiet")
+    assert proc.returncode == 0, proc.stderr
+    rule = "(lag p99 ≤ 10% of the window's latency p50, at least 5 ms; 5 s windows)"
+    lines = proc.stdout.splitlines()
+    assert any(ln.startswith("after the 1 s warm-up: ") and "responses" in ln for ln in lines)
+    assert f"generator: kept up in all 1 windows {rule}" in lines or any(
+        ln.startswith("generator: fell behind in 1 of 1 windows") for ln in lines
+    )

@@ -81,8 +81,11 @@ def test_verify_compares_the_forecast_with_the_measurement_and_exits_on_the_verd
     assert [s["fraction"] for s in steps] == [0.8, 0.9, 1.0, 1.1, 1.2, 1.35, 1.5, 2.0][: len(steps)]
     assert all(s["stable"] for s in steps[:-1])
     if not steps[-1]["stable"]:
-        lo, hi = sat["bracket_rps"]
-        assert lo <= sat["measured_rps"] <= hi
+        # between the last stable step's throughput and the first unstable step's load
+        last_ok = steps[-2] if len(steps) > 1 else None
+        floor = last_ok["completions"] / last_ok["arrivals"] * last_ok["rps"] if last_ok else 0.0
+        assert sat["bracket_rps"] == [last_ok["rps"] if last_ok else 0.0, steps[-1]["rps"]]
+        assert floor - 1e-3 <= sat["measured_rps"] <= steps[-1]["rps"]
         assert sat["error_pct"] == round(
             (sat["measured_rps"] - sat["predicted_rps"]) / sat["predicted_rps"] * 100, 2
         )

@@ -96,8 +96,8 @@ def _render_text(result: LoadResult, console: Console) -> None:
         console.print("latency: no responses, nothing to measure")
     else:
         console.print(_percentile_table(d))
-    _render_measured(d, console)
-    _render_generator(d, console)
+        _render_measured(d, console)
+        _render_generator(d, console)
     _render_outcome(d, console)
 
 

@@ -740,7 +740,9 @@ class _Sweep:
         if bind.size:
             src = net.call_src[bind]
             bg_var = _wait_var(self.call_bg_p[bind], self.call_bg_w[bind])
-            self.call_p[bind] = np.maximum(self.p_back[src], self.call_bg_p[bind])
+            # The capped probability, never below that of the wait itself (its mean given a wait stays
+            # finite when the open formula says the callee almost never makes anyone wait).
+            self.call_p[bind] = np.maximum.reduce([self.call_cap_p[bind], self.p_back[src], self.call_bg_p[bind]])
             self.call_w[bind] = self.call_bg_w[bind] + self.back[src] / self.per_req[bind]
             np.add.at(
                 extra_var,

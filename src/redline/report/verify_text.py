@@ -115,9 +115,18 @@ def render(result: VerifyResult, console: Console, skipped: list[Skipped] | None
     console.print(f"[bold]redline verify[/] {result.system or ''}: {how}")
     for e in result.entrypoints:
         if e.probe is not None:
+            pr = e.probe
+            model = (
+                ""
+                if pr.predicted_mean_ms is None
+                else (
+                    f"; the forecast's mean {pr.predicted_mean_ms:,.2f} ms "
+                    f"({pr.latency_ms['mean'] - pr.predicted_mean_ms:+,.2f} ms a request it does not carry)"
+                )
+            )
             console.print(
-                f"  {e.name}: at zero load (probe, {e.probe.requests} requests one at a time) p50 "
-                f"{e.probe.latency_ms['p50']:,.2f} ms, mean {e.probe.latency_ms['mean']:,.2f} ms"
+                f"  {e.name}: at zero load (probe, {pr.requests} requests one at a time) p50 "
+                f"{pr.latency_ms['p50']:,.2f} ms, mean {pr.latency_ms['mean']:,.2f} ms{model}"
             )
         console.print(_points(e))
         if e.steps:

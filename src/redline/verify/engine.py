@@ -35,6 +35,7 @@ from redline.verify.result import (
     LoadPoint,
     Pct,
     Percentiles,
+    Probe,
     Saturation,
     Step,
     Verdict,
@@ -50,6 +51,7 @@ SEARCH_UP = (0.8, 0.9, 1.0, 1.1, 1.2, 1.35, 1.5, 2.0)
 SEARCH_DOWN = (0.7, 0.6, 0.5, 0.4, 0.3)
 MAX_STEPS = 8
 NEAR_SATURATION = 0.99  # the predicted bottleneck is read just below the predicted saturation
+ZERO_LOAD = 1e-6  # of the saturation: the forecast's latency with nothing else in the system
 ONE_WORKER_RATE = 2000.0  # below this rate one generator process sends everything (less CPU contention)
 MAX_REPEAT = 20
 QUANTILES = ((0.5, "p50"), (0.95, "p95"), (0.99, "p99"))
@@ -177,7 +179,8 @@ def replay(system: System, previous: VerifyResult) -> VerifyResult:
             raise VerifyError(f"{old.name}: the forecast never saturates: nothing to compare against")
         points = [_repredict(system, old.name, p, s_pred) for p in old.points]
         sat = _saturation(system, old.name, s_pred, base, old.steps)
-        entries.append(old.model_copy(update={"points": points, "saturation": sat}))
+        found = _with_zero_load(system, old.name, s_pred, old.probe) if old.probe else None
+        entries.append(old.model_copy(update={"points": points, "saturation": sat, "probe": found}))
     opts = _Options(tuple(previous.at), previous.duration_s, previous.warmup_s, previous.repeat, False, False,
                     {}, None, lambda _: None)  # fmt: skip
     return _result(system, entries, opts, replayed=True).model_copy(
@@ -206,7 +209,7 @@ def _verify_entry(system: System, name: str, url: str, opts: _Options) -> Entryp
     if opts.probe:
         opts.progress(f"{name}: probe, requests one at a time")
         try:
-            found = probe(url)
+            found = _with_zero_load(system, name, s_pred, probe(url))
         except ProbeError as exc:
             raise VerifyError(f"{name}: {exc}") from None
     points = []
@@ -226,6 +229,12 @@ def _verify_entry(system: System, name: str, url: str, opts: _Options) -> Entryp
         probe=found,
         notes=notes,
     )
+
+
+def _with_zero_load(system: System, name: str, s_pred: float, found: Probe) -> Probe:
+    """The probe with the forecast's mean latency at (next to) zero load beside it."""
+    mean = _forecast(system, name, ZERO_LOAD * s_pred).entrypoints[0].mean_ms
+    return found.model_copy(update={"predicted_mean_ms": mean})
 
 
 def _measure(url: str, rps: float, opts: _Options, notes: list[str]) -> _Run:

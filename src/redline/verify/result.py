@@ -109,6 +109,9 @@ class Probe(_Result):
     requests: int
     errors: int = 0
     latency_ms: dict[str, float]
+    predicted_mean_ms: float | None = Field(
+        None, description="the forecast's mean latency at zero load, to set against latency_ms.mean"
+    )
     server_timing: dict[str, ServerTiming] = Field(default_factory=dict)
 
 
