@@ -101,16 +101,16 @@ def closed_station(
     h = np.asarray(hold, dtype=np.float64)
     z = np.asarray(think, dtype=np.float64)
     k, c, h, z = (np.atleast_1d(x).astype(np.float64) for x in np.broadcast_arrays(k, c, h, z))
-    util = np.asarray(
-        np.minimum(k * h / (c * (h + z)), 1.0), dtype=np.float64
-    )  # K ≤ c: every token busy H of every H + Z, no queue
+    # K ≤ c: every token busy H of every H + Z, no queue (an infinite Z: never busy).
+    with np.errstate(invalid="ignore", divide="ignore"):
+        util = np.asarray(np.nan_to_num(np.minimum(k * h / (c * (h + z)), 1.0)), dtype=np.float64)
     wq = np.zeros(k.shape)
     p_wait = np.zeros(k.shape)
     huge = k > MAX_TOKENS
     if huge.any():  # saturated: Lq = K − c − y exactly, every arrival waits
         wq[huge] = np.maximum((k[huge] - c[huge]) * h[huge] / c[huge] - z[huge], 0.0)
         util[huge], p_wait[huge] = 1.0, 1.0
-    queue = (k > c) & ~huge
+    queue = (k > c) & ~huge & np.isfinite(z)  # an infinite think time never comes back: no queue
     if queue.any():
         kq, cq, hq, zq = k[queue], c[queue], h[queue], z[queue]
         y = np.maximum(cq * zq / hq, 1e-300)

@@ -619,6 +619,33 @@ class _Sweep:
                 through = pooled[pbind[local]]
                 self.call_pool_p[through] = 0.0
                 self.call_pool_w[through] = 0.0
+        if bind.any():
+            self._refill(calls, calls[bind])
+
+    def _refill(self, calls: IntArray, bound: IntArray) -> None:
+        """The binding call's full-congestion wait again, its think time now including the caller's waits
+        at its other calls and pools: one Gauss–Seidel step of the layered fixed point (those waits do not
+        depend on this one). With zero-load think times alone, a caller with two busy callees would count
+        the second one's queue twice: once as the tokens it keeps away from the first, once on its own."""
+        net = self.net
+        src = net.call_src[calls]
+        waits = np.bincount(
+            src, self.per_req[calls] * (self.call_w[calls] + self.call_pool_w[calls]), minlength=net.n
+        )
+        s, d = net.call_src[bound], net.call_dst[bound]
+        with np.errstate(invalid="ignore"):
+            elsewhere = (waits[s] - self.per_req[bound] * self.call_w[bound]) / self.per_req[bound]
+        keep = np.isfinite(elsewhere) & (elsewhere > 0)  # an unbounded wait elsewhere: blocked anyway
+        if not keep.any():
+            return
+        bound, s, d, elsewhere = bound[keep], s[keep], d[keep], elsewhere[keep]
+        servers = (self.reps[d] * net.workers[d]).astype(np.float64)
+        other = np.maximum(self.lam[d] - self.flow[bound], 0.0)
+        busy_other = np.minimum(other * self.hold[d] / servers, 1.0 - 1e-12)
+        stretched = self.hold[d] / (1.0 - busy_other)
+        think = self.think[bound] + elsewhere
+        _, wf, _ = closed_station(self._tokens(bound), servers, stretched, think)
+        self.call_full[bound] = np.maximum(wf + (stretched - self.hold[d]), self.call_bg_w[bound])
 
     def _call_times(self, calls: IntArray) -> tuple[FloatArray, FloatArray, FloatArray, BoolArray]:
         """Per call: mean and variance of its time, its mean at full congestion, and whether unbounded."""
@@ -742,7 +769,9 @@ class _Sweep:
             bg_var = _wait_var(self.call_bg_p[bind], self.call_bg_w[bind])
             # The capped probability, never below that of the wait itself (its mean given a wait stays
             # finite when the open formula says the callee almost never makes anyone wait).
-            self.call_p[bind] = np.maximum.reduce([self.call_cap_p[bind], self.p_back[src], self.call_bg_p[bind]])
+            self.call_p[bind] = np.maximum.reduce(
+                [self.call_cap_p[bind], self.p_back[src], self.call_bg_p[bind]]
+            )
             self.call_w[bind] = self.call_bg_w[bind] + self.back[src] / self.per_req[bind]
             np.add.at(
                 extra_var,
