@@ -492,5 +492,7 @@ def test_a_url_whose_slashes_a_path_library_collapsed_is_masked() -> None:
     """pathlib turns ``postgres://app:pw@db/x`` into ``postgres:/app:pw@db/x``; error lines quote that."""
     from redline.model.secrets import mask_text
 
-    assert mask_text("cannot read postgres:/app:Sup3r-Secret-Pw@db/x") == "cannot read postgres:/app:****@db/x"
+    assert (
+        mask_text("cannot read postgres:/app:Sup3r-Secret-Pw@db/x") == "cannot read postgres:/app:****@db/x"
+    )
     assert mask_text("see C:/Users/x@y") == "see C:/Users/x@y"  # a drive letter, no password

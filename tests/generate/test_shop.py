@@ -139,7 +139,9 @@ def test_kubernetes_every_alert_is_labelled_and_has_a_runbook(shop_k8s: Generate
         'sum(rate(nginx_ingress_controller_requests{namespace="default", ingress="shop"}[5m])) '
         f"> {round(0.7 * saturation, 3):g}"
     )
-    assert "Bottleneck: frontend" in str(near["annotations"]["description"])  # type: ignore[index]
+    description = str(near["annotations"]["description"])  # type: ignore[index]
+    assert "Bottleneck: catalog (2 replicas × 8 workers" in description
+    assert "binds through the held pool of frontend" in description
     assert (near["labels"]["severity"], near["for"]) == ("ticket", "10m")  # type: ignore[index]
 
 

@@ -153,7 +153,10 @@ def _capacity(plan: AlertPlan, sli: Sli, forecast: Forecast | None) -> None:
         return
     limit = round(THRESHOLDS["capacity"] * entry.saturation_rps, 3)
     rate = f"sum(rate({sli.requests.render()}[5m]))"
-    neck = f"{entry.bottleneck}: {entry.bottleneck_reason}" if entry.bottleneck else "unknown"
+    neck = "unknown"
+    if entry.bottleneck:
+        reason = entry.bottleneck_reason or ""
+        neck = reason if reason.startswith(entry.bottleneck) else f"{entry.bottleneck}: {reason}"
     plan.alerts.append(
         Alert(
             name=f"{camel(ep)}NearSaturation",
