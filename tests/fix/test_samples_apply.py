@@ -38,9 +38,9 @@ PINS: dict[str, tuple[int, int]] = {
     "full-stack-fastapi-template": (4, 0),
     "online-boutique": (42, 0),
     "retail-store-sample-app": (2, 0),
-    "sock-shop": (105, 0),
+    "sock-shop": (103, 0),
     "spring-petclinic-microservices": (6, 0),
-    "shop/kubernetes": (43, 1),
+    "shop/kubernetes": (42, 1),
     "shop/compose": (3, 0),
 }
 

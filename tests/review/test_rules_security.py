@@ -442,18 +442,20 @@ def _one(path: Path, code: str) -> Finding:
     return f
 
 
-def test_env_credential_becomes_a_secret_reference_without_its_value() -> None:
-    """Kubernetes: the literal is removed and valueFrom names a Secret key; the value is nowhere."""
+def test_env_credential_becomes_advice_to_create_the_secret_first() -> None:
+    """Kubernetes: no edit, because a secretKeyRef written before its Secret exists keeps the pod from
+    starting; the advice names the Secret and key, shows the reference, and carries no value."""
     f = _one(FIXTURES / "SE001" / "positive.yaml", "SE001")
-    assert f.fix.safety is Safety.UNSAFE  # the pod waits for a Secret that must be created first
-    remove, ref = f.fix.edits
-    assert (remove.op, remove.path[-1]) == (Op.REMOVE, "value")
-    assert (ref.op, ref.path[-1], ref.value) == (
-        Op.SET,
-        "valueFrom",
-        {"secretKeyRef": {"name": "api-secrets", "key": "db-password"}},
-    )
-    assert (ref.doc.kind, ref.doc.name, ref.doc.file) == ("Deployment", "api", "positive.yaml")
+    assert f.fix.safety is Safety.ADVICE and not f.fix.edits
+    assert f.fix.example == {
+        "env": [
+            {
+                "name": "DB_PASSWORD",
+                "valueFrom": {"secretKeyRef": {"name": "api-secrets", "key": "db-password"}},
+            }
+        ]
+    }
+    assert "kubectl create secret generic api-secrets --from-literal=db-password=" in (f.fix.advice or "")
     assert "hunter2" not in f.fix.model_dump_json()
 
 

@@ -9,7 +9,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 from redline.fix.build import container_path, doc_of, not_editable, pod_spec_path
-from redline.fix.edits import DocRef, Edit, Fix, Match, Op, Path, advice, unsafe
+from redline.fix.edits import DocRef, Edit, Fix, Op, Path, advice, unsafe
 from redline.model import Component, Container, EnvVar, K8sObject, Probe, Source
 from redline.model.secrets import mask_args, mask_text
 from redline.review.context import Context
@@ -307,12 +307,14 @@ def _env_fix(c: Component, k: Container, e: EnvVar, compose_value: str, part: st
     doc, path = doc_of(c), container_path(c, k)
     if doc is None or path is None or e.source is None or e.source.file != doc.file:
         return advice(title, _elsewhere(c, f"`{e.name}`", e.source), {"env": [ref]})
-    entry = (*path, "env", Match(key="name", value=e.name))
-    return unsafe(
-        title,
-        Edit(doc=doc, op=Op.REMOVE, path=(*entry, "value")),
-        Edit(doc=doc, op=Op.SET, path=(*entry, "valueFrom"), value=ref["valueFrom"]),
+    key = ref["valueFrom"]["secretKeyRef"]["key"]
+    what = (
+        f"First create Secret `{secret}` with key `{key}` outside the repository (`kubectl create secret "
+        f"generic {secret} --from-literal={key}=…`, or your secret store), then make `{e.name}` read it as "
+        "below. No edit is offered: applied before the Secret exists, the reference keeps the pod from "
+        "starting, and no check of these files can see whether it exists."
     )
+    return advice(title, what, {"env": [ref]})
 
 
 def _compose_env_advice(c: Component, e: EnvVar, value: str, part: str) -> Fix:

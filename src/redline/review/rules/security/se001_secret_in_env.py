@@ -37,11 +37,10 @@ class SecretInEnv(Rule):
     env: [{name: DB_PASSWORD, value: "s3cr3t-pw"}]
 
     Fix:
-    Unsafe. Kubernetes: the env entry's `value` is replaced by `valueFrom.secretKeyRef` naming key
-    `db-password` of Secret `<workload>-secrets`; the pod does not start until that Secret exists, so the
-    edit needs `--unsafe-fixes`, and the Secret is created outside the repository (the fix never carries
-    the value). Compose, a value from a ConfigMap or a committed env file: advice, because the value must
-    move somewhere only its owner writes (an untracked `.env`, a Secret).
+    Advice. The value must first go where only its owner writes it: a Secret created outside the
+    repository (Kubernetes) or an untracked `.env` (Compose). No edit is offered, because a reference
+    written before that Secret exists keeps the pod from starting, and nothing in these files can show
+    whether it exists. The advice names the Secret and key and shows the reference:
 
     env:
       - name: DB_PASSWORD
@@ -58,7 +57,7 @@ class SecretInEnv(Rule):
     name = "secret-in-env"
     category = Category.SECURITY
     severity = Severity.HIGH
-    fix_safety = Safety.UNSAFE
+    fix_safety = Safety.ADVICE
 
     def check(self, ctx: Context) -> Iterator[Finding]:
         for c in ctx.system.components:

@@ -35,9 +35,9 @@ class CredentialsInUrl(Rule):
     DATABASE_URL: postgres://app:hunter2@db:5432/app
 
     Fix:
-    Unsafe, as SE001. Kubernetes: the whole URL moves to a Secret (`valueFrom.secretKeyRef`, key
-    `database-url` of `<workload>-secrets`, created outside the repository; the pod waits for it).
-    Compose: advice showing the URL with its password replaced by a reference to an untracked `.env`.
+    Advice, as SE001. Kubernetes: create a Secret holding the whole URL (key `database-url` of
+    `<workload>-secrets`) outside the repository, then read it with `valueFrom.secretKeyRef`. Compose:
+    the URL with its password replaced by a reference to an untracked `.env`.
 
     environment:
       DATABASE_URL: postgres://app:${DATABASE_PASSWORD:?}@db:5432/app   # `:?` stops Compose when unset
@@ -50,7 +50,7 @@ class CredentialsInUrl(Rule):
     name = "credentials-in-url"
     category = Category.SECURITY
     severity = Severity.HIGH
-    fix_safety = Safety.UNSAFE
+    fix_safety = Safety.ADVICE
 
     def check(self, ctx: Context) -> Iterator[Finding]:
         for c in ctx.system.components:

@@ -35,9 +35,8 @@ class HighEntropyEnvValue(Rule):
     env: [{name: MAPS, value: "AIzaSyD-9tSrke72PouQMnMX-a7eZSW0jkFMBWY"}]
 
     Fix:
-    Unsafe, as SE001: Kubernetes gets `valueFrom.secretKeyRef` (key `maps` of Secret
-    `<workload>-secrets`, created outside the repository; the pod waits for it); Compose and values from
-    elsewhere get advice.
+    Advice, as SE001: create key `maps` of Secret `<workload>-secrets` outside the repository, then read
+    it with `valueFrom.secretKeyRef`; Compose: an untracked `.env`.
 
     env:
       - name: MAPS
@@ -52,7 +51,7 @@ class HighEntropyEnvValue(Rule):
     name = "high-entropy-env-value"
     category = Category.SECURITY
     severity = Severity.MEDIUM
-    fix_safety = Safety.UNSAFE
+    fix_safety = Safety.ADVICE
 
     def check(self, ctx: Context) -> Iterator[Finding]:
         for c in ctx.system.components:
