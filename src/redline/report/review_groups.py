@@ -81,9 +81,12 @@ class Group:
     @property
     def headline(self) -> str:
         """The story in one sentence: for several findings, the template when it says no name outside
-        quotes (``container `…` of `…` runs image `…` with the `…` tag``); else the first's message."""
+        quotes and no number (``container `…` of `…` runs image `…` with the `…` tag``); else the first's
+        message, since a story whose numbers are elided reads as a riddle."""
         abstract = template(self.first.message)
-        return abstract if len(self.findings) > 1 and abstract == self.key[2] else self.first.message
+        numbers_hidden = re.search(r"(?<![\w`])N(?![\w`])", abstract) is not None
+        several = len(self.findings) > 1 and abstract == self.key[2]
+        return abstract if several and not numbers_hidden else self.first.message
 
 
 class Stories:
