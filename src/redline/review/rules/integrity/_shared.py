@@ -6,7 +6,8 @@ import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
-from redline.fix.edits import Path
+from redline.fix.build import own_selector, selector_refusal
+from redline.fix.edits import Fix, Path, advice
 from redline.model import Component, K8sObject
 from redline.review.context import Context
 from redline.review.rule import Severity
@@ -178,3 +179,25 @@ def _one_letter_away(a: str, b: str) -> bool:
         return sum(x != y for x, y in zip(a, b, strict=True)) == 1
     short, long = (a, b) if len(a) < len(b) else (b, a)
     return any(long[:i] + long[i + 1 :] == short for i in range(len(long)))
+
+
+def _meant_pods(
+    ctx: Context, o: K8sObject, sel: dict[str, str], title: str, *, how: str, missing: str
+) -> tuple[Component, dict[str, str]] | Fix:
+    """The workload ``o`` was written for and that workload's own pod selector, or the advice saying why
+    no selector can be proposed: a partial scan, no single workload meant, or a label the app shares.
+    ``how`` says what to set (used when the scan was partial); ``missing`` what to do when none is meant."""
+    note = _partial_scan(ctx)
+    if note is not None:
+        return advice(title, f"{how}; {note}.")
+    w = _meant(ctx, o, sel.values(), sel.keys())
+    if w is None:
+        return advice(title, missing)
+    own = own_selector(ctx.system, w)
+    if own is None:
+        return advice(
+            title,
+            f"`{w.name}` is the workload meant, but {selector_refusal(ctx.system, w)}. Give its pods a "
+            "label of their own, then select it.",
+        )
+    return w, own

@@ -4,18 +4,17 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from redline.fix.build import object_doc, own_selector, selector_refusal
-from redline.fix.edits import Edit, Fix, Op, Safety, advice, unsafe
+from redline.fix.build import object_doc
+from redline.fix.edits import Edit, Fix, Op, Safety, unsafe
 from redline.model import K8sObject
 from redline.review.context import Context
 from redline.review.rule import Category, Finding, Rule, Severity, register
 from redline.review.rules.integrity._shared import (
     _adjusted,
     _fmt_selector,
-    _meant,
+    _meant_pods,
     _near_misses,
     _objects,
-    _partial_scan,
     _selector,
 )
 
@@ -84,24 +83,21 @@ class ServiceSelectsNoPods(Rule):
     @staticmethod
     def _fix(ctx: Context, o: K8sObject, sel: dict[str, str]) -> Fix:
         title = f"select the pods of the workload Service `{o.name}` is for"
-        note = _partial_scan(ctx)
-        if note is not None:
-            return advice(title, f"Set spec.selector to the pod labels of the workload it serves; {note}.")
-        w = _meant(ctx, o, sel.values(), sel.keys())
-        if w is None:
-            return advice(
-                title,
+        meant = _meant_pods(
+            ctx,
+            o,
+            sel,
+            title,
+            how="Set spec.selector to the pod labels of the workload it serves",
+            missing=(
                 "Set spec.selector to the pod template labels of the workload this Service routes to: no "
                 f"workload of namespace `{o.namespace}` is named like it or alone carries its label keys, "
-                "so none is picked.",
-            )
-        own = own_selector(ctx.system, w)
-        if own is None:
-            return advice(
-                title,
-                f"`{w.name}` is the workload meant, but {selector_refusal(ctx.system, w)}. Give its pods a "
-                "label of their own, then select it.",
-            )
+                "so none is picked."
+            ),
+        )
+        if isinstance(meant, Fix):
+            return meant
+        w, own = meant
         return unsafe(
             f"select `{w.name}`'s pods ({_fmt_selector(own)})",
             Edit(doc=object_doc(o), op=Op.SET, path=("spec", "selector"), value=own),

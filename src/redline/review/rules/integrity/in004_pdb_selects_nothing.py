@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from redline.fix.build import object_doc, own_selector, selector_refusal
+from redline.fix.build import object_doc
 from redline.fix.edits import Edit, Fix, Op, Safety, advice, unsafe
 from redline.model import K8sObject
 from redline.review.context import Context
@@ -13,9 +13,8 @@ from redline.review.rules._util import as_int
 from redline.review.rules.integrity._shared import (
     _adjusted,
     _fmt_selector,
-    _meant,
+    _meant_pods,
     _objects,
-    _partial_scan,
     _selector,
 )
 
@@ -83,25 +82,15 @@ class PdbSelectsNothing(Rule):
     @staticmethod
     def _fix(ctx: Context, o: K8sObject, sel: dict[str, str]) -> Fix:
         title = f"select the pods PodDisruptionBudget `{o.name}` was written for"
-        note = _partial_scan(ctx)
-        if note is not None:
-            return advice(
-                title, f"Set spec.selector to the pod selector of the workload it protects; {note}."
-            )
-        w = _meant(ctx, o, sel.values(), sel.keys())
-        if w is None:
-            return advice(
-                title,
-                "Set spec.selector to the pod selector of the workload it protects, or delete it: no "
-                f"workload of namespace `{o.namespace}` is named like it or alone carries its label keys.",
-            )
-        own = own_selector(ctx.system, w)
-        if own is None:
-            return advice(
-                title,
-                f"`{w.name}` is the workload meant, but {selector_refusal(ctx.system, w)}. Give its pods a "
-                "label of their own, then select it.",
-            )
+        how = "Set spec.selector to the pod selector of the workload it protects"
+        missing = (
+            f"{how}, or delete it: no workload of namespace `{o.namespace}` is named like it or alone "
+            "carries its label keys."
+        )
+        meant = _meant_pods(ctx, o, sel, title, how=how, missing=missing)
+        if isinstance(meant, Fix):
+            return meant
+        w, own = meant
         n = ctx.replicas(w)
         if n is not None and n < 2 and not _lets_one_go(o):
             return advice(

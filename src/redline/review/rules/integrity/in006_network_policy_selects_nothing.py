@@ -4,17 +4,16 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from redline.fix.build import object_doc, own_selector, selector_refusal
-from redline.fix.edits import Edit, Fix, Op, Safety, advice, unsafe
+from redline.fix.build import object_doc
+from redline.fix.edits import Edit, Fix, Op, Safety, unsafe
 from redline.model import Component, K8sObject
 from redline.review.context import Context
 from redline.review.rule import Category, Finding, Rule, Severity, register
 from redline.review.rules.integrity._shared import (
     _adjusted,
     _fmt_selector,
-    _meant,
+    _meant_pods,
     _objects,
-    _partial_scan,
     _selector,
 )
 from redline.review.rules.network._shared import _allowed, _pod, _target, _types
@@ -85,25 +84,15 @@ class NetworkPolicySelectsNothing(Rule):
     @staticmethod
     def _fix(ctx: Context, o: K8sObject, sel: dict[str, str]) -> Fix:
         title = f"select the pods NetworkPolicy `{o.name}` was written for"
-        note = _partial_scan(ctx)
-        if note is not None:
-            return advice(
-                title, f"Set spec.podSelector to the pod selector of the workload it isolates; {note}."
-            )
-        w = _meant(ctx, o, sel.values(), sel.keys())
-        if w is None:
-            return advice(
-                title,
-                "Set spec.podSelector to the pod selector of the workload it isolates, or delete it: no "
-                f"workload of namespace `{o.namespace}` is named like it or alone carries its label keys.",
-            )
-        own = own_selector(ctx.system, w)
-        if own is None:
-            return advice(
-                title,
-                f"`{w.name}` is the workload meant, but {selector_refusal(ctx.system, w)}. Give its pods a "
-                "label of their own, then select it.",
-            )
+        how = "Set spec.podSelector to the pod selector of the workload it isolates"
+        missing = (
+            f"{how}, or delete it: no workload of namespace `{o.namespace}` is named like it or alone "
+            "carries its label keys."
+        )
+        meant = _meant_pods(ctx, o, sel, title, how=how, missing=missing)
+        if isinstance(meant, Fix):
+            return meant
+        w, own = meant
         fix = unsafe(
             f"select `{w.name}`'s pods ({_fmt_selector(own)})",
             Edit(doc=object_doc(o), op=Op.SET, path=("spec", "podSelector"), value={"matchLabels": own}),
