@@ -7,6 +7,11 @@ its own work (exponential), then, for each back in turn, waits for one of its wo
 sources, think times or effective servers. ``saturation`` runs the same model closed — every token busy
 all the time, as when the front's queue grows without end — and counts completions per second.
 
+``fan_out_latencies`` simulates a parallel fan-out: a front that releases its worker after its own work
+(``async``) and then sends ``copies`` calls to one back *at once* (a SimPy ``AllOf``), each waiting for a
+back worker FIFO; the request ends when the last returns. ``copies`` may be fractional: ``⌊copies⌋`` calls
+and one more with probability ``copies − ⌊copies⌋``. Nothing in it knows about batches or occupancies.
+
 Bounded: every run stops after a fixed number of requests (or completions), seeded with
 ``random.Random(seed)``.
 """
@@ -20,7 +25,7 @@ from typing import Any
 import numpy as np
 import simpy
 
-__all__ = ["Back", "latencies", "saturation"]
+__all__ = ["Back", "fan_out_latencies", "latencies", "saturation"]
 
 Back = tuple[int, float]  # (workers, mean service time in seconds)
 
@@ -77,3 +82,40 @@ def saturation(front_workers: int, front_s: float, backs: list[Back], completion
         env.process(token())
     env.run()
     return completions / (done[warm + completions - 1] - done[warm - 1])
+
+
+def fan_out_latencies(
+    rps: float, front_s: float, back: Back, copies: float, requests: int, seed: int
+) -> np.ndarray:
+    """End-to-end latencies of a front (one worker, released before its calls) fanning out ``copies``
+    parallel calls to ``back``; the first 10% dropped (warm-up)."""
+    env = simpy.Environment()
+    front = simpy.Resource(env, capacity=1)
+    workers, service_s = back
+    pool = simpy.Resource(env, capacity=workers)
+    rng = random.Random(seed)
+    out = np.zeros(requests)
+    whole, frac = int(copies), copies - int(copies)
+
+    def call() -> Generator[Any, Any, None]:
+        with pool.request() as worker:
+            yield worker
+            yield env.timeout(rng.expovariate(1.0 / service_s))
+
+    def request(i: int) -> Generator[Any, Any, None]:
+        start = env.now
+        with front.request() as token:
+            yield token
+            yield env.timeout(rng.expovariate(1.0 / front_s))
+        n = whole + (1 if rng.random() < frac else 0)
+        yield simpy.AllOf(env, [env.process(call()) for _ in range(n)])
+        out[i] = env.now - start
+
+    def arrivals() -> Generator[Any, Any, None]:
+        for i in range(requests):
+            yield env.timeout(rng.expovariate(rps))
+            env.process(request(i))
+
+    env.process(arrivals())
+    env.run()
+    return out[requests // 10 :]

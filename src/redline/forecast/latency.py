@@ -20,7 +20,8 @@ Per station and visit (state from :mod:`.network`):
 * ``n = ⌊n⌋ + Bernoulli(frac)`` sequential calls: ``L_T^⌊n⌋ · (1 − frac + frac·L_T)``;
 * a parallel block: ``F_block = Π F_T^⌊n⌋ (1 − frac + frac·F_T)`` over the parallel calls (CDF domain),
   0 below t = 0 — the "no call" mass ``1 − frac`` sits at t = 0, so one call with ``n ≤ 1`` is the same
-  call made in sequence;
+  call made in sequence; copies sent to one callee together are a batch instead, their block from
+  :func:`redline.forecast.batch.block_cdf` (they queue behind each other and see one queue);
 * a cache hit skips all calls: ``L_D = h + (1 − h)·L_D'``.
 
 Per-visit draws are independent — the usual product-form/Kleinrock independence assumption; the
@@ -37,6 +38,7 @@ from collections.abc import Sequence
 import numpy as np
 import numpy.typing as npt
 
+from redline.forecast.batch import block_cdf
 from redline.forecast.graph import Network
 from redline.forecast.network import State, mean_given_wait
 
@@ -168,6 +170,9 @@ def entry_distribution(
         cdf[:_SHIFT] = 0.0
         return np.asarray(np.fft.rfft(np.diff(cdf, prepend=0.0)) * unshift, dtype=np.complex128)
 
+    def convolve(cdf: FloatArray, lt: ComplexArray) -> FloatArray:
+        return to_cdf(block_transform(cdf) * lt)
+
     out_calls = plan.out_calls
     callers_left = dict(plan.callers)
     one = np.ones_like(s_grid)
@@ -180,6 +185,7 @@ def entry_distribution(
 
     # Transforms are multiplied directly (no logs: complex log/exp cost more than the rest together).
     trans: dict[int, ComplexArray] = {}
+    after_service: dict[int, ComplexArray] = {}  # an async station's calls: made after its worker is free
     for s in stations:
         svc, scv = float(net.service[s]), float(net.scv[s])
         if abs(scv - 1.0) < 1e-12:
@@ -194,7 +200,7 @@ def entry_distribution(
             par_cdf: FloatArray | None = None
             for j in calls:
                 dst = int(net.call_dst[j])
-                t = trans[dst] * wait(float(state.call_p_wait[j]), float(call_cw[j]))
+                t = trans[dst]
                 if state.call_pool_p_wait[j] > 0:
                     t = t * wait(float(state.call_pool_p_wait[j]), float(pool_cw[j]))
                 if net.call_overhead[j] > 0:
@@ -202,11 +208,25 @@ def entry_distribution(
                 cnt = float(net.call_mean[j])
                 whole = math.floor(cnt)
                 frac = cnt - whole
-                if net.call_par[j]:
-                    f_t = to_cdf(t)
+                if j in state.call_batch:  # sent as a batch: the members' waits are one queue's
+                    batch, occ = state.call_batch[j]
+                    gap = np.asarray(1.0 / (1.0 + s_grid * occ.gap), dtype=np.complex128)
+                    ahead = np.asarray(
+                        1.0 / (1.0 + s_grid * (occ.gap * occ.ahead_scale)), dtype=np.complex128
+                    )
+                    rest = one  # what follows the callee's server: its async calls, the overhead
+                    if net.call_overhead[j] > 0:
+                        rest = rest * np.exp(-s_grid * float(net.call_overhead[j]))
+                    if dst in after_service:
+                        rest = rest * after_service[dst]
+                    block = block_cdf(occ, batch, to_cdf(t), to_cdf(rest), convolve, gap, ahead)
+                    par_cdf = block if par_cdf is None else par_cdf * block
+                elif net.call_par[j]:
+                    f_t = to_cdf(t * wait(float(state.call_p_wait[j]), float(call_cw[j])))
                     block = f_t**whole * ((1.0 - frac) + frac * f_t)
                     par_cdf = block if par_cdf is None else par_cdf * block
                 else:
+                    t = t * wait(float(state.call_p_wait[j]), float(call_cw[j]))
                     if whole == 1:
                         d = d * t
                     elif whole > 1:
@@ -222,6 +242,8 @@ def entry_distribution(
             if h > 0:
                 d = np.asarray(h + (1.0 - h) * d, dtype=np.complex128)
             lt = lt * d
+            if not net.held[s]:
+                after_service[s] = np.asarray(d, dtype=np.complex128)
         trans[s] = np.asarray(lt, dtype=np.complex128)
     trans[root] = trans[root] * wait(float(state.p_wait[root]), float(cw[root]))
     return Distribution(to_cdf(trans[root]), dt, offset)

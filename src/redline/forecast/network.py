@@ -37,6 +37,10 @@ Per station ``s`` at load factor ``f`` (moments only; distributions are in :mod:
 * response per visit ``R_s = W_s + S_s + D_s``; the tokens are busy ``H₀ + W_s·(1 − u^{c−c'})`` per
   request (``u = λ/X``): of the wait, the part spent holding a token downstream.
 
+A parallel call's copies to one callee arrive there together: :mod:`.batch` gives that callee's queue
+(the M^X/M/c occupancy its batches find; its own wait is a lone arrival's in it), each batch call's
+members' average wait, and what the batch's queue adds to its block over independent copies.
+
 Connection pools are stations too: ``size·replicas`` servers, held for the calls they carry. A pool of a
 station that holds its workers only ever queues that station's tokens: its wait is part of the
 station's, at full congestion from the finite-source model; other pools wait as M/M/c stations.
@@ -52,6 +56,7 @@ import numpy as np
 import numpy.typing as npt
 from scipy import special
 
+from redline.forecast.batch import MAX_BATCH, Batch, Occupancy, call_batch, occupancy, queue_delay
 from redline.forecast.graph import Network
 from redline.forecast.layered import closed_station, copies, think_times
 from redline.forecast.limits import MAX_POOL_SIZE, MAX_REPLICAS
@@ -105,6 +110,7 @@ class State:
     call_full: FloatArray  # per call: mean wait at the callee when every token of the caller is busy
     bind_call: IntArray  # per station: the call its tokens fill most (binds its held pool), -1 if none
     bind_pool: IntArray  # per station: the pool that binds instead, -1 if none
+    call_batch: dict[int, tuple[Batch, Occupancy]]  # per parallel call sent as a batch: it and its queue
 
     def cond_wait(self) -> FloatArray:
         """Mean wait given that a request waits (the exponential tail's mean)."""
@@ -196,12 +202,23 @@ def _clark_max_grouped(
 
 
 def _parallel_block(
-    pos: IntArray, ct_m: FloatArray, ct_v: FloatArray, cnt: FloatArray, groups: int
+    pos: IntArray,
+    ct_m: FloatArray,
+    ct_v: FloatArray,
+    cnt: FloatArray,
+    groups: int,
+    queued: tuple[FloatArray, FloatArray] | None = None,
 ) -> tuple[FloatArray, FloatArray]:
-    """Moments of each caller's parallel block: per call ``⌊n⌋`` certain copies and one w.p. ``frac``."""
+    """Moments of each caller's parallel block: per call ``⌊n⌋`` certain copies and one w.p. ``frac``.
+
+    ``queued`` is, per call sent as a batch, what its queue adds to the max of its copies (mean,
+    variance; :func:`redline.forecast.batch.queue_delay`); those calls' times are then their own only.
+    """
     whole = np.floor(cnt).astype(np.int64)
     frac = cnt - whole
     mm, mv = _iid_max(ct_m, ct_v, whole)
+    if queued is not None:
+        mm, mv = mm + queued[0], np.maximum(mv + queued[1], 0.0)
     certain, maybe = whole > 0, frac > 0
     return _clark_max_grouped(
         np.concatenate([pos[certain], pos[maybe]]),
@@ -256,6 +273,12 @@ class _Layout:
         int, tuple[IntArray, IntArray]
     ]  # per level: calls through its pools, their pool's position
     pool_owner: IntArray
+    call_batches: dict[int, Batch]  # per parallel call sent as a batch of up to MAX_BATCH calls
+    batch_station: BoolArray  # per station: batches reach it
+    # per such station: the batch calls into it, and per call P(batch size > k) for k < the largest batch
+    batch_into: dict[int, tuple[IntArray, FloatArray]]
+    calls_into: dict[int, IntArray]  # per such station: every call into it
+    batch_calls_at: dict[int, tuple[IntArray, IntArray]]  # per level: its batch calls, their positions
     think: FloatArray | None = None
     pool_think: FloatArray | None = None
 
@@ -277,11 +300,38 @@ def _layout(net: Network) -> _Layout:
     for li, ks in pools_by_level.items():
         calls = np.flatnonzero(np.isin(net.call_pool, ks))
         pool_calls[li] = (calls, np.searchsorted(ks, net.call_pool[calls]))  # ks ascending: index order
+    batches = {
+        int(j): call_batch(float(net.call_mean[j]))
+        for j in np.flatnonzero(net.call_par & (net.call_mean > 1.0) & (net.call_mean <= MAX_BATCH))
+    }
+    into: dict[int, list[int]] = {}
+    for j in batches:
+        into.setdefault(int(net.call_dst[j]), []).append(j)
+    batch_into = {}
+    for d, js in into.items():
+        larger = np.zeros((len(js), max(batches[j].largest for j in js)))
+        for row, j in enumerate(js):
+            for b, q in batches[j].sizes:
+                larger[row, :b] += q
+        batch_into[d] = (np.asarray(js, dtype=np.int64), larger)
+    calls_into = {d: np.flatnonzero(net.call_dst == d) for d in into}
+    batch_station = np.zeros(net.n, dtype=bool)
+    batch_station[list(into)] = True
+    batch_calls_at = {}
+    for li, calls in enumerate(net.level_calls):
+        pos = np.flatnonzero(np.isin(calls, list(batches)))
+        if pos.size:
+            batch_calls_at[li] = (calls[pos], pos)
     layout = _Layout(
         lpos=lpos,
         pools_by_level=pools_by_level,
         pool_calls=pool_calls,
         pool_owner=np.asarray([p.owner for p in net.pools], dtype=np.int64),
+        call_batches=batches,
+        batch_station=batch_station,
+        batch_into=batch_into,
+        calls_into=calls_into,
+        batch_calls_at=batch_calls_at,
     )
     net.__dict__["_network_layout"] = layout
     return layout
@@ -383,6 +433,8 @@ class _Sweep:
         self.think, self.pool_think = (
             _think(net, self.layout) if self.layered_call.any() else (np.zeros(ncalls), np.zeros(npools))
         )
+        self.occ: dict[int, Occupancy] = {}  # per station reached by batches: the queue they find
+        self.call_occ: dict[int, tuple[Batch, Occupancy]] = {}
 
     # ---- one level ------------------------------------------------------------------------------------
 
@@ -395,11 +447,13 @@ class _Sweep:
         ks = self.layout.pools_by_level.get(li)
         if calls.size:
             self._call_waits(calls)
+            self._batch_waits(li)
             if ks is not None:
                 self._pools(li, ks)
             self._binding(li, calls, ks)
             ct_m, ct_v, ct_full, ct_inf = self._call_times(calls)
             cnt = net.call_mean[calls]
+            queued = self._batch_blocks(li, len(calls), ct_m, ct_v, ct_full)
             frac = cnt - np.floor(cnt)
             pos = self.layout.lpos[net.call_src[calls]]
             seq = ~net.call_par[calls]
@@ -409,7 +463,8 @@ class _Sweep:
             np.logical_or.at(d_inf, pos, ct_inf)
             if not seq.all():
                 par = np.flatnonzero(~seq)
-                mu, var = _parallel_block(pos[par], ct_m[par], ct_v[par], cnt[par], m)
+                q_par = (queued[0][par], queued[1][par]) if queued is not None else None
+                mu, var = _parallel_block(pos[par], ct_m[par], ct_v[par], cnt[par], m, q_par)
                 d_mean += mu
                 d_var += var
                 # At full congestion only the blocks with a binding call differ: fold just those again.
@@ -418,7 +473,10 @@ class _Sweep:
                 d_full += np.where(differ, 0.0, mu)
                 if differ.any():
                     again = par[differ[pos[par]]]
-                    d_full += _parallel_block(pos[again], ct_full[again], ct_v[again], cnt[again], m)[0]
+                    q_again = (queued[0][again], queued[1][again]) if queued is not None else None
+                    d_full += _parallel_block(
+                        pos[again], ct_full[again], ct_v[again], cnt[again], m, q_again
+                    )[0]
         h = net.hit[stations]
         second = (1.0 - h) * (d_var + d_mean**2)
         d_mean = (1.0 - h) * d_mean
@@ -477,6 +535,68 @@ class _Sweep:
         cap_cw = np.minimum(mean_given_wait(self.p_wait[d], self.wq[d]), mean_given_wait(pf, full))
         self.call_cap_p[j] = cap_p
         self.call_cap_w[j] = np.maximum(cap_p * cap_cw, self.call_bg_w[j])
+
+    def _batch_waits(self, li: int) -> None:
+        """A parallel call sent as a batch waits its members' average wait in the queue batches find
+        (:mod:`.batch`). Not from a caller whose held workers bound the callee: the layered model has it."""
+        if li not in self.layout.batch_calls_at:
+            return
+        for j in self.layout.batch_calls_at[li][0].tolist():
+            occ = self.occ.get(int(self.net.call_dst[j]))
+            if occ is None or self.layered_call[j]:
+                continue
+            batch = self.layout.call_batches[j]
+            p, w = occ.member_wait(batch)
+            self.call_cap_p[j], self.call_cap_w[j], self.call_full[j] = p, w, w
+            self.call_occ[j] = (batch, occ)
+
+    def _batch_blocks(
+        self, li: int, ncalls: int, ct_m: FloatArray, ct_v: FloatArray, ct_full: FloatArray
+    ) -> tuple[FloatArray, FloatArray] | None:
+        """Per call of level ``li``, what its batch's queue adds to its block (``None``: no batches).
+
+        A call sent as a batch keeps only its own time in ``ct_*`` (its wait moves to the block)."""
+        if li not in self.layout.batch_calls_at:
+            return None
+        d_m, d_v = np.zeros(ncalls), np.zeros(ncalls)
+        for j, i in zip(*(a.tolist() for a in self.layout.batch_calls_at[li]), strict=True):
+            if j not in self.call_occ or ct_m[i] <= 0:
+                continue
+            batch, occ = self.call_occ[j]
+            w_var = float(_wait_var(self.call_p[j : j + 1], self.call_w[j : j + 1])[0])
+            ct_m[i] -= self.call_w[j]
+            ct_full[i] -= self.call_w[j]
+            ct_v[i] = max(ct_v[i] - w_var, 0.0)
+            d_m[i], d_v[i] = queue_delay(occ, batch, float(ct_m[i]))
+        return d_m, d_v
+
+    def _batch_queues(
+        self, stations: IntArray, c: FloatArray, lam: FloatArray, hold: FloatArray, scv: FloatArray
+    ) -> tuple[IntArray, FloatArray, FloatArray]:
+        """The stations that batches reach: the queue batches find there, and a lone arrival's wait in it.
+
+        Returns their positions in ``stations`` and the wait (probability, mean) for them.
+        """
+        at, p_out, w_out = [], [], []
+        for i in np.flatnonzero(self.layout.batch_station[stations] & (lam > 0) & np.isfinite(hold)).tolist():
+            s = int(stations[i])
+            layered = self.layout.calls_into[s]
+            layered = layered[self.layered_call[layered]]
+            if self.flow[layered].sum() >= lam[i] * (1.0 - 1e-9):
+                continue  # only held callers' calls, which the layered model queues: no one else waits here
+            into, gt = self.layout.batch_into[s]
+            flow = self.flow[into]
+            larger = (flow / self.net.call_mean[into]) @ gt  # batches per second larger than k
+            larger[0] += max(float(lam[i]) - float(flow.sum()), 0.0)  # everything else comes alone
+            occ = occupancy(int(c[i]), larger.tolist(), float(hold[i]), float(scv[i]))
+            if occ is None:
+                continue
+            self.occ[s] = occ
+            p, w = occ.single_wait()
+            at.append(i)
+            p_out.append(p)
+            w_out.append(w)
+        return np.asarray(at, dtype=np.int64), np.asarray(p_out), np.asarray(w_out)
 
     def _background(self, calls: IntArray) -> None:
         """The wait the callee's other traffic causes a call: the callee's wait at ``λ_d − λ_call`` (of a
@@ -702,6 +822,11 @@ class _Sweep:
         pw, wql, rl = station_wait(c, lam_l, h0, scv_h)  # the open M/G/c wait, kept bit for bit
         room = self._room(stations)
         fills = held & np.isfinite(room) & (hf > h0)  # its own tokens queue downstream, behind each other
+        if self.layout.batch_into:
+            open_ = rl < 1.0  # a station whose tokens fill downstream waits at least this (below)
+            at, bp, bw = self._batch_queues(stations[open_], c[open_], lam_l[open_], h0[open_], scv_h[open_])
+            idx = np.flatnonzero(open_)[at]
+            pw[idx], wql[idx] = bp, bw
         hf = np.where(fills, hf, h0)
         cap = c / hf
         eff = np.where(fills, c * h0 / hf, c)
@@ -720,7 +845,10 @@ class _Sweep:
         if fills.any():
             pf, wf = _station_wait_at(lam_l[fills], queue[fills], cap[fills], k[fills])
             share = _token_share(lam_l[fills], cap[fills], c[fills], eff[fills])
-            total[fills] = np.where(own_unstable[fills], 0.0, wf)
+            # Never below the open wait: tokens held longer downstream cannot make a request wait less for
+            # one. (With a callee of more servers than tokens, the queue formula can, where the tokens
+            # barely fill it.)
+            total[fills] = np.where(own_unstable[fills], 0.0, np.maximum(wf, wql[fills]))
             front[fills] = total[fills] * share
             p_front[fills] = pf * share
             self.p_back[stations[fills]] = pf * (1.0 - share)
@@ -830,4 +958,5 @@ class _Sweep:
             hold_full=self.hfull, capacity=self.cap, eff_servers=self.eff, wait_seen=self._wait_seen(),
             call_p_wait=self.call_p, call_wq=self.call_w, call_pool_p_wait=self.call_pool_p,
             call_pool_wq=self.call_pool_w, call_full=self.call_full, bind_call=bind_call, bind_pool=bind_pool,
+            call_batch=self.call_occ,
         )  # fmt: skip
