@@ -1,7 +1,8 @@
 """verify and calibrate on the reference system, three configurations; the tables of bench/RESULTS.md.
 
-    python bench/verify_bench.py [--duration 20] [--warmup 5] [--configs single,back-bound,few-front]
-                                 [--band-config back-bound] [--band-runs 5] [--json verify-bench.json]
+    python bench/verify_bench.py [--duration 20] [--warmup 5] [--repeat 1]
+                                 [--configs single,back-bound,few-front] [--band-config back-bound]
+                                 [--band-runs 5] [--json verify-bench.json]
 
 For each configuration: start ``python -m redline.demo`` on free ports, run ``verify`` (points at 50%, 70%
 and 85% of the predicted saturation, then the saturation search) with every service's stats endpoint,
@@ -42,7 +43,7 @@ def _load() -> str:
     return f"{one:.1f}/{five:.1f}"
 
 
-def run_config(config: Config, duration: float, warmup: float) -> dict[str, Any]:
+def run_config(config: Config, duration: float, warmup: float, repeat: int = 1) -> dict[str, Any]:
     spec = SYSTEMS[config]
     system = scan(spec.folder)
     load_before = _load()
@@ -52,6 +53,7 @@ def run_config(config: Config, duration: float, warmup: float) -> dict[str, Any]
             {spec.entrypoint: demo.entry_url},
             duration=duration,
             warmup=warmup,
+            repeat=repeat,
             stats=demo.stats_urls,
             progress=lambda m: log(f"{config.value}: {m}"),
         )
@@ -213,12 +215,16 @@ def main() -> None:
     ap.add_argument("--warmup", type=float, default=5.0)
     ap.add_argument("--configs", default=",".join(c.value for c in Config))
     ap.add_argument("--band-config", default=Config.BACK_BOUND.value)
+    ap.add_argument("--repeat", type=int, default=1, help="verify's --repeat: runs per load point")
     ap.add_argument("--band-runs", type=int, default=5)
     ap.add_argument("--json", type=Path, default=None)
     args = ap.parse_args()
-    rows = [run_config(Config(c), args.duration, args.warmup) for c in args.configs.split(",") if c]
+    rows = [
+        run_config(Config(c), args.duration, args.warmup, args.repeat) for c in args.configs.split(",") if c
+    ]
     lines = [
-        f"Per run {args.warmup:g} s warm-up + {args.duration:g} s measured; calls[].overhead in the model: "
+        f"Per run {args.warmup:g} s warm-up + {args.duration:g} s measured, {args.repeat} run(s) per load "
+        "point; calls[].overhead in the model: "
         f"{'yes' if overhead_supported() else 'no (folded into held callers)'}.",
         "",
         "### Saturation",

@@ -18,6 +18,10 @@ from redline.forecast.network import evaluate
 
 from .helpers import make_system
 
+# Means are compared up to a relative 1e-9 and an absolute nanosecond: a held pool at a fraction of a rps
+# has waits of 1e-17 to 1e-11 s, whose order can flip with the closed forms' rounding; nothing measurable.
+NS = 1e-9
+
 
 @st.composite
 def networks(draw: st.DrawFn) -> Network:
@@ -57,7 +61,7 @@ def _p(net: Network, factor: float, replicas: np.ndarray | None = None) -> tuple
 @given(networks(), st.floats(0.1, 3.0), st.floats(1.01, 2.0))
 def test_more_load_never_lowers_latency(net: Network, f: float, step: float) -> None:
     lo, hi = evaluate(net, f), evaluate(net, f * step)
-    assert np.all(hi.r_mean >= lo.r_mean * (1 - 1e-9))
+    assert np.all(hi.r_mean >= lo.r_mean * (1 - 1e-9) - NS)
     assert np.all((hi.rho >= lo.rho - 1e-12) | ~np.isfinite(hi.rho))
     (lo_q, lo_dt), (hi_q, hi_dt) = _p(net, f), _p(net, f * step)
     for a, b in zip(lo_q, hi_q, strict=True):
@@ -70,7 +74,7 @@ def test_more_replicas_never_raise_latency(net: Network, f: float, data: st.Data
     i = data.draw(st.integers(0, net.n - 1))
     more[i] += data.draw(st.integers(1, 3))
     base, grown = evaluate(net, f), evaluate(net, f, replicas=more)
-    assert np.all(grown.r_mean <= base.r_mean * (1 + 1e-9))
+    assert np.all(grown.r_mean <= base.r_mean * (1 + 1e-9) + NS)
     (base_q, base_dt), (more_q, more_dt) = _p(net, f), _p(net, f, more)
     for a, b in zip(base_q, more_q, strict=True):
         assert b <= a + 2 * max(base_dt, more_dt)

@@ -434,7 +434,28 @@ class _Sweep:
             _think(net, self.layout) if self.layered_call.any() else (np.zeros(ncalls), np.zeros(npools))
         )
         self.occ: dict[int, Occupancy] = {}  # per station reached by batches: the queue they find
+        self.conc = self._concurrency()
         self.call_occ: dict[int, tuple[Batch, Occupancy]] = {}
+
+    def _concurrency(self) -> FloatArray:
+        """Per station, the most requests it can have in progress at once (``inf``: unbounded).
+
+        A held station has its tokens (``replicas × workers``); any station has no more than its callers
+        can send it: the sum over its calls of the caller's own bound times the call's copies, unbounded
+        with entry traffic. So a held station whose only caller holds one token never has two requests
+        downstream, whatever its own tokens: its callees' queues cannot fill with them. Callers first.
+        """
+        net = self.net
+        conc = np.full(net.n, np.inf)
+        inbound = np.zeros(net.n)
+        inbound[np.asarray(net.entry_root, dtype=np.int64)[net.entry_rps > 0]] = np.inf
+        tokens = np.where(net.held, (self.reps * net.workers).astype(np.float64), np.inf)
+        per_call = copies(net.call_mean, net.call_par)
+        for li in reversed(range(len(net.levels))):
+            stations, calls = net.levels[li], net.level_calls[li]
+            conc[stations] = np.minimum(tokens[stations], inbound[stations])
+            np.add.at(inbound, net.call_dst[calls], conc[net.call_src[calls]] * per_call[calls])
+        return conc
 
     # ---- one level ------------------------------------------------------------------------------------
 
@@ -617,12 +638,10 @@ class _Sweep:
         self.call_full[calls] = w
 
     def _tokens(self, calls: IntArray) -> FloatArray:
-        """The most requests a call's caller can have at its callee at once (capped by its pool's size)."""
+        """The most requests a call's caller can have at its callee at once: its concurrency (its tokens, or
+        fewer if its own callers' tokens bound it) times its copies, capped by its pool's size."""
         net = self.net
-        src = net.call_src[calls]
-        tokens = (self.reps[src] * net.workers[src]).astype(np.float64) * copies(
-            net.call_mean[calls], net.call_par[calls]
-        )
+        tokens = self.conc[net.call_src[calls]] * copies(net.call_mean[calls], net.call_par[calls])
         k = net.call_pool[calls]
         pooled = k >= 0
         if pooled.any():
@@ -673,7 +692,7 @@ class _Sweep:
         if sel.any():
             most = np.zeros(m)
             np.maximum.at(most, local, copies(cnt, net.call_par[calls]))
-            tokens = (self.reps[owners] * net.workers[owners]).astype(np.float64) * most
+            tokens = self.conc[owners] * most
             _, wf, pf = closed_station(tokens[sel], servers[sel], mean_full[sel], self.pool_think[ks[sel]])
             full[sel], full_p[sel] = wf, pf
         fills = sel & (full > 1e-15)
@@ -830,12 +849,13 @@ class _Sweep:
         hf = np.where(fills, hf, h0)
         cap = c / hf
         eff = np.where(fills, c * h0 / hf, c)
-        # The queue that fills is at the binding callee, visit by visit: its servers, or the tokens'
-        # effective servers counted in visits, whichever are fewer.
-        queue = np.where(fills, np.minimum(eff * self.bind_visits[stations], room), c)
-        # Allen–Cunneen's (1 + cs²)/2 for whatever releases the tokens: the station's own holding time when
-        # nothing fills, the binding callee's (or pool's) once its queue holds at least one token.
+        # Until the binding callee's queue holds a whole token (c − c' < 1) the station is still mostly its
+        # own queue: its servers and Allen–Cunneen's (1 + cs²)/2 pass over linearly to those of whatever
+        # releases the tokens. Once it holds one, the queue that fills is at the binding callee, visit by
+        # visit: its servers, or the tokens' effective servers counted in visits, whichever are fewer.
         blend = np.clip(1.0 - (c - eff), 0.0, 1.0)
+        bound = np.minimum(eff * self.bind_visits[stations], room)
+        queue = np.where(fills, blend * c + (1.0 - blend) * bound, c)
         k = blend * (1.0 + scv_h) / 2.0 + (1.0 - blend) * (1.0 + self.bind_scv[stations]) / 2.0
         full_load = lam_l * hf / c
         own_unstable = (rl >= 1.0) | (full_load >= 1.0) | (held & d_inf)
