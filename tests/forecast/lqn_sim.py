@@ -19,7 +19,7 @@ Bounded: every run stops after a fixed number of requests (or completions), seed
 from __future__ import annotations
 
 import random
-from collections.abc import Generator
+from collections.abc import Callable, Generator
 from typing import Any
 
 import numpy as np
@@ -28,6 +28,24 @@ import simpy
 __all__ = ["Back", "fan_out_latencies", "latencies", "saturation"]
 
 Back = tuple[int, float]  # (workers, mean service time in seconds)
+
+
+def _run_open(
+    env: simpy.Environment,
+    rng: random.Random,
+    rps: float,
+    requests: int,
+    request: Callable[[int], Generator[Any, Any, None]],
+) -> None:
+    """Send ``requests`` Poisson arrivals at ``rps`` into ``request`` and run until all are done."""
+
+    def arrivals() -> Generator[Any, Any, None]:
+        for i in range(requests):
+            yield env.timeout(rng.expovariate(rps))
+            env.process(request(i))
+
+    env.process(arrivals())
+    env.run()
 
 
 def latencies(
@@ -51,13 +69,7 @@ def latencies(
                     yield env.timeout(rng.expovariate(1.0 / service_s))
         out[i] = env.now - start
 
-    def arrivals() -> Generator[Any, Any, None]:
-        for i in range(requests):
-            yield env.timeout(rng.expovariate(rps))
-            env.process(request(i))
-
-    env.process(arrivals())
-    env.run()
+    _run_open(env, rng, rps, requests, request)
     return out[requests // 10 :]
 
 
@@ -111,11 +123,5 @@ def fan_out_latencies(
         yield simpy.AllOf(env, [env.process(call()) for _ in range(n)])
         out[i] = env.now - start
 
-    def arrivals() -> Generator[Any, Any, None]:
-        for i in range(requests):
-            yield env.timeout(rng.expovariate(rps))
-            env.process(request(i))
-
-    env.process(arrivals())
-    env.run()
+    _run_open(env, rng, rps, requests, request)
     return out[requests // 10 :]
