@@ -118,20 +118,25 @@ class Occupancy:
         """``P(N ≥ c)``: a lone arrival waits."""
         return float(self.busy.sum()) + self.busy_tail / (1.0 - self.z)
 
-    def _ahead_mean(self) -> float:
-        """``E[(N − c + 1)⁺]``: the departures the first member of a batch waits for."""
-        m = np.arange(1, len(self.busy) + 1, dtype=np.float64)
-        k, z = float(len(self.busy) + 1), self.z
-        tail = self.busy_tail * (k / (1.0 - z) + z / (1.0 - z) ** 2)
-        return float((m * self.busy).sum()) + tail
+    def ahead(self) -> tuple[float, float]:
+        """``E[G]`` and ``E[G(G + 1)]``, ``G = (N − c + 1)⁺`` the departures the first member of a batch
+        waits for: an Erlang of ``G`` unit gaps has mean ``G`` and second moment ``G(G + 1)``. The head
+        summed, the geometric tail in closed form."""
+        g = np.arange(1, len(self.busy) + 1, dtype=np.float64)
+        first, second = float((g * self.busy).sum()), float((g * (g + 1.0) * self.busy).sum())
+        k, z, t = float(len(self.busy) + 1), self.z, self.busy_tail
+        s0, s1, s2 = 1.0 / (1.0 - z), z / (1.0 - z) ** 2, z * (1.0 + z) / (1.0 - z) ** 3  # Σ z^i·(1, i, i²)
+        first += t * (k * s0 + s1)
+        second += t * (k * (k + 1.0) * s0 + (2.0 * k + 1.0) * s1 + s2)
+        return first, second
 
     def single_wait(self) -> tuple[float, float]:
         """A lone arrival's (sequential call, entry traffic) wait: probability and mean."""
-        return self.p_busy(), self.ahead_scale * self.gap * self._ahead_mean()
+        return self.p_busy(), self.ahead_scale * self.gap * self.ahead()[0]
 
     def member_wait(self, batch: Batch) -> tuple[float, float]:
         """A member's wait, averaged over the members of ``batch``: probability and mean."""
-        p_busy, ahead = self.p_busy(), self.ahead_scale * self.gap * self._ahead_mean()
+        p_busy, ahead = self.p_busy(), self.ahead_scale * self.gap * self.ahead()[0]
         members = p_sum = w_sum = 0.0
         for b, q in batch.sizes:
             for j in range(1, b + 1):
@@ -279,7 +284,7 @@ def queue_delay(occ: Occupancy, batch: Batch, own: float) -> tuple[float, float]
     if own <= 0:
         return 0.0, 0.0
     busy, ahead_gap = occ.p_busy(), occ.ahead_scale * occ.gap
-    a1, a2 = _ahead_moments(occ)
+    a1, a2 = occ.ahead()
     e1, e2 = _nested_moments(batch.largest, occ.servers, occ.gap * occ.servers, own)
     d_mean = d_var = 0.0
     for b, q in batch.sizes:
@@ -297,15 +302,3 @@ def queue_delay(occ: Occupancy, batch: Batch, own: float) -> tuple[float, float]
         d_mean += q * (m1 - iid1)
         d_var += q * ((m2 - m1**2) - (iid2 - iid1**2))
     return d_mean, d_var
-
-
-def _ahead_moments(occ: Occupancy) -> tuple[float, float]:
-    """``E[G]`` and ``E[G(G + 1)]`` over ``N``, ``G = (N − c + 1)⁺`` gaps ahead (0 when not all busy):
-    an Erlang of ``G`` unit gaps has mean ``G`` and second moment ``G(G + 1)``."""
-    g = np.arange(1, len(occ.busy) + 1, dtype=np.float64)
-    first, second = float((g * occ.busy).sum()), float((g * (g + 1.0) * occ.busy).sum())
-    k, z, t = float(len(occ.busy) + 1), occ.z, occ.busy_tail
-    s0, s1, s2 = 1.0 / (1.0 - z), z / (1.0 - z) ** 2, z * (1.0 + z) / (1.0 - z) ** 3  # Σ z^i·(1, i, i²)
-    first += t * (k * s0 + s1)
-    second += t * (k * (k + 1.0) * s0 + (2.0 * k + 1.0) * s1 + s2)
-    return first, second

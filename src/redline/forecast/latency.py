@@ -203,8 +203,10 @@ def entry_distribution(
                 t = trans[dst]
                 if state.call_pool_p_wait[j] > 0:
                     t = t * wait(float(state.call_pool_p_wait[j]), float(pool_cw[j]))
+                overhead = one
                 if net.call_overhead[j] > 0:
-                    t = t * np.exp(-s_grid * float(net.call_overhead[j]))
+                    overhead = np.exp(-s_grid * float(net.call_overhead[j]))
+                    t = t * overhead
                 cnt = float(net.call_mean[j])
                 whole = math.floor(cnt)
                 frac = cnt - whole
@@ -214,11 +216,7 @@ def entry_distribution(
                     ahead = np.asarray(
                         1.0 / (1.0 + s_grid * (occ.gap * occ.ahead_scale)), dtype=np.complex128
                     )
-                    rest = one  # what follows the callee's server: its async calls, the overhead
-                    if net.call_overhead[j] > 0:
-                        rest = rest * np.exp(-s_grid * float(net.call_overhead[j]))
-                    if dst in after_service:
-                        rest = rest * after_service[dst]
+                    rest = overhead * after_service.get(dst, one)  # what follows the callee's server
                     block = block_cdf(occ, batch, to_cdf(t), to_cdf(rest), convolve, gap, ahead)
                     par_cdf = block if par_cdf is None else par_cdf * block
                 elif net.call_par[j]:
