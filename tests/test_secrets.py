@@ -8,10 +8,8 @@ Every planted secret is a distinctive string (``S3cr3t-PLANTED-NN`` or a token o
 from __future__ import annotations
 
 import base64
-import http.server
 import subprocess
 import sys
-import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -32,6 +30,7 @@ from redline.model.secrets import (
     mask_tree,
     masked,
 )
+from tests.conftest import ok_server
 
 # ------------------------------------------------------------------ the planted repository
 
@@ -243,24 +242,10 @@ def test_real_stdout_is_masked_too(planted: Path) -> None:
     assert _leaks(proc.stdout + proc.stderr) == []
 
 
-class _Ok(http.server.BaseHTTPRequestHandler):
-    def do_GET(self) -> None:
-        self.send_response(200)
-        self.send_header("Content-Length", "2")
-        self.end_headers()
-        self.wfile.write(b"ok")
-
-    def log_message(self, *args: object) -> None:
-        pass
-
-
 @pytest.fixture
 def server() -> Iterator[int]:
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Ok)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    yield httpd.server_address[1]
-    httpd.shutdown()
+    with ok_server() as port:
+        yield port
 
 
 @pytest.mark.parametrize("fmt", ["text", "json"])

@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-import http.server
 import shutil
 import sys
-import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import EXAMPLES
+from tests.conftest import EXAMPLES, ok_server
 
 Run = Callable[..., int]
 
@@ -47,22 +45,8 @@ def shop(tmp_path: Path) -> Path:
     return Path(shutil.copytree(EXAMPLES / "shop" / "kubernetes", tmp_path / "shop"))
 
 
-class _Ok(http.server.BaseHTTPRequestHandler):
-    def do_GET(self) -> None:
-        self.send_response(200)
-        self.send_header("Content-Length", "2")
-        self.end_headers()
-        self.wfile.write(b"ok")
-
-    def log_message(self, *args: object) -> None:
-        pass
-
-
 @pytest.fixture
 def http_port() -> Iterator[int]:
     """A server on 127.0.0.1 answering 200 to every GET, for `redline load`."""
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Ok)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    yield httpd.server_address[1]
-    httpd.shutdown()
+    with ok_server() as port:
+        yield port

@@ -3,37 +3,21 @@ folder the client names, load goes to loopback only and is bounded; paths stay i
 
 from __future__ import annotations
 
-import http.server
 import shutil
-import threading
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from mcp import Client
 
-from tests.conftest import EXAMPLES
+from tests.conftest import EXAMPLES, ok_server
 from tests.mcp.conftest import run_session
-
-
-class _Ok(http.server.BaseHTTPRequestHandler):
-    def do_GET(self) -> None:
-        self.send_response(200)
-        self.send_header("Content-Length", "2")
-        self.end_headers()
-        self.wfile.write(b"ok")
-
-    def log_message(self, *args: object) -> None:
-        pass
 
 
 @pytest.fixture(scope="module")
 def http_port() -> Iterator[int]:
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Ok)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    yield httpd.server_address[1]
-    httpd.shutdown()
+    with ok_server() as port:
+        yield port
 
 
 @pytest.fixture(scope="module")
